@@ -1,0 +1,82 @@
+"""openaistream: a streaming-first client for the OpenAI HTTP API, a small core plus plugins.
+
+    import openaistream
+
+    client = openaistream.OpenAI()              # OPENAI_API_KEY from the environment
+    with client.chat.create(messages=[{"role": "user", "content": "Hi"}],
+                            model="gpt-4o-mini", stream=True) as stream:
+        for chunk in stream:
+            print(chunk["choices"][0]["delta"].get("content") or "", end="", flush=True)
+
+Importing this package loads no plugin, no HTTP library and no logging library: plugins
+load with the first client, urllib3 with the first request, structlog with the first log line.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .client import OpenAI
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InternalServerError,
+    NotFoundError,
+    OpenAIError,
+    PermissionDeniedError,
+    PluginError,
+    RateLimitError,
+    StreamError,
+    UnprocessableEntityError,
+)
+from .http import Request, Response, Timeout, Transport, TransportOptions
+from .resource import Resource
+from .retries import RetryPolicy
+from .stream import DataStream
+
+if TYPE_CHECKING:
+    from .hookspecs import hookimpl
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
+    "DataStream",
+    "InternalServerError",
+    "NotFoundError",
+    "OpenAI",
+    "OpenAIError",
+    "PermissionDeniedError",
+    "PluginError",
+    "RateLimitError",
+    "Request",
+    "Resource",
+    "Response",
+    "RetryPolicy",
+    "StreamError",
+    "Timeout",
+    "Transport",
+    "TransportOptions",
+    "UnprocessableEntityError",
+    "__version__",
+    "hookimpl",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # hookimpl needs pluggy; plugin modules ask for it, plain users never do.
+    if name == "hookimpl":
+        from .hookspecs import hookimpl
+
+        return hookimpl
+    raise AttributeError(f"module 'openaistream' has no attribute {name!r}")

@@ -1,0 +1,343 @@
+"""The client: configuration, resources from plugins, and the one path every call takes.
+
+client.chat.create(...)            a resource plugin builds the call
+  -> client.request(...)           URL, headers, JSON body
+  -> client.send(request)          hooks, logging, retries, status errors
+  -> transport.send(request)       bytes as they arrive
+  -> the JSON body, or a DataStream of decoded items
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Optional, Union
+from urllib.parse import urlencode
+
+from .config import ClientConfig, check_verbosity, proxy_from_address
+from .decoders import decoder_named
+from .errors import APIConnectionError, APIError, OpenAIError, PluginError, status_error
+from .http import Request, Response, Timeout, Transport, TransportOptions
+from .log import CallLog
+from .redact import mask_secret, mask_url
+from .resource import Resource
+from .retries import RetryPolicy
+from .stream import DataStream
+
+if TYPE_CHECKING:
+    from .registry import Registry
+
+__all__ = ["OpenAI"]
+
+DEFAULT_TRANSPORT = "urllib3"
+
+
+class OpenAI:
+    """A client for the OpenAI API. Resources are attributes: ``client.chat``,
+    ``client.models``, ... one for each resource plugin loaded (or each one named in
+    ``plugins``).
+
+    Arguments fall back to the environment: ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
+    ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``. ``transport`` is a registered transport's name
+    (default ``"urllib3"``) or an object with ``send`` and ``close``. ``max_retries`` is a
+    number or a :class:`RetryPolicy`. ``verbosity`` (0-3) is the default for every call.
+    """
+
+    def __init__(
+        self,
+        api_key: Optional[str] = None,
+        *,
+        base_url: Optional[str] = None,
+        organization: Optional[str] = None,
+        project: Optional[str] = None,
+        transport: Union[str, Transport, None] = None,
+        proxy: Optional[str] = None,
+        plugins: Optional[list[str]] = None,
+        timeout: Union[Timeout, float, None] = None,
+        max_retries: Union[int, RetryPolicy] = 2,
+        verbosity: int = 0,
+    ) -> None:
+        self._config = ClientConfig.resolve(
+            api_key,
+            base_url=base_url,
+            organization=organization,
+            project=project,
+            proxy=proxy,
+            timeout=timeout,
+            verbosity=verbosity,
+        )
+        self._retry = RetryPolicy.of(max_retries)
+        # Plugins (and pluggy) load with the first client, not at import.
+        from .registry import get_registry
+
+        self._registry: Registry = get_registry()
+        self._transport_name, self._transport = self._choose_transport(transport)
+        self._transport_lock = threading.Lock()
+        self._resources = self._build_resources(plugins)
+
+    # -- resources -----------------------------------------------------------------------
+
+    def _build_resources(self, plugins: Optional[list[str]]) -> dict[str, Resource]:
+        classes = self._registry.resource_classes(plugins)
+        taken = [name for name in classes if hasattr(type(self), name)]
+        if taken:
+            raise PluginError(f"resource names clash with client attributes: {', '.join(taken)}")
+        return {name: cls(self) for name, cls in classes.items()}
+
+    def __getattr__(self, name: str) -> Any:
+        resources = self.__dict__.get("_resources", {})
+        if name in resources:
+            return resources[name]
+        raise AttributeError(
+            f"OpenAI client has no resource or attribute {name!r}; "
+            f"resources: {', '.join(sorted(resources)) or 'none'}"
+        )
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._resources))
+
+    @property
+    def resources(self) -> dict[str, Resource]:
+        """The resources of this client, by name."""
+        return dict(self._resources)
+
+    # -- configuration (the R package's methods) -------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return self._config.base_url
+
+    @property
+    def verbosity(self) -> int:
+        return self._config.verbosity
+
+    @verbosity.setter
+    def verbosity(self, value: int) -> None:
+        self._config.verbosity = check_verbosity(value)
+
+    def set_api_key(self, api_key: str) -> None:
+        """Use another API key from now on."""
+        if not isinstance(api_key, str) or not api_key:
+            raise ValueError("api_key must be a non-empty string")
+        self._config.api_key = api_key
+
+    def get_api_key(self) -> str:
+        """The API key, masked (``sk-...abcd``)."""
+        return mask_secret(self._config.api_key)
+
+    def set_proxy(self, proxy_ip: str, proxy_port: Union[int, str]) -> None:
+        """Send requests through the HTTP proxy at ``proxy_ip:proxy_port`` from now on."""
+        if self._transport_name is None:
+            raise OpenAIError("set_proxy needs a named transport; this client was given an object")
+        self._config.proxy = proxy_from_address(proxy_ip, proxy_port)
+        self._reset_transport()
+
+    def get_proxy(self) -> Optional[str]:
+        """The proxy URL in use (password masked), or None."""
+        return mask_url(self._config.proxy)
+
+    def get_api_endpoints(self) -> dict[str, str]:
+        """Each resource's endpoint URL, by resource name."""
+        return {
+            name: self._config.base_url + type(resource).endpoint
+            for name, resource in sorted(self._resources.items())
+        }
+
+    # -- transport -------------------------------------------------------------------------
+
+    def _choose_transport(
+        self, transport: Union[str, Transport, None]
+    ) -> tuple[Optional[str], Optional[Transport]]:
+        if transport is None or isinstance(transport, str):
+            name = transport or DEFAULT_TRANSPORT
+            self._registry.transport_factory(name)  # an unknown name fails here, not later
+            return name, None
+        if not isinstance(transport, Transport):
+            raise TypeError(
+                "transport must be a transport name or an object with send() and close(), "
+                f"not {type(transport).__name__}"
+            )
+        return None, transport
+
+    def _get_transport(self) -> Transport:
+        # Built on the first request, so that building a client does not import urllib3.
+        with self._transport_lock:
+            if self._transport is None:
+                assert self._transport_name is not None
+                factory = self._registry.transport_factory(self._transport_name)
+                options = TransportOptions(proxy=self._config.proxy, timeout=self._config.timeout)
+                self._transport = factory(options)
+            return self._transport
+
+    def _reset_transport(self) -> None:
+        with self._transport_lock:
+            old, self._transport = self._transport, None
+        if old is not None:
+            old.close()
+
+    def close(self) -> None:
+        """Close the connections this client holds."""
+        if self._transport_name is None:
+            if self._transport is not None:
+                self._transport.close()
+        else:
+            self._reset_transport()
+
+    def __enter__(self) -> OpenAI:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    # -- the call path ---------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Optional[dict[str, Any]] = None,
+        stream: bool = False,
+        decoder: str = "sse",
+        num: int = 2,
+        verbosity: Optional[int] = None,
+    ) -> Any:
+        """Call the API: the response's JSON (text or bytes for other content types), or,
+        with ``stream=True``, a DataStream decoding the body with ``decoder``
+        (``"sse"``, ``"jsonl"`` or ``"bytes"``) as it arrives."""
+        level = self._config.verbosity if verbosity is None else check_verbosity(verbosity)
+        chosen = decoder_named(decoder) if stream else None
+        request = self.build_request(
+            method, path, json_body=json_body, params=params, stream=stream
+        )
+        log = CallLog(level, self._config.redactor()) if level else None
+        response = self.send(request, log=log)
+        if chosen is not None:
+            return DataStream(response, chosen, num, log=log)
+        body = response.read()
+        if log is not None:
+            log.response_body(body)
+        return self._parsed(response, body)
+
+    def build_request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Optional[dict[str, Any]] = None,
+        stream: bool = False,
+    ) -> Request:
+        """The complete Request for a path under the base URL."""
+        url = self._config.base_url + path
+        if params:
+            url += "?" + urlencode(_query(params), doseq=True)
+        headers = self._config.headers()
+        body = None
+        if json_body is not None:
+            try:
+                body = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"the request body for {method} {path} is not JSON: {exc}") from exc
+            headers["Content-Type"] = "application/json"
+        headers["Accept"] = "text/event-stream" if stream else "application/json"
+        return Request(method, url, headers, body, stream, self._config.timeout)
+
+    def send(self, request: Request, *, log: Optional[CallLog] = None) -> Response:
+        """Send a request with hooks, logging and retries; return the Response as soon as its
+        headers are in, or raise the typed error for a status >= 400."""
+        transport = self._get_transport()
+        # A body given as an iterable is consumed by the first try: it cannot be sent again.
+        max_retries = self._retry.max_retries if _replayable(request) else 0
+        for attempt in range(max_retries + 1):
+            self._registry.before_request(request)
+            if log is not None:
+                log.request(request, attempt)
+            try:
+                response = transport.send(request)
+            except APIConnectionError as exc:
+                if attempt == max_retries:
+                    raise self._scrubbed(exc) from exc
+                self._wait(attempt + 1, None, f"connection error: {exc}", log)
+                continue
+            self._registry.after_response(request, response)
+            if log is not None:
+                log.response(response)
+            if response.status < 400:
+                return response
+            error = self._status_error(response, log)
+            if attempt == max_retries or not self._retry.retries_status(
+                response.status, response.headers
+            ):
+                raise error
+            self._wait(attempt + 1, response.headers, f"status {response.status}", log)
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    def _wait(
+        self, retry: int, headers: Optional[dict[str, str]], reason: str, log: Optional[CallLog]
+    ) -> None:
+        wait = self._retry.wait(retry, headers)
+        if log is not None:
+            log.retry(retry, wait, reason)
+        time.sleep(wait)
+
+    def _status_error(self, response: Response, log: Optional[CallLog]) -> APIError:
+        raw = response.read()
+        if log is not None:
+            log.response_body(raw)
+        try:
+            body: Any = json.loads(raw.decode()) if raw else None
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+        error = status_error(response.status, body, response.headers.get("x-request-id"))
+        return self._scrubbed(error)
+
+    def _scrubbed(self, error: APIError) -> APIError:
+        """The error with any secret removed from its message and body."""
+        redactor = self._config.redactor()
+        error.message = redactor.text(error.message)
+        error.body = redactor.data(error.body)
+        error.args = (error.message,)
+        return error
+
+    def _parsed(self, response: Response, body: bytes) -> Any:
+        kind = response.headers.get("content-type", "")
+        if "json" in kind:
+            try:
+                return json.loads(body.decode()) if body else None
+            except ValueError as exc:
+                raise APIError(
+                    f"the API sent a body that is not valid JSON ({exc})",
+                    body=body[:1000].decode("utf-8", "replace"),
+                    request_id=response.headers.get("x-request-id"),
+                ) from exc
+        if kind.startswith("text/"):
+            return body.decode("utf-8", "replace")
+        return body
+
+    def __repr__(self) -> str:
+        return (
+            f"<OpenAI base_url={self._config.base_url!r} api_key={self.get_api_key()!r} "
+            f"resources={sorted(self._resources)}>"
+        )
+
+
+def _replayable(request: Request) -> bool:
+    return request.body is None or isinstance(request.body, (bytes, bytearray))
+
+
+def _query(params: dict[str, Any]) -> dict[str, Any]:
+    """Query values as the API reads them: booleans as true/false, None left out."""
+    return {
+        key: ("true" if value else "false") if isinstance(value, bool) else value
+        for key, value in params.items()
+        if value is not None
+    }

@@ -1,0 +1,84 @@
+"""Decoders turn a body's byte chunks into the items a DataStream yields.
+
+- ``sse``: server-sent events with JSON data (chat, completions, responses, assistants runs);
+- ``jsonl``: JSON Lines (batch output, file content), one value a line;
+- ``bytes``: the raw chunks as they arrive (audio speech, file downloads).
+
+A decoder is a generator function over the chunks, so each item leaves as soon as its bytes
+are in; it raises StreamError for bytes it cannot decode.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .errors import StreamError
+from .sse import decode_sse
+
+__all__ = ["BYTES", "DECODERS", "JSON_LINES", "SSE", "Decoder", "decoder_named"]
+
+
+@dataclass(frozen=True)
+class Decoder:
+    """A named way to decode a body. ``binary`` decoders yield bytes, and a DataStream's
+    ``next_value`` then returns up to ``num`` bytes instead of a list of ``num`` items."""
+
+    name: str
+    decode: Callable[[Iterable[bytes]], Iterator[Any]]
+    binary: bool = False
+
+
+def decode_bytes(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """The chunks themselves, skipping empty ones."""
+    for chunk in chunks:
+        if chunk:
+            yield chunk
+
+
+def decode_json_lines(chunks: Iterable[bytes]) -> Iterator[Any]:
+    """One JSON value per line; blank lines are skipped, a last line needs no newline."""
+    held: list[bytes] = []
+    offset = 0
+    for chunk in chunks:
+        held.append(chunk)
+        if b"\n" not in chunk:
+            continue
+        lines = b"".join(held).split(b"\n")
+        rest = lines.pop()
+        held = [rest] if rest else []
+        for line in lines:
+            yield from _json_line(line, offset)
+            offset += len(line) + 1
+    if held:
+        yield from _json_line(b"".join(held), offset)
+
+
+def _json_line(line: bytes, offset: int) -> Iterator[Any]:
+    text = line.strip()
+    if not text:
+        return
+    try:
+        yield json.loads(text.decode())
+    except ValueError as exc:
+        shown = repr(text[:120]) + ("..." if len(text) > 120 else "")
+        raise StreamError(
+            f"the line at byte {offset} is not valid JSON ({exc}): {shown}", offset=offset
+        ) from exc
+
+
+SSE = Decoder("sse", decode_sse)
+JSON_LINES = Decoder("jsonl", decode_json_lines)
+BYTES = Decoder("bytes", decode_bytes, binary=True)
+DECODERS = {decoder.name: decoder for decoder in (SSE, JSON_LINES, BYTES)}
+
+
+def decoder_named(name: str) -> Decoder:
+    try:
+        return DECODERS[name]
+    except KeyError:
+        raise ValueError(
+            f"decoder must be one of {', '.join(sorted(DECODERS))}, not {name!r}"
+        ) from None

@@ -1,0 +1,124 @@
+"""The hooks a plugin can implement. Each spec's docstring is its reference.
+
+A plugin is a module (or any object) with functions named like these specs and marked with
+``@openaistream.hookimpl``. Built-in plugins are listed in ``DEFAULT_PLUGINS``; third-party
+ones are found through the entry-point group ``openaistream``::
+
+    # pyproject.toml of a plugin package
+    [project.entry-points.openaistream]
+    vector_stores = "my_package.vector_stores"
+
+Markers are named ``openaistream``. Every hook is called from exactly one function of the
+core, named in its docstring.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+import pluggy
+
+if TYPE_CHECKING:
+    from .http import Request, Response, TransportFactory
+    from .resource import Resource
+
+__all__ = ["hookimpl", "hookspec"]
+
+hookspec = pluggy.HookspecMarker("openaistream")
+hookimpl = pluggy.HookimplMarker("openaistream")
+
+
+@hookspec
+def register_resources(register: Callable[[str, type[Resource]], None]) -> None:
+    """Add resources to every client: call ``register(name, ResourceClass)`` once for each.
+
+    ``name`` becomes the client attribute (``client.<name>``), so it must be a Python
+    identifier that no other plugin uses and that is not a client method. ``ResourceClass``
+    subclasses :class:`openaistream.Resource` and is built with the client as its one argument.
+    Two plugins that register the same name make loading fail with an error naming both.
+
+    Example::
+
+        @openaistream.hookimpl
+        def register_resources(register):
+            register("vector_stores", VectorStores)
+
+    Called by ``openaistream.registry.collect_resources`` when plugins load.
+    """
+
+
+@hookspec
+def register_transports(register: Callable[[str, TransportFactory], None]) -> None:
+    """Add transports: call ``register(name, factory)`` once for each.
+
+    ``factory(options)`` receives :class:`openaistream.TransportOptions` (proxy, timeouts, CA
+    bundle) and returns an object with ``send(request) -> Response`` and ``close()``. A client
+    picks a transport with ``OpenAI(transport=name)``; the default is ``"urllib3"``. Names
+    are unique across plugins, as for resources.
+
+    Example::
+
+        @openaistream.hookimpl
+        def register_transports(register):
+            register("logging", LoggingTransport)
+
+    Called by ``openaistream.registry.collect_transports`` when plugins load.
+    """
+
+
+@hookspec
+def register_commands(cli: Any) -> None:
+    """Add commands to the ``openaistream`` command line.
+
+    ``cli`` is the root ``click.Group``; add commands or groups to it with ``cli.command()``,
+    ``cli.group()`` or ``cli.add_command(...)``. Commands should build their client through the
+    context object the CLI provides, so global options (key, base URL, proxy, verbosity)
+    apply to them.
+
+    Example::
+
+        @openaistream.hookimpl
+        def register_commands(cli):
+            @cli.command()
+            def hello():
+                click.echo("hello")
+
+    Called by ``openaistream.registry.add_commands`` when the CLI starts.
+    """
+
+
+@hookspec
+def before_request(request: Request) -> None:
+    """Change or observe a request just before each attempt is sent.
+
+    ``request`` is the complete :class:`openaistream.Request`; change ``request.headers`` or
+    ``request.url`` in place (for example to add an ``api-key`` header and an
+    ``api-version`` query for an Azure-style endpoint). Called once per attempt, retries
+    included. An exception raised here stops the call before anything is sent.
+
+    Example::
+
+        @openaistream.hookimpl
+        def before_request(request):
+            request.headers["api-key"] = os.environ["AZURE_OPENAI_KEY"]
+
+    Called by ``openaistream.registry.call_before_request`` from ``OpenAI.send``.
+    """
+
+
+@hookspec
+def after_response(request: Request, response: Response) -> None:
+    """Observe a response as soon as its status and headers are in, before its body is read.
+
+    Called for every attempt, error statuses included, so it suits metrics and tracing
+    (status, ``x-request-id``, rate-limit headers). Do not read the body here: a streamed
+    body belongs to the caller.
+
+    Example::
+
+        @openaistream.hookimpl
+        def after_response(request, response):
+            metrics.count("openai.status", response.status)
+
+    Called by ``openaistream.registry.call_after_response`` from ``OpenAI.send``.
+    """

@@ -1,0 +1,151 @@
+"""The value types a transport speaks: Request, Response, Timeout, and the Transport protocol.
+
+A transport knows these types and its own HTTP library, nothing else of the core. The core
+builds a Request, hands it to ``transport.send`` and gets a Response whose body is an iterator
+of raw byte chunks, yielded as they arrive and never buffered whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Protocol, Union, runtime_checkable
+
+from .redact import mask_secret, mask_url
+
+__all__ = [
+    "Body",
+    "Request",
+    "Response",
+    "Timeout",
+    "Transport",
+    "TransportFactory",
+    "TransportOptions",
+]
+
+# A request body: bytes, or an iterable of bytes sent as they are produced (uploads).
+Body = Union[bytes, Iterable[bytes], None]
+
+# Header names whose values are secrets; they are masked wherever a Request is shown.
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key"})
+
+
+@dataclass(frozen=True)
+class Timeout:
+    """Seconds to wait: ``connect`` for the connection, ``read`` between two reads of the
+    body. For a stream, ``read`` is how long the server may stay silent between chunks."""
+
+    connect: float = 5.0
+    read: float = 600.0
+
+    @classmethod
+    def of(cls, value: Union[Timeout, float, int, None]) -> Timeout:
+        """A Timeout from what a user passes: None for the defaults, a number for both."""
+        if value is None:
+            return cls()
+        if isinstance(value, Timeout):
+            return value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ValueError(f"timeout must be a positive number or a Timeout, not {value!r}")
+        return cls(connect=float(value), read=float(value))
+
+
+@dataclass
+class Request:
+    """One HTTP request, complete: the URL is absolute and the headers are final.
+
+    ``stream`` tells the transport that the caller reads the body as it arrives.
+    Hooks (``before_request``) may change ``headers`` and ``url`` in place.
+    """
+
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Body = None
+    stream: bool = False
+    timeout: Timeout = field(default_factory=Timeout)
+
+    def __repr__(self) -> str:
+        return (
+            f"Request({self.method} {self.url}, headers={shown_headers(self.headers)!r}, "
+            f"stream={self.stream})"
+        )
+
+
+class Response:
+    """An HTTP response whose body is read as it arrives.
+
+    ``headers`` has lower-case names. Iterating yields the raw body chunks once, each as soon
+    as the transport has it. ``info`` carries what the transport wants to report (for example
+    ``{"connection": "reused"}``), logged at verbosity 3.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        chunks: Iterable[bytes],
+        close: Callable[[], None] = lambda: None,
+        info: Optional[dict[str, Any]] = None,
+    ) -> None:
+        self.status = status
+        self.headers = {name.lower(): value for name, value in headers.items()}
+        self._chunks = iter(chunks)
+        self._close = close
+        self.closed = False
+        self.info: dict[str, Any] = info or {}
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._chunks
+
+    def read(self) -> bytes:
+        """The whole rest of the body, then close."""
+        try:
+            return b"".join(self._chunks)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Release the connection: back to the pool when the body was read to its end,
+        discarded otherwise. Safe to call twice."""
+        if not self.closed:
+            self.closed = True
+            self._close()
+
+    def __repr__(self) -> str:
+        return f"Response(status={self.status}, headers={self.headers!r})"
+
+
+@dataclass(frozen=True)
+class TransportOptions:
+    """What a transport factory is given: the proxy URL (credentials included, never to be
+    shown), the timeouts, and the CA bundle for private certificate authorities."""
+
+    proxy: Optional[str] = None
+    timeout: Timeout = field(default_factory=Timeout)
+    ca_bundle: Optional[str] = None
+
+    def __repr__(self) -> str:
+        return f"TransportOptions(proxy={mask_url(self.proxy)!r}, timeout={self.timeout!r})"
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Sends a Request and returns its Response as soon as the status line and headers are
+    in. Errors are this library's: ``APIConnectionError`` or ``APITimeoutError``, raised from
+    ``send`` or from iterating the body."""
+
+    def send(self, request: Request) -> Response: ...
+
+    def close(self) -> None: ...
+
+
+TransportFactory = Callable[[TransportOptions], Transport]
+
+
+def shown_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers as they may be shown: secret values masked."""
+    return {
+        name: mask_secret(value) if name.lower() in SECRET_HEADERS else value
+        for name, value in headers.items()
+    }

@@ -1,0 +1,44 @@
+"""The base of every resource a plugin registers (``client.chat``, ``client.models``, ...).
+
+A resource turns a Python call into an API request through ``self.client.request``, which
+does the rest: headers, hooks, retries, logging, errors, and decoding. A minimal resource::
+
+    class Models(openaistream.Resource):
+        endpoint = "/models"
+
+        def list(self, *, verbosity=None):
+            return self.client.request("GET", "/models", verbosity=verbosity)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from .client import OpenAI
+
+__all__ = ["Resource", "path_segment"]
+
+
+class Resource:
+    """One OpenAI resource, bound to a client. ``endpoint`` is its path under the base URL,
+    as ``get_api_endpoints()`` reports it."""
+
+    endpoint: ClassVar[str] = ""
+
+    def __init__(self, client: OpenAI) -> None:
+        self.client = client
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} resource at {self.client.base_url}{self.endpoint}>"
+
+
+def path_segment(name: str, value: Any) -> str:
+    """An ID checked and quoted for use in a URL path: a clear error for a wrong type or an
+    empty value, before any network."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    return quote(value, safe="")

@@ -1,0 +1,224 @@
+"""Server-sent events with JSON data, decoded as the bytes arrive.
+
+The rules are the WHATWG event-stream rules: lines end in CR, LF or CRLF; a blank line ends an
+event; ``data:`` lines of one event join with "\\n"; lines starting with ``:`` are comments; a
+leading BOM is dropped; an event with no data is not dispatched. On top of them, the OpenAI
+conventions: ``[DONE]`` ends the stream, each event's data is JSON, and an error can arrive in
+three shapes (a payload with an ``"error"`` key, an ``event: error``, a payload whose ``type``
+is ``"error"``), raised as :class:`APIError`.
+
+An event without an ``event:`` field yields its JSON payload; a named event yields
+``{"event": name, "data": payload}``.
+
+The hot path: almost every stream is LF-only and almost every event is one ``data: {...}``
+line (or ``event:`` then ``data:``). Those are cut out of whole blocks with ``bytes.split`` and
+decoded directly. Anything else goes through the full line parser, and a stream that uses CR
+switches to it for good.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any, Optional
+
+from .errors import APIError, StreamError
+
+__all__ = ["decode_sse", "stream_error_from_payload"]
+
+_BOM = b"\xef\xbb\xbf"
+_DONE = b"[DONE]"
+# After [DONE], the rest of the body is read (so the connection can go back to the pool),
+# but no more than this: a server that keeps talking is cut off.
+_DRAIN_LIMIT = 64 * 1024
+_SHOWN = 120  # how much of an offending line an error message shows
+
+
+class _Done(Exception):
+    """Raised inside the decoder when [DONE] arrives."""
+
+
+def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
+    """Yield the events of an SSE body given as byte chunks, each as soon as it is complete."""
+    source = iter(chunks)
+    head, offset = _skip_bom(source)
+    held: list[bytes] = [head] if head else []
+    block = b""
+    try:
+        for chunk in source:
+            if b"\r" in chunk:
+                yield from _decode_lines(b"".join(held) + chunk, source, offset)
+                return
+            if held:
+                # Join only once a separator is in sight, so one long event that arrives in
+                # many chunks is copied once, not once a chunk.
+                straddles = chunk[:1] == b"\n" and held[-1][-1:] == b"\n"
+                held.append(chunk)
+                if not straddles and b"\n\n" not in chunk:
+                    continue
+                blocks = b"".join(held).split(b"\n\n")
+            else:
+                blocks = chunk.split(b"\n\n")
+            rest = blocks.pop()
+            held = [rest] if rest else []
+            for block in blocks:
+                if block[:6] == b"data: " and b"\n" not in block:
+                    yield _item(None, block[6:])
+                else:
+                    found = _parse_block(block)
+                    if found is not None and found[1]:
+                        yield _item(*found)
+                offset += len(block) + 2
+    except _Done:
+        _drain(source)
+        return
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        raise _undecodable(block, offset, exc) from exc
+    if held:
+        # The body ended without a blank line after its last bytes.
+        yield from _decode_lines(b"".join(held), source, offset)
+
+
+def _skip_bom(source: Iterator[bytes]) -> tuple[bytes, int]:
+    """The first bytes of the body without a leading BOM, and the offset they start at."""
+    head = b""
+    while len(head) < len(_BOM) and _BOM.startswith(head):
+        chunk = next(source, None)
+        if chunk is None:
+            break
+        head += chunk
+    if head.startswith(_BOM):
+        return head[len(_BOM) :], len(_BOM)
+    return head, 0
+
+
+def _parse_block(block: bytes) -> Optional[tuple[Optional[str], bytes]]:
+    """The (event name, data) of one LF-separated block, or None when it carries no data."""
+    # The common named event, "event: x\ndata: {...}", without a loop.
+    if block[:7] == b"event: ":
+        newline = block.find(b"\n")
+        if block[newline + 1 : newline + 7] == b"data: " and block.find(b"\n", newline + 1) < 0:
+            return block[7:newline].decode(), block[newline + 7 :]
+    fields = _Fields()
+    for line in block.split(b"\n"):
+        fields.add(line)
+    return fields.dispatch()
+
+
+class _Fields:
+    """The fields of the event being read, line by line, by the WHATWG rules."""
+
+    __slots__ = ("data", "event")
+
+    def __init__(self) -> None:
+        self.data: list[bytes] = []
+        self.event = b""
+
+    def add(self, line: bytes) -> None:
+        if not line or line[:1] == b":":
+            return
+        name, colon, value = line.partition(b":")
+        if colon and value[:1] == b" ":
+            value = value[1:]
+        if name == b"data":
+            self.data.append(value)
+        elif name == b"event":
+            self.event = value
+        # "id" and "retry" steer reconnection, which a one-shot API call does not do;
+        # any other field is ignored, as the rules say.
+
+    def dispatch(self) -> Optional[tuple[Optional[str], bytes]]:
+        data, event = self.data, self.event
+        self.data, self.event = [], b""
+        if not data:
+            return None
+        return (event.decode() or None), b"\n".join(data)
+
+
+def _item(event: Optional[str], data: bytes) -> Any:
+    """What one event with data yields; raises _Done at [DONE] and the API's error for an
+    error event."""
+    if data == _DONE:
+        raise _Done
+    payload = json.loads(data.decode())
+    if event == "error" or (
+        payload.__class__ is dict
+        and (payload.get("error") is not None or payload.get("type") == "error")
+    ):
+        raise stream_error_from_payload(payload)
+    return payload if event is None else {"event": event, "data": payload}
+
+
+def _decode_lines(buffer: bytes, source: Iterator[bytes], offset: int) -> Iterator[Any]:
+    """The full parser, line by line: for streams that use CR or CRLF line endings, and for
+    the last bytes of a body that did not end with a blank line."""
+    fields = _Fields()
+    line = data = b""
+    start = offset  # where the event being read starts
+    try:
+        for chunk in itertools.chain(source, [None]):
+            final = chunk is None
+            lines = (buffer + chunk if chunk else buffer).splitlines(keepends=True)
+            # Keep the last line back while it may be incomplete: no line ending yet, or a CR
+            # whose LF is still on its way.
+            buffer = lines.pop() if lines and not final and lines[-1][-1:] != b"\n" else b""
+            for line in lines:
+                offset += len(line)
+                content = line.rstrip(b"\r\n")
+                if content:
+                    fields.add(content)
+                    continue
+                found = fields.dispatch()
+                if found is not None and found[1]:
+                    data = found[1]
+                    yield _item(*found)
+                start = offset
+        if line[-1:] not in (b"\r", b"\n", b""):
+            cut = offset - len(line)
+            raise StreamError(
+                f"the stream ended in the middle of a line at byte {cut}: {_shown(line)}",
+                offset=cut,
+            )
+        # Complete lines with no blank line after them: a lenient server's last event.
+        found = fields.dispatch()
+        if found is not None and found[1]:
+            data = found[1]
+            yield _item(*found)
+    except _Done:
+        _drain(source)
+    except ValueError as exc:
+        raise _undecodable(data, start, exc) from exc
+
+
+def _drain(source: Iterator[bytes]) -> None:
+    drained = 0
+    for chunk in source:
+        drained += len(chunk)
+        if drained > _DRAIN_LIMIT:
+            break
+
+
+def stream_error_from_payload(payload: Any) -> APIError:
+    """The APIError an error event carries: the API's message, code and type."""
+    details = payload.get("error") if isinstance(payload, dict) else None
+    if not isinstance(details, dict):
+        details = payload if isinstance(payload, dict) else {"message": str(payload)}
+    code = details.get("code")
+    kind = details.get("type")
+    return APIError(
+        str(details.get("message") or "the API sent an error in the stream"),
+        code=None if code is None else str(code),
+        type=None if kind is None or kind == "error" else str(kind),
+        body=payload,
+    )
+
+
+def _undecodable(line: bytes, offset: int, exc: Exception) -> StreamError:
+    reason = "is not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else "is not valid JSON"
+    return StreamError(f"an event at byte {offset} {reason} ({exc}): {_shown(line)}", offset=offset)
+
+
+def _shown(line: bytes) -> str:
+    text = repr(line[:_SHOWN])
+    return text + ("..." if len(line) > _SHOWN else "")

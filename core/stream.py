@@ -1,0 +1,144 @@
+"""DataStream: the items of a streamed response, as they arrive.
+
+Generic over a Response and a Decoder. It is an iterator and a context manager, and keeps the
+R package's methods: ``next_value`` (a list of up to ``num`` items; for binary streams up to
+``num`` bytes), ``get_state()`` and ``close()``.
+
+Nothing received is lost: every error raised while reading carries ``received``, the items
+delivered before it (kept unless the stream was built with ``keep=False``, which is the
+default for binary streams, whose bytes the caller has already written somewhere).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar
+
+from .decoders import SSE, Decoder
+from .errors import APIConnectionError, APIError, APITimeoutError, StreamError
+from .http import Response
+
+if TYPE_CHECKING:
+    from .log import CallLog
+
+__all__ = ["DataStream"]
+
+T = TypeVar("T")
+
+
+class DataStream(Generic[T]):
+    """Iterate it, or take ``next_value`` batches; close it (or use ``with``) to let the
+    connection go when you stop early."""
+
+    def __init__(
+        self,
+        response: Response,
+        decoder: Decoder = SSE,
+        num: int = 2,
+        *,
+        keep: Optional[bool] = None,
+        log: Optional[CallLog] = None,
+    ) -> None:
+        if isinstance(num, bool) or not isinstance(num, int) or num < 1:
+            raise ValueError(f"num must be a positive integer, not {num!r}")
+        self.response = response
+        self.decoder = decoder
+        self.num = num
+        self.keep = not decoder.binary if keep is None else keep
+        self.received: list[T] = []
+        self._state = "open"
+        self._log = log
+        self._leftover = b""
+        self._items: Iterator[T] = self._read()
+
+    @property
+    def status(self) -> int:
+        return self.response.status
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self.response.headers
+
+    def __iter__(self) -> Iterator[T]:
+        # The generator itself, so a for loop runs without a Python-level __next__ per item.
+        return self._items
+
+    def __next__(self) -> T:
+        return next(self._items)
+
+    def _read(self) -> Iterator[T]:
+        received, keep, log = self.received, self.keep, self._log
+        try:
+            for item in self.decoder.decode(self.response):
+                if keep:
+                    received.append(item)
+                if log is not None:
+                    log.stream_item(item)
+                yield item
+        except APIError as exc:
+            self._state = "error"
+            error = self._with_received(exc)
+            if error is exc:
+                raise
+            raise error from exc
+        except BaseException:  # closed early, interrupted, or a bug in a caller's hook
+            if self._state == "open":
+                self._state = "closed"
+            raise
+        finally:
+            # A body read to its end goes back to the pool; any other is discarded.
+            self.response.close()
+        self._state = "complete"
+        if log is not None:
+            log.stream_end(len(received))
+
+    def _with_received(self, exc: APIError) -> APIError:
+        if isinstance(exc, APIConnectionError) and not isinstance(exc, APITimeoutError):
+            exc = StreamError(f"the connection was lost mid-stream: {exc}")
+        exc.received = list(self.received)
+        return exc
+
+    @property
+    def next_value(self) -> Any:
+        """The next batch: a list of up to ``num`` items (empty once the stream is done), or,
+        for a binary stream, up to ``num`` bytes (``b""`` once done)."""
+        if self.decoder.binary:
+            return self._next_bytes()
+        return list(itertools.islice(self._items, self.num))
+
+    def _next_bytes(self) -> bytes:
+        if not self._leftover:
+            self._leftover = next(self._items, b"")  # type: ignore[call-overload]
+        taken, self._leftover = self._leftover[: self.num], self._leftover[self.num :]
+        return taken
+
+    def get_state(self) -> str:
+        """ "open", "complete" (read to its end), "closed" (closed before the end) or "error"."""
+        return self._state
+
+    def close(self) -> None:
+        """Stop reading and let the connection go; an unfinished one is not reused."""
+        if self._state == "open":
+            self._state = "closed"
+            if self._log is not None:
+                self._log.stream_closed(len(self.received))
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
+        self.response.close()
+
+    def __enter__(self) -> DataStream[T]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<DataStream {self.decoder.name} state={self._state} received={len(self.received)}>"

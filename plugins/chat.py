@@ -1,0 +1,144 @@
+"""The ``chat`` resource: chat completions, streamed or not, and the accumulation of a
+streamed answer into the shape a non-streamed call returns.
+
+Path from the OpenAPI spec: ``POST /chat/completions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any, Callable, Optional
+
+import openaistream
+
+
+class Chat(openaistream.Resource):
+    endpoint = "/chat/completions"
+
+    def create(
+        self,
+        messages: Sequence[dict[str, Any]],
+        model: str,
+        stream: bool = False,
+        n: int = 1,
+        num: int = 2,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """A completion for the conversation in ``messages``.
+
+        Not streamed: the ``chat.completion`` as a dict. Streamed: a DataStream of
+        ``chat.completion.chunk`` dicts as they arrive; ``num`` is how many
+        ``stream.next_value`` returns at a time. ``n`` is the number of choices the API
+        generates (it works streamed too: chunks carry ``choices[].index``). ``params``
+        carries any other API parameter (``temperature``, ``tools``, ``stream_options``...).
+        """
+        _check_messages(messages)
+        if not isinstance(model, str) or not model:
+            raise TypeError(f"model must be a non-empty string, not {model!r}")
+        if not isinstance(stream, bool):
+            raise TypeError(f"stream must be True or False, not {stream!r}")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"n must be a positive integer, not {n!r}")
+        body: dict[str, Any] = {"model": model, "messages": list(messages), **params}
+        if n != 1:
+            body["n"] = n
+        if stream:
+            body["stream"] = True
+        return self.client.request(
+            "POST", "/chat/completions", json_body=body, stream=stream, num=num, verbosity=verbosity
+        )
+
+    @staticmethod
+    def accumulate(chunks: Iterable[dict[str, Any]]) -> dict[str, Any]:
+        """The ``chat.completion`` a stream of chunks adds up to (see :func:`accumulate`)."""
+        return accumulate(chunks)
+
+
+def _check_messages(messages: object) -> None:
+    if isinstance(messages, (str, bytes, dict)) or not isinstance(messages, Sequence):
+        raise TypeError(
+            "messages must be a list of message dicts such as "
+            f'[{{"role": "user", "content": "Hello"}}], not {type(messages).__name__}'
+        )
+    if not messages:
+        raise ValueError("messages must not be empty")
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict):
+            raise TypeError(f"messages[{index}] must be a dict, not {type(message).__name__}")
+
+
+# Delta fields that are set once, not concatenated, however often a server repeats them.
+_REPLACED = frozenset({"role", "id", "type", "index", "expires_at"})
+# Chunk fields that describe one chunk, not the completion.
+_PER_CHUNK = frozenset({"object", "choices", "obfuscation"})
+
+
+def accumulate(chunks: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """Add streamed ``chat.completion.chunk`` dicts up into one ``chat.completion``.
+
+    For every choice: ``message`` with the content, refusal, audio transcript and data
+    concatenated, tool calls assembled from their deltas by index, ``finish_reason`` and
+    ``logprobs``; at the top: id, model, created, system fingerprint and ``usage`` when the
+    stream carried it (``stream_options={"include_usage": True}``).
+    """
+    completion: dict[str, Any] = {"object": "chat.completion"}
+    choices: dict[int, dict[str, Any]] = {}
+    for chunk in chunks:
+        for key, value in chunk.items():
+            if key not in _PER_CHUNK and (value is not None or key not in completion):
+                completion[key] = value
+        for delta_choice in chunk.get("choices") or ():
+            index = delta_choice.get("index", 0)
+            choice = choices.setdefault(
+                index, {"index": index, "message": {}, "logprobs": None, "finish_reason": None}
+            )
+            _merge(choice["message"], delta_choice.get("delta") or {})
+            if delta_choice.get("finish_reason") is not None:
+                choice["finish_reason"] = delta_choice["finish_reason"]
+            if delta_choice.get("logprobs") is not None:
+                choice["logprobs"] = _merged(choice["logprobs"], delta_choice["logprobs"])
+    for choice in choices.values():
+        message = choice["message"]
+        message.setdefault("role", "assistant")
+        message.setdefault("content", None)
+        for call in message.get("tool_calls") or ():
+            call.pop("index", None)  # a delta's position marker, not part of the message
+    completion["choices"] = [choices[index] for index in sorted(choices)]
+    return completion
+
+
+def _merge(into: dict[str, Any], delta: dict[str, Any]) -> None:
+    for key, value in delta.items():
+        into[key] = _merged(into.get(key), value, key)
+
+
+def _merged(old: Any, new: Any, key: str = "") -> Any:
+    """``new`` added to ``old``: strings concatenate, dicts merge, tool calls join by index,
+    other lists extend; set-once fields and everything else take the newest value."""
+    if old is None or new is None or key in _REPLACED:
+        return old if new is None else new
+    if isinstance(old, str) and isinstance(new, str):
+        return old + new
+    if isinstance(old, dict) and isinstance(new, dict):
+        merged = dict(old)
+        _merge(merged, new)
+        return merged
+    if isinstance(old, list) and isinstance(new, list):
+        if key == "tool_calls":
+            return _merged_by_index(old, new)
+        return old + new
+    return new
+
+
+def _merged_by_index(old: list[Any], new: list[Any]) -> list[Any]:
+    calls = {call.get("index", position): call for position, call in enumerate(old)}
+    for call in new:
+        index = call.get("index", len(calls))
+        calls[index] = _merged(calls.get(index), call)
+    return [calls[index] for index in sorted(calls)]
+
+
+@openaistream.hookimpl
+def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
+    register("chat", Chat)

@@ -1,0 +1,35 @@
+"""The ``models`` resource: list the models, retrieve one, delete a fine-tuned one.
+
+Paths from the OpenAPI spec: ``GET /models``, ``GET /models/{model}``,
+``DELETE /models/{model}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional
+
+import openaistream
+from openaistream.resource import path_segment
+
+
+class Models(openaistream.Resource):
+    endpoint = "/models"
+
+    def list(self, *, verbosity: Optional[int] = None) -> Any:
+        """The models available to this key: ``{"object": "list", "data": [...]}``."""
+        return self.client.request("GET", "/models", verbosity=verbosity)
+
+    def retrieve(self, model: str, *, verbosity: Optional[int] = None) -> Any:
+        """One model: its id, owner and creation time."""
+        path = f"/models/{path_segment('model', model)}"
+        return self.client.request("GET", path, verbosity=verbosity)
+
+    def delete(self, model: str, *, verbosity: Optional[int] = None) -> Any:
+        """Delete a fine-tuned model (the organization's Owner role is needed)."""
+        path = f"/models/{path_segment('model', model)}"
+        return self.client.request("DELETE", path, verbosity=verbosity)
+
+
+@openaistream.hookimpl
+def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
+    register("models", Models)

@@ -1,0 +1,32 @@
+"""Shared fixtures: a clean environment for every test, a client pointed at a local server."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import openaistream
+import pytest
+from openaistream.registry import reset_registry
+from pytest_httpserver import HTTPServer
+
+API_KEY = "sk-test-a1b2c3d4e5f6g7h8i9j0SECRET"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees the developer's key, base URL or plugin settings, and plugins are
+    loaded afresh for every test that changes them."""
+    for name in list(os.environ):
+        if name.startswith(("OPENAI_", "OPENAISTREAM_")) or name.lower().endswith("_proxy"):
+            monkeypatch.delenv(name)
+    yield
+    reset_registry()
+
+
+@pytest.fixture
+def client(httpserver: HTTPServer) -> Iterator[openaistream.OpenAI]:
+    with openaistream.OpenAI(
+        api_key=API_KEY, base_url=httpserver.url_for("/v1"), max_retries=0
+    ) as c:
+        yield c

@@ -1,0 +1,250 @@
+"""The SSE decoder against the WHATWG event-stream rules, the OpenAI conventions, and every
+real SSE recording, whatever the chunk boundaries."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openaistream import APIError, StreamError
+from openaistream.sse import decode_sse
+
+from tests.support import recordings
+
+
+def events(*chunks: bytes) -> list[Any]:
+    return list(decode_sse(chunks))
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r", b"\r\n"], ids=["LF", "CR", "CRLF"])
+def test_every_line_ending_separates_lines_and_events(newline: bytes) -> None:
+    body = newline.join([b'data: {"a": 1}', b"", b"event: named", b'data: {"b": 2}', b"", b""])
+    assert events(body) == [{"a": 1}, {"event": "named", "data": {"b": 2}}]
+
+
+def test_crlf_split_between_chunks_is_one_line_ending() -> None:
+    assert events(b'data: {"a": 1}\r', b"\n\r", b'\ndata: {"b": 2}\r\n\r\n') == [{"a": 1}, {"b": 2}]
+
+
+def test_data_lines_of_one_event_join_with_newline() -> None:
+    # Two data lines make the JSON text '{"text":\n"two lines"}', which is valid JSON.
+    assert events(b'data: {"text":\ndata: "two lines"}\n\n') == [{"text": "two lines"}]
+    assert events(b'data: ["a",\ndata: "b"]\n\n') == [["a", "b"]]
+
+
+def test_comment_lines_are_ignored() -> None:
+    body = b': keep-alive\n\n: OPENROUTER PROCESSING\ndata: {"a": 1}\n: trailing\n\n'
+    assert events(body) == [{"a": 1}]
+
+
+@pytest.mark.parametrize("split", [0, 1, 2, 3, 5])
+def test_a_leading_bom_is_dropped_wherever_the_chunk_ends(split: int) -> None:
+    body = b'\xef\xbb\xbfdata: {"a": 1}\n\n'
+    assert events(body[:split], body[split:]) == [{"a": 1}]
+
+
+def test_a_bom_after_the_start_is_not_dropped() -> None:
+    # It becomes part of the field name, "\ufeffdata", which is no field: the event is empty.
+    assert events(b'data: {"a": 1}\n\n\xef\xbb\xbfdata: {"b": 2}\n\n') == [{"a": 1}]
+
+
+def test_blocks_without_data_are_not_dispatched() -> None:
+    body = b'event: ping\n\nid: 7\nretry: 100\n\nevent: x\ndata:\n\ndata: {"a": 1}\n\n'
+    assert events(body) == [{"a": 1}]
+
+
+def test_a_field_without_a_space_after_the_colon() -> None:
+    assert events(b'data:{"a": 1}\nevent:named\n\n') == [{"event": "named", "data": {"a": 1}}]
+
+
+def test_done_ends_the_stream_and_nothing_after_it_is_yielded() -> None:
+    body = b'data: {"a": 1}\n\ndata: [DONE]\n\ndata: {"after": true}\n\n'
+    assert events(body) == [{"a": 1}]
+
+
+def test_done_must_be_exact() -> None:
+    with pytest.raises(StreamError):
+        events(b"data: [DONE] \n\n")
+
+
+def test_done_as_a_named_event_ends_the_stream() -> None:
+    body = b'event: thread.run.completed\ndata: {"id": "run_1"}\n\nevent: done\ndata: [DONE]\n\n'
+    assert events(body) == [{"event": "thread.run.completed", "data": {"id": "run_1"}}]
+
+
+def test_named_events_keep_their_name_and_unnamed_ones_yield_the_payload() -> None:
+    body = (
+        b'event: response.created\ndata: {"type": "response.created"}\n\n'
+        b'data: {"type": "plain"}\n\n'
+    )
+    assert events(body) == [
+        {"event": "response.created", "data": {"type": "response.created"}},
+        {"type": "plain"},
+    ]
+
+
+def test_error_in_a_payload_with_an_error_key() -> None:
+    body = (
+        b'data: {"a": 1}\n\n'
+        b'data: {"error": {"message": "The server had an error", "type": "server_error", '
+        b'"code": "overloaded"}}\n\n'
+    )
+    stream = decode_sse([body])
+    assert next(stream) == {"a": 1}
+    with pytest.raises(APIError) as caught:
+        next(stream)
+    assert caught.value.message == "The server had an error"
+    assert caught.value.code == "overloaded"
+    assert caught.value.type == "server_error"
+
+
+def test_error_as_a_named_error_event() -> None:
+    body = b'event: error\ndata: {"message": "Rate limited mid-stream", "code": "rate_limit"}\n\n'
+    with pytest.raises(APIError) as caught:
+        events(body)
+    assert (caught.value.message, caught.value.code) == ("Rate limited mid-stream", "rate_limit")
+
+
+def test_error_as_a_payload_of_type_error() -> None:
+    body = (
+        b'event: error\ndata: {"type": "error", "code": "server_error", '
+        b'"message": "The model failed", "param": null}\n\n'
+    )
+    with pytest.raises(APIError) as caught:
+        events(body)
+    assert (caught.value.message, caught.value.code) == ("The model failed", "server_error")
+    unnamed = b'data: {"type": "error", "error": {"message": "boom", "code": "x"}}\n\n'
+    with pytest.raises(APIError, match="boom"):
+        events(unnamed)
+
+
+def test_invalid_json_names_the_line_and_its_byte_offset() -> None:
+    body = b'data: {"a": 1}\n\ndata: {"broken": \n\n'
+    with pytest.raises(StreamError) as caught:
+        events(body)
+    assert caught.value.offset == 16
+    assert "byte 16" in str(caught.value)
+    assert "not valid JSON" in str(caught.value)
+    assert '{"broken": ' in str(caught.value)
+
+
+def test_a_long_offending_line_is_cut_short_in_the_message() -> None:
+    body = b"data: {" + b"x" * 5000 + b"\n\n"
+    with pytest.raises(StreamError) as caught:
+        events(body)
+    assert len(str(caught.value)) < 400
+    assert "..." in str(caught.value)
+
+
+def test_invalid_utf8_is_a_stream_error() -> None:
+    with pytest.raises(StreamError, match="not valid UTF-8"):
+        events(b'data: {"a": "\xff\xfe"}\n\n')
+
+
+def test_utf8_split_across_chunks_decodes() -> None:
+    body = 'data: {"text": "héllo wörld ✓"}\n\n'.encode()
+    for cut in range(1, len(body)):
+        assert events(body[:cut], body[cut:]) == [{"text": "héllo wörld ✓"}]
+
+
+def test_a_body_cut_mid_line_is_a_stream_error_after_the_complete_events() -> None:
+    stream = decode_sse([b'data: {"a": 1}\n\ndata: {"b": '])
+    assert next(stream) == {"a": 1}
+    with pytest.raises(StreamError, match="middle of a line"):
+        next(stream)
+
+
+def test_a_last_event_without_its_blank_line_is_still_delivered() -> None:
+    assert events(b'data: {"a": 1}\n\ndata: {"b": 2}\n') == [{"a": 1}, {"b": 2}]
+
+
+def test_an_event_arriving_one_byte_at_a_time() -> None:
+    body = b'event: x\ndata: {"a": [1, 2]}\n\ndata: {"b": 2}\n\n'
+    assert events(*[body[i : i + 1] for i in range(len(body))]) == [
+        {"event": "x", "data": {"a": [1, 2]}},
+        {"b": 2},
+    ]
+
+
+def test_a_large_event_in_many_chunks() -> None:
+    text = "y" * 1_000_000
+    body = b'data: {"big": "' + text.encode() + b'"}\n\n'
+    parts = [body[i : i + 7001] for i in range(0, len(body), 7001)]
+    assert events(*parts) == [{"big": text}]
+
+
+# -- the recordings -------------------------------------------------------------------------
+
+
+def expected(raw: bytes) -> tuple[list[Any], bool]:
+    """What the reference parser says the stream yields, and whether it ends in an error."""
+    items: list[Any] = []
+    for name, data in recordings.reference_events(raw):
+        if data == "[DONE]":
+            return items, False
+        payload = json.loads(data)
+        if name == "error" or (isinstance(payload, dict) and payload.get("error") is not None):
+            return items, True
+        items.append(payload if not name else {"event": name, "data": payload})
+    return items, False
+
+
+def decoded(chunks: list[bytes]) -> tuple[list[Any], bool]:
+    items: list[Any] = []
+    try:
+        for item in decode_sse(chunks):
+            items.append(item)
+    except APIError:
+        return items, True
+    return items, False
+
+
+@pytest.mark.parametrize("name", recordings.sse_names())
+def test_recording_decodes_to_the_expected_events(name: str) -> None:
+    recording = recordings.load(name)
+    raw = recordings.body(recording)
+    items, failed = decoded([raw])
+    assert (items, failed) == expected(raw)
+    # The recorders' own parser counted the events, [DONE] included.
+    check = recording["sse_check"]
+    assert len(items) + check["done_sentinel"] + failed == check["events"]
+
+
+@pytest.mark.parametrize(
+    "name", [n for n in recordings.sse_names() if "chunks" in recordings.load(n)["response"]]
+)
+def test_recording_decodes_the_same_in_the_recorders_chunks(name: str) -> None:
+    recording = recordings.load(name)
+    chunks = [c.encode() for c in recording["response"]["chunks"]]
+    assert decoded(chunks) == decoded([recordings.body(recording)])
+
+
+SSE_BODIES = {
+    name: recordings.body(name) for name in recordings.sse_names() if "logprobs_top3" not in name
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(sorted(SSE_BODIES)),
+    cuts=st.lists(st.integers(min_value=0, max_value=10**9), max_size=40),
+)
+def test_any_split_of_a_recording_gives_the_same_events(name: str, cuts: list[int]) -> None:
+    raw = SSE_BODIES[name]
+    points = sorted({cut % (len(raw) + 1) for cut in cuts})
+    chunks = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)])]
+    assert decoded(chunks) == decoded([raw])
+
+
+@settings(max_examples=40, deadline=None)
+@given(size=st.integers(min_value=1, max_value=300))
+def test_every_fixed_chunk_size_gives_the_same_events(size: int) -> None:
+    for raw in (
+        SSE_BODIES["audio_speech/sse_stream"],
+        SSE_BODIES["chat_completions_stream/n2_include_usage"],
+    ):
+        chunks = [raw[i : i + size] for i in range(0, len(raw), size)]
+        assert decoded(chunks) == decoded([raw])

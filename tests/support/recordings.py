@@ -1,0 +1,53 @@
+"""Loading the recorded API interactions in tests/fixtures/recordings (see its README)."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
+
+
+def load(name: str) -> dict[str, Any]:
+    """A recording by its path under the recordings folder, without ``.json``."""
+    return json.loads((ROOT / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def body(name_or_recording: Any) -> bytes:
+    recording = load(name_or_recording) if isinstance(name_or_recording, str) else name_or_recording
+    response = recording["response"]
+    if "body_base64" in response:
+        return base64.b64decode(response["body_base64"])
+    return response["body_text"].encode("utf-8")
+
+
+def sse_names() -> list[str]:
+    """Every recording whose body is server-sent events."""
+    names = []
+    for path in sorted(ROOT.glob("*/*.json")):
+        if "sse_check" in json.loads(path.read_text(encoding="utf-8")):
+            names.append(f"{path.parent.name}/{path.stem}")
+    return names
+
+
+def reference_events(raw: bytes) -> list[tuple[str, str]]:
+    """A deliberately plain second parser, to check the real one against: (event name,
+    data) for every event, by normalising line endings and splitting on blank lines."""
+    text = raw.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    events = []
+    for block in text.split("\n\n"):
+        name, data = "", []
+        for line in block.split("\n"):
+            if line.startswith(":") or not line:
+                continue
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "data":
+                data.append(value)
+            elif field == "event":
+                name = value
+        if data:
+            events.append((name, "\n".join(data)))
+    return events

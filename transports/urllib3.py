@@ -1,0 +1,170 @@
+"""The default transport: urllib3, one pooled PoolManager per client (keep-alive,
+thread-safe), separate connect and read timeouts, HTTP and HTTPS proxies.
+
+urllib3's own retries and redirects are off: the core retries, and the API does not
+redirect. urllib3 itself is imported when the first transport is built, not when the plugin
+loads, so that building a client stays cheap.
+
+Body bytes are handed on as urllib3 has them, without waiting to fill a buffer: one read per
+HTTP chunk for chunked bodies, ``read1`` (whatever has arrived) for the others. A plain
+``read(65536)`` would hold back an SSE event until 64 KiB had arrived.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
+
+import openaistream
+from openaistream import (
+    APIConnectionError,
+    APITimeoutError,
+    Request,
+    Response,
+    TransportOptions,
+)
+
+if TYPE_CHECKING:
+    import urllib3
+
+__all__ = ["Urllib3Transport"]
+
+_READ_SIZE = 64 * 1024
+_POOL_SIZE = 32  # connections kept per host: enough for a thread pool sharing one client
+
+
+class Urllib3Transport:
+    """Sends requests with urllib3. Built by the core from TransportOptions."""
+
+    def __init__(self, options: TransportOptions) -> None:
+        import urllib3
+
+        self.options = options
+        self._urllib3 = urllib3
+        self._pool = _pool_manager(urllib3, options)
+        # Sockets already used once: a request on one of them reused a pooled connection.
+        self._seen_sockets: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    def send(self, request: Request) -> Response:
+        urllib3 = self._urllib3
+        try:
+            raw = self._pool.urlopen(
+                request.method,
+                request.url,
+                body=request.body,
+                headers=request.headers,
+                chunked=request.body is not None and not isinstance(request.body, bytes),
+                retries=False,
+                redirect=False,
+                preload_content=False,
+                decode_content=True,
+                timeout=urllib3.Timeout(connect=request.timeout.connect, read=request.timeout.read),
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            raise _mapped(exc, request.url) from exc
+        headers = {name: raw.headers[name] for name in raw.headers}
+        return Response(
+            raw.status,
+            headers,
+            self._body(raw, request.url),
+            close=lambda: _release(raw),
+            info=self._info(raw),
+        )
+
+    def _info(self, raw: urllib3.BaseHTTPResponse) -> dict[str, Any]:
+        connection = getattr(raw, "connection", None)
+        sock = getattr(connection, "sock", None)
+        info: dict[str, Any] = {"connection": "new"}
+        if sock is not None:
+            if sock in self._seen_sockets:
+                info["connection"] = "reused"
+            else:
+                self._seen_sockets.add(sock)
+        if self.options.proxy:
+            info["proxy"] = self.options.proxy
+        return info
+
+    def _body(self, raw: urllib3.BaseHTTPResponse, url: str) -> Iterator[bytes]:
+        try:
+            if raw.chunked and raw.supports_chunked_reads():
+                for chunk in raw.read_chunked(decode_content=True):
+                    yield chunk
+            else:
+                read1 = raw.read1
+                chunk = read1(_READ_SIZE)
+                while chunk:
+                    yield chunk
+                    chunk = read1(_READ_SIZE)
+        except self._urllib3.exceptions.HTTPError as exc:
+            raise _mapped(exc, url) from exc
+        except OSError as exc:
+            raise APIConnectionError(f"the connection to {_host(url)} failed: {exc}") from exc
+
+    def close(self) -> None:
+        self._pool.clear()
+
+
+def _pool_manager(urllib3: Any, options: TransportOptions) -> urllib3.PoolManager:
+    common = {
+        "num_pools": 10,
+        "maxsize": _POOL_SIZE,
+        "retries": False,
+        "ca_certs": options.ca_bundle,
+    }
+    if not options.proxy:
+        return urllib3.PoolManager(**common)
+    proxy = urlsplit(options.proxy)
+    if proxy.scheme not in ("http", "https"):
+        raise ValueError(
+            f"the urllib3 transport takes http:// and https:// proxies, not {proxy.scheme}://"
+        )
+    headers = None
+    if proxy.username is not None:
+        credentials = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
+        headers = urllib3.make_headers(proxy_basic_auth=credentials)
+    # The credentials travel in Proxy-Authorization only, never in a URL urllib3 may log.
+    bare = proxy._replace(netloc=proxy.netloc.rpartition("@")[2]).geturl()
+    return urllib3.ProxyManager(bare, proxy_headers=headers, **common)
+
+
+def _release(raw: urllib3.BaseHTTPResponse) -> None:
+    """Back to the pool when the body was read to its end; otherwise the connection is
+    closed, so that no one reads the rest of this body as the start of theirs."""
+    if not raw.isclosed():
+        raw.close()
+    raw.release_conn()
+
+
+def _mapped(exc: Exception, url: str) -> APIConnectionError:
+    """This library's error for a urllib3 error."""
+    from urllib3 import exceptions
+
+    host = _host(url)
+    if isinstance(exc, exceptions.NewConnectionError):
+        return APIConnectionError(f"could not connect to {host}: {_reason(exc)}")
+    if isinstance(exc, exceptions.ConnectTimeoutError):
+        return APITimeoutError(f"connecting to {host} timed out")
+    if isinstance(exc, exceptions.ReadTimeoutError):
+        return APITimeoutError(f"{host} sent nothing for longer than the read timeout")
+    if isinstance(exc, exceptions.ProxyError):
+        return APIConnectionError(f"the proxy failed on the way to {host}: {_reason(exc)}")
+    if isinstance(exc, exceptions.SSLError):
+        return APIConnectionError(f"the TLS connection to {host} failed: {_reason(exc)}")
+    return APIConnectionError(f"the connection to {host} failed: {_reason(exc)}")
+
+
+def _reason(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None) or getattr(exc, "original_error", None) or exc
+    return str(reason)
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.netloc.rpartition("@")[2] or url
+
+
+@openaistream.hookimpl
+def register_transports(register: Any) -> None:
+    register("urllib3", Urllib3Transport)
