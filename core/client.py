@@ -24,7 +24,7 @@ from .log import CallLog
 from .redact import mask_secret, mask_url
 from .resource import Resource
 from .retries import RetryPolicy
-from .stream import DataStream
+from .stream import DataStream, check_num
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -215,6 +215,8 @@ class OpenAI:
         (``"sse"``, ``"jsonl"`` or ``"bytes"``) as it arrives."""
         level = self._config.verbosity if verbosity is None else check_verbosity(verbosity)
         chosen = decoder_named(decoder) if stream else None
+        if stream:
+            check_num(num)
         request = self.build_request(
             method, path, json_body=json_body, params=params, stream=stream
         )

@@ -43,7 +43,9 @@ def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
     """Yield the events of an SSE body given as byte chunks, each as soon as it is complete."""
     source = iter(chunks)
     head, offset = _skip_bom(source)
-    held: list[bytes] = [head] if head else []
+    if head:
+        source = itertools.chain([head], source)
+    held: list[bytes] = []
     block = b""
     try:
         for chunk in source:

@@ -23,7 +23,7 @@ from .http import Response
 if TYPE_CHECKING:
     from .log import CallLog
 
-__all__ = ["DataStream"]
+__all__ = ["DataStream", "check_num"]
 
 T = TypeVar("T")
 
@@ -41,11 +41,9 @@ class DataStream(Generic[T]):
         keep: Optional[bool] = None,
         log: Optional[CallLog] = None,
     ) -> None:
-        if isinstance(num, bool) or not isinstance(num, int) or num < 1:
-            raise ValueError(f"num must be a positive integer, not {num!r}")
         self.response = response
         self.decoder = decoder
-        self.num = num
+        self.num = check_num(num)
         self.keep = not decoder.binary if keep is None else keep
         self.received: list[T] = []
         self._state = "open"
@@ -142,3 +140,10 @@ class DataStream(Generic[T]):
 
     def __repr__(self) -> str:
         return f"<DataStream {self.decoder.name} state={self._state} received={len(self.received)}>"
+
+
+def check_num(num: object) -> int:
+    """``num`` as next_value takes it: a positive integer."""
+    if isinstance(num, bool) or not isinstance(num, int) or num < 1:
+        raise ValueError(f"num must be a positive integer, not {num!r}")
+    return num

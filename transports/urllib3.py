@@ -103,6 +103,13 @@ class Urllib3Transport:
             raise APIConnectionError(f"the connection to {_host(url)} failed: {exc}") from exc
 
     def close(self) -> None:
+        # PoolManager.clear() only forgets its pools (their sockets close when collected);
+        # close each one so that closing the client closes its connections now.
+        pools = self._pool.pools
+        for key in pools.keys():
+            pool = pools.get(key)
+            if pool is not None:
+                pool.close()
         self._pool.clear()
 
 
