@@ -133,12 +133,13 @@ def load_registry(environ: Mapping[str, str] = os.environ) -> Registry:
     manager = pluggy.PluginManager("openaistream")
     manager.add_hookspecs(hookspecs)
     registry = Registry(manager)
-    names_builtin_resource = only is not None and any(
-        builtins.get(name, "").startswith(_RESOURCE_PACKAGE) for name in only
-    )
+    # Built-in resources are chosen too when the load list names any of them.
+    chosen_resources = {
+        name for name in only or () if builtins.get(name, "").startswith(_RESOURCE_PACKAGE)
+    }
     for name, module in builtins.items():
         is_resource = module.startswith(_RESOURCE_PACKAGE)
-        if name in blocked or (is_resource and names_builtin_resource and name not in only):
+        if name in blocked or (is_resource and chosen_resources and name not in chosen_resources):
             continue
         _register(registry, name, importlib.import_module(module), PluginInfo(name, True))
     for name, ep in entry_points.items():

@@ -14,7 +14,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, cast
 
 from .decoders import SSE, Decoder
 from .errors import APIConnectionError, APIError, APITimeoutError, StreamError
@@ -108,7 +108,7 @@ class DataStream(Generic[T]):
 
     def _next_bytes(self) -> bytes:
         if not self._leftover:
-            self._leftover = next(self._items, b"")  # type: ignore[call-overload]
+            self._leftover = cast(bytes, next(self._items, b""))
         taken, self._leftover = self._leftover[: self.num], self._leftover[self.num :]
         return taken
 

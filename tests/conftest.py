@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 
-import openaistream
 import pytest
-from openaistream.registry import reset_registry
 from pytest_httpserver import HTTPServer
+
+import openaistream
+from openaistream.registry import reset_registry
 
 API_KEY = "sk-test-a1b2c3d4e5f6g7h8i9j0SECRET"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote, urlsplit
 
 import openaistream
@@ -48,7 +48,7 @@ class Urllib3Transport:
         self._seen_sockets: weakref.WeakSet[Any] = weakref.WeakSet()
 
     def send(self, request: Request) -> Response:
-        urllib3 = self._urllib3
+        library = self._urllib3
         try:
             raw = self._pool.urlopen(
                 request.method,
@@ -60,10 +60,11 @@ class Urllib3Transport:
                 redirect=False,
                 preload_content=False,
                 decode_content=True,
-                timeout=urllib3.Timeout(connect=request.timeout.connect, read=request.timeout.read),
+                timeout=library.Timeout(connect=request.timeout.connect, read=request.timeout.read),
             )
-        except urllib3.exceptions.HTTPError as exc:
+        except library.exceptions.HTTPError as exc:
             raise _mapped(exc, request.url) from exc
+        raw = cast("urllib3.HTTPResponse", raw)  # what urlopen returns for HTTP/1.1
         headers = {name: raw.headers[name] for name in raw.headers}
         return Response(
             raw.status,
@@ -86,7 +87,7 @@ class Urllib3Transport:
             info["proxy"] = self.options.proxy
         return info
 
-    def _body(self, raw: urllib3.BaseHTTPResponse, url: str) -> Iterator[bytes]:
+    def _body(self, raw: urllib3.HTTPResponse, url: str) -> Iterator[bytes]:
         try:
             if raw.chunked and raw.supports_chunked_reads():
                 for chunk in raw.read_chunked(decode_content=True):
@@ -106,7 +107,7 @@ class Urllib3Transport:
         # PoolManager.clear() only forgets its pools (their sockets close when collected);
         # close each one so that closing the client closes its connections now.
         pools = self._pool.pools
-        for key in pools.keys():
+        for key in pools.keys():  # noqa: SIM118 - the container cannot be iterated
             pool = pools.get(key)
             if pool is not None:
                 pool.close()
@@ -136,7 +137,7 @@ def _pool_manager(urllib3: Any, options: TransportOptions) -> urllib3.PoolManage
     return urllib3.ProxyManager(bare, proxy_headers=headers, **common)
 
 
-def _release(raw: urllib3.BaseHTTPResponse) -> None:
+def _release(raw: urllib3.HTTPResponse) -> None:
     """Back to the pool when the body was read to its end; otherwise the connection is
     closed, so that no one reads the rest of this body as the start of theirs."""
     if not raw.isclosed():

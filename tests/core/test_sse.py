@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from openaistream import APIError, StreamError
 from openaistream.sse import decode_sse
-
 from tests.support import recordings
 
 

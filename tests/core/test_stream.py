@@ -20,7 +20,9 @@ REST = b'data: {"n": 2}\n\ndata: {"n": 3}\n\ndata: [DONE]\n\n'
 
 
 def client_for(server: RawServer, **options: object) -> openaistream.OpenAI:
-    return openaistream.OpenAI(api_key=API_KEY, base_url=server.url + "/v1", max_retries=0, **options)  # type: ignore[arg-type]
+    return openaistream.OpenAI(
+        api_key=API_KEY, base_url=server.url + "/v1", max_retries=0, **options
+    )  # type: ignore[arg-type]
 
 
 class HoldingServer:
@@ -92,7 +94,9 @@ def test_events_taken_by_next_value_before_a_failure_are_in_received() -> None:
 
 
 def test_an_api_error_mid_stream_keeps_what_came_before() -> None:
-    body = b'data: {"n": 1}\n\ndata: {"error": {"message": "overloaded", "code": "server_error"}}\n\n'
+    body = (
+        b'data: {"n": 1}\n\ndata: {"error": {"message": "overloaded", "code": "server_error"}}\n\n'
+    )
     with RawServer(serve_body([body])) as server, client_for(server) as client:
         stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
         with pytest.raises(openaistream.APIError) as caught:

@@ -38,7 +38,7 @@ def test_not_streamed_returns_the_completion_and_sends_what_the_api_expects(
     completion = client.chat.create(MESSAGES, model="gpt-4o-mini", temperature=0.2)
 
     assert completion == json.loads(recordings.body("chat_completions/basic"))
-    (request, _), = httpserver.log
+    ((request, _),) = httpserver.log
     assert request.method == "POST"
     assert request.path == "/v1/chat/completions"
     assert request.headers["Authorization"] == f"Bearer {API_KEY}"
@@ -85,7 +85,10 @@ def test_n2_streamed_is_accumulated_into_two_choices(
         assert choice["finish_reason"] == "stop"
         assert choice["message"]["role"] == "assistant"
         assert len(choice["message"]["content"]) > 20
-    assert completion["choices"][0]["message"]["content"] != completion["choices"][1]["message"]["content"]
+    assert (
+        completion["choices"][0]["message"]["content"]
+        != completion["choices"][1]["message"]["content"]
+    )
     assert completion["usage"]["completion_tokens"] > 0
     assert completion["object"] == "chat.completion"
 
@@ -93,7 +96,9 @@ def test_n2_streamed_is_accumulated_into_two_choices(
 def test_accumulated_text_matches_the_concatenated_deltas() -> None:
     chunks = list(
         openaistream.DataStream(
-            openaistream.Response(200, {}, [recordings.body("chat_completions_stream/n2_include_usage")])
+            openaistream.Response(
+                200, {}, [recordings.body("chat_completions_stream/n2_include_usage")]
+            )
         )
     )
     completion = accumulate(chunks)

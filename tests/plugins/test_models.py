@@ -48,7 +48,9 @@ def test_delete_quotes_the_model_id(httpserver: HTTPServer, client: openaistream
 def test_not_found_is_a_typed_error(httpserver: HTTPServer, client: openaistream.OpenAI) -> None:
     recording = recordings.load("errors/404_model_not_found_models")
     httpserver.expect_oneshot_request("/v1/models/fake_id").respond_with_data(
-        recordings.body(recording), status=404, content_type="application/json",
+        recordings.body(recording),
+        status=404,
+        content_type="application/json",
         headers={"x-request-id": "req_123"},
     )
     with pytest.raises(openaistream.NotFoundError) as caught:
