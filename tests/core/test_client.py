@@ -1,0 +1,168 @@
+"""The client's configuration: arguments, environment, defaults, the R methods, and the
+headers every request carries."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+import openaistream
+from openaistream import OpenAIError
+from tests.conftest import API_KEY
+
+
+def test_a_missing_key_names_the_environment_variable_before_any_network(
+    httpserver: HTTPServer,
+) -> None:
+    with pytest.raises(OpenAIError, match="OPENAI_API_KEY"):
+        openaistream.OpenAI(base_url=httpserver.url_for("/v1"))
+    assert httpserver.log == []
+
+
+def test_key_and_base_url_come_from_the_environment(
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment-0000")
+    monkeypatch.setenv("OPENAI_BASE_URL", httpserver.url_for("/v1/"))
+    httpserver.expect_oneshot_request("/v1/models").respond_with_json({"data": []})
+    with openaistream.OpenAI() as client:
+        assert client.models.list() == {"data": []}
+        assert client.base_url == httpserver.url_for("/v1")
+    assert httpserver.log[0][0].headers["Authorization"] == "Bearer sk-from-the-environment-0000"
+
+
+def test_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment-0000")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    client = openaistream.OpenAI("sk-argument-1111111111", base_url="http://localhost:1/v1")
+    assert client.get_api_key() == "sk-...1111"
+    assert client.base_url == "http://localhost:1/v1"
+
+
+def test_the_default_base_url() -> None:
+    assert openaistream.OpenAI(API_KEY).base_url == "https://api.openai.com/v1"
+
+
+def test_organization_project_and_user_agent_headers(httpserver: HTTPServer) -> None:
+    httpserver.expect_oneshot_request("/v1/models").respond_with_json({"data": []})
+    with openaistream.OpenAI(
+        API_KEY, base_url=httpserver.url_for("/v1"), organization="org-1", project="proj_2"
+    ) as client:
+        client.models.list()
+    headers = httpserver.log[0][0].headers
+    assert headers["OpenAI-Organization"] == "org-1"
+    assert headers["OpenAI-Project"] == "proj_2"
+    assert headers["User-Agent"] == f"openaistream/{openaistream.__version__}"
+
+
+def test_organization_and_project_are_not_sent_when_unset(
+    httpserver: HTTPServer, client: openaistream.OpenAI
+) -> None:
+    httpserver.expect_oneshot_request("/v1/models").respond_with_json({"data": []})
+    client.models.list()
+    headers = httpserver.log[0][0].headers
+    assert "OpenAI-Organization" not in headers
+    assert "OpenAI-Project" not in headers
+
+
+def test_set_api_key_changes_the_key_sent(httpserver: HTTPServer, client: openaistream.OpenAI) -> None:
+    httpserver.expect_request("/v1/models").respond_with_json({"data": []})
+    client.set_api_key("sk-another-key-99998888")
+    client.models.list()
+    assert httpserver.log[0][0].headers["Authorization"] == "Bearer sk-another-key-99998888"
+    assert client.get_api_key() == "sk-...8888"
+    with pytest.raises(ValueError, match="api_key"):
+        client.set_api_key("")
+
+
+def test_get_api_key_is_masked() -> None:
+    client = openaistream.OpenAI(API_KEY)
+    assert client.get_api_key() == "sk-...CRET"
+    assert API_KEY not in repr(client)
+    assert API_KEY not in repr(client._config)
+
+
+def test_set_proxy_and_get_proxy() -> None:
+    client = openaistream.OpenAI(API_KEY)
+    assert client.get_proxy() is None
+    client.set_proxy("127.0.0.1", 3128)
+    assert client.get_proxy() == "http://127.0.0.1:3128"
+    client.set_proxy("::1", "8080")
+    assert client.get_proxy() == "http://[::1]:8080"
+    with pytest.raises(ValueError, match="proxy_port"):
+        client.set_proxy("127.0.0.1", 70000)
+    with pytest.raises(ValueError, match="proxy_ip"):
+        client.set_proxy("", 8080)
+
+
+def test_a_proxy_password_is_masked_in_get_proxy() -> None:
+    client = openaistream.OpenAI(API_KEY, proxy="http://user:hunter2@127.0.0.1:3128")
+    assert client.get_proxy() == "http://user:***@127.0.0.1:3128"
+
+
+@pytest.mark.parametrize(
+    ("options", "names"),
+    [
+        ({"base_url": "api.openai.com/v1"}, "base_url"),
+        ({"base_url": "ftp://example/v1"}, "base_url"),
+        ({"proxy": "127.0.0.1:3128"}, "proxy"),
+        ({"proxy": "gopher://127.0.0.1:70"}, "proxy"),
+        ({"proxy": "http://127.0.0.1"}, "proxy"),
+        ({"proxy": "http://127.0.0.1:notaport"}, "proxy"),
+        ({"timeout": -1}, "timeout"),
+        ({"max_retries": -1}, "max_retries"),
+        ({"max_retries": "3"}, "max_retries"),
+        ({"verbosity": 4}, "verbosity"),
+        ({"organization": 12}, "organization"),
+        ({"transport": "carrier-pigeon"}, "transport"),
+        ({"transport": 42}, "transport"),
+        ({"plugins": ["chat", "nonexistent"]}, "plugins"),
+    ],
+)
+def test_bad_options_are_clear_errors_at_construction(options: dict[str, object], names: str) -> None:
+    with pytest.raises((TypeError, ValueError, OpenAIError), match=names):
+        openaistream.OpenAI(API_KEY, **options)  # type: ignore[arg-type]
+
+
+def test_a_bad_proxy_url_does_not_show_its_password() -> None:
+    with pytest.raises(ValueError) as caught:
+        openaistream.OpenAI(API_KEY, proxy="gopher://user:hunter2@127.0.0.1:70")
+    assert "hunter2" not in str(caught.value)
+
+
+def test_get_api_endpoints_lists_each_resource() -> None:
+    client = openaistream.OpenAI(API_KEY, base_url="http://127.0.0.1:8000/v1")
+    assert client.get_api_endpoints() == {
+        "chat": "http://127.0.0.1:8000/v1/chat/completions",
+        "models": "http://127.0.0.1:8000/v1/models",
+    }
+
+
+def test_an_unknown_resource_names_the_ones_there_are() -> None:
+    client = openaistream.OpenAI(API_KEY)
+    with pytest.raises(AttributeError, match="resources: chat, models"):
+        client.vector_stores  # noqa: B018
+    assert {"chat", "models"} <= set(dir(client))
+
+
+def test_close_closes_pooled_connections(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/models").respond_with_json({"data": []})
+    client = openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"))
+    client.models.list()
+    client.close()
+    # A closed client can still be used: it opens new connections.
+    assert client.models.list() == {"data": []}
+    client.close()
+
+
+def test_importing_loads_no_plugin_http_or_logging_library() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, openaistream; "
+        "print(sorted(m for m in ('urllib3', 'pluggy', 'structlog', 'click', "
+        "'openaistream.plugins.chat') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -1,0 +1,248 @@
+"""Plugins: third-party resources, transports and middleware through real entry points, the
+choice of plugins, the load and block variables, and the failures a user can meet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytest_httpserver import HTTPServer
+from structlog.testing import capture_logs
+
+import openaistream
+from openaistream import PluginError
+from openaistream.registry import get_registry
+from tests.conftest import API_KEY
+from tests.support.plugins import install_plugin
+
+ECHO_PLUGIN = """
+    import json
+    import openaistream
+
+
+    class Echo(openaistream.Resource):
+        endpoint = "/echo"
+
+        def say(self, text, *, verbosity=None):
+            return self.client.request("POST", "/echo", json_body={"text": text}, verbosity=verbosity)
+
+
+    class MemoryTransport:
+        '''Answers every request itself, echoing the JSON body back: no network at all.'''
+
+        def __init__(self, options):
+            self.options = options
+            self.sent = []
+
+        def send(self, request):
+            self.sent.append(request)
+            body = json.dumps({"echo": json.loads(request.body or b"null"), "url": request.url})
+            return openaistream.Response(
+                200, {"Content-Type": "application/json"}, [body.encode()]
+            )
+
+        def close(self):
+            pass
+
+
+    @openaistream.hookimpl
+    def register_resources(register):
+        register("echo", Echo)
+
+
+    @openaistream.hookimpl
+    def register_transports(register):
+        register("memory", MemoryTransport)
+"""
+
+
+@pytest.fixture
+def echo_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    return install_plugin(tmp_path, monkeypatch, "echo", ECHO_PLUGIN)
+
+
+def test_a_third_party_plugin_adds_a_resource_and_a_transport(echo_plugin: str) -> None:
+    with openaistream.OpenAI(API_KEY, transport="memory", base_url="http://127.0.0.1:9/v1") as client:
+        answer = client.echo.say("hello")
+        assert answer == {"echo": {"text": "hello"}, "url": "http://127.0.0.1:9/v1/echo"}
+        (request,) = client._transport.sent
+        assert request.headers["Authorization"] == f"Bearer {API_KEY}"
+        assert client.get_api_endpoints()["echo"] == "http://127.0.0.1:9/v1/echo"
+    info = get_registry().plugins["echo"]
+    assert not info.builtin
+    assert info.distribution == echo_plugin
+    assert info.version == "1.0"
+    assert info.hooks == ("register_resources", "register_transports")
+
+
+def test_a_third_party_resource_over_the_default_transport(
+    echo_plugin: str, httpserver: HTTPServer
+) -> None:
+    httpserver.expect_oneshot_request("/v1/echo", json={"text": "hi"}).respond_with_json({"ok": 1})
+    with openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1")) as client:
+        assert client.echo.say("hi") == {"ok": 1}
+
+
+def test_plugins_argument_attaches_only_the_named_resource_plugins(echo_plugin: str) -> None:
+    client = openaistream.OpenAI(API_KEY, plugins=["chat", "echo"])
+    assert sorted(client.resources) == ["chat", "echo"]
+    with pytest.raises(AttributeError, match="resources: chat, echo"):
+        client.models  # noqa: B018
+    assert sorted(openaistream.OpenAI(API_KEY, plugins=[]).resources) == []
+
+
+def test_an_unknown_plugin_name_lists_the_available_ones(echo_plugin: str) -> None:
+    with pytest.raises(PluginError) as caught:
+        openaistream.OpenAI(API_KEY, plugins=["chat", "vector_stores"])
+    assert "'vector_stores'" in str(caught.value)
+    assert "available: chat, echo, models, urllib3" in str(caught.value)
+
+
+def test_block_plugins_blocks_third_party_and_built_in_ones(
+    echo_plugin: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAISTREAM_BLOCK_PLUGINS", "echo, models")
+    client = openaistream.OpenAI(API_KEY)
+    assert sorted(client.resources) == ["chat"]
+    assert sorted(get_registry().plugins) == ["chat", "urllib3"]
+
+
+def test_load_plugins_empty_loads_no_third_party_plugin(
+    echo_plugin: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAISTREAM_LOAD_PLUGINS", "")
+    assert sorted(openaistream.OpenAI(API_KEY).resources) == ["chat", "models"]
+
+
+def test_load_plugins_names_third_party_and_built_in_resources(
+    echo_plugin: str, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+) -> None:
+    monkeypatch.setenv("OPENAISTREAM_LOAD_PLUGINS", "echo,models")
+    client = openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"))
+    assert sorted(client.resources) == ["echo", "models"]
+    # The built-in transport still loads: a client needs one.
+    httpserver.expect_oneshot_request("/v1/models").respond_with_json({"data": []})
+    assert client.models.list() == {"data": []}
+    client.close()
+
+
+@pytest.mark.parametrize("variable", ["OPENAISTREAM_LOAD_PLUGINS", "OPENAISTREAM_BLOCK_PLUGINS"])
+def test_an_unknown_name_in_the_variables_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, "chat,nope")
+    with pytest.raises(PluginError, match=f"{variable}: unknown name 'nope'; available: chat, models"):
+        openaistream.OpenAI(API_KEY)
+
+
+BROKEN = """
+    import this_module_does_not_exist
+"""
+
+
+def test_a_plugin_that_fails_to_import_is_skipped_with_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_plugin(tmp_path, monkeypatch, "broken", BROKEN)
+    with capture_logs() as logs:
+        client = openaistream.OpenAI(API_KEY)
+    assert sorted(client.resources) == ["chat", "models"]
+    (warning,) = logs
+    assert warning["log_level"] == "warning"
+    assert warning["plugin"] == "broken"
+    assert "this_module_does_not_exist" in warning["error"]
+
+
+def test_strict_plugins_makes_a_broken_plugin_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_plugin(tmp_path, monkeypatch, "broken", BROKEN)
+    monkeypatch.setenv("OPENAISTREAM_STRICT_PLUGINS", "1")
+    with pytest.raises(PluginError, match="plugin 'broken'.*this_module_does_not_exist"):
+        openaistream.OpenAI(API_KEY)
+
+
+CLASH = """
+    import openaistream
+
+    class MyChat(openaistream.Resource):
+        pass
+
+    @openaistream.hookimpl
+    def register_resources(register):
+        register("chat", MyChat)
+"""
+
+
+def test_two_plugins_registering_one_name_is_an_error_naming_both(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_plugin(tmp_path, monkeypatch, "mychat", CLASH)
+    with pytest.raises(PluginError) as caught:
+        openaistream.OpenAI(API_KEY)
+    assert "'chat' is registered by two plugins" in str(caught.value)
+    assert "'chat'" in str(caught.value) and "'mychat'" in str(caught.value)
+
+
+def test_a_clash_goes_away_when_one_plugin_is_blocked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_plugin(tmp_path, monkeypatch, "mychat", CLASH)
+    monkeypatch.setenv("OPENAISTREAM_BLOCK_PLUGINS", "chat")
+    client = openaistream.OpenAI(API_KEY)
+    assert type(client.chat).__name__ == "MyChat"
+
+
+MIDDLEWARE = """
+    import openaistream
+
+    seen = []
+
+    @openaistream.hookimpl
+    def before_request(request):
+        request.headers["api-key"] = "azure-style-key"
+        request.url += "?api-version=2024-10-21"
+
+    @openaistream.hookimpl
+    def after_response(request, response):
+        seen.append((request.method, response.status, response.headers.get("x-request-id")))
+"""
+
+
+def test_request_and_response_hooks_act_as_middleware(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+) -> None:
+    import importlib
+
+    module = install_plugin(tmp_path, monkeypatch, "azure", MIDDLEWARE)
+    httpserver.expect_oneshot_request(
+        "/v1/models", query_string="api-version=2024-10-21", headers={"api-key": "azure-style-key"}
+    ).respond_with_json({"data": []}, headers={"x-request-id": "req_9"})
+    with openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1")) as client:
+        assert client.models.list() == {"data": []}
+    assert importlib.import_module(module).seen == [("GET", 200, "req_9")]
+
+
+def test_plugins_load_once_per_process(echo_plugin: str) -> None:
+    first = openaistream.OpenAI(API_KEY)
+    second = openaistream.OpenAI(API_KEY)
+    assert first._registry is second._registry
+
+
+def test_a_resource_name_that_shadows_a_client_method_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_plugin(
+        tmp_path,
+        monkeypatch,
+        "shadow",
+        """
+        import openaistream
+
+        @openaistream.hookimpl
+        def register_resources(register):
+            register("close", openaistream.Resource)
+        """,
+    )
+    with pytest.raises(PluginError, match="clash with client attributes: close"):
+        openaistream.OpenAI(API_KEY)
