@@ -83,7 +83,7 @@ def register_commands(cli: Any) -> None:
             def hello():
                 click.echo("hello")
 
-    Called by ``openaistream.registry.add_commands`` when the CLI starts.
+    Called by ``Registry.add_commands`` (``openaistream.registry``) when the CLI starts.
     """
 
 
@@ -102,7 +102,7 @@ def before_request(request: Request) -> None:
         def before_request(request):
             request.headers["api-key"] = os.environ["AZURE_OPENAI_KEY"]
 
-    Called by ``openaistream.registry.call_before_request`` from ``OpenAI.send``.
+    Called by ``Registry.before_request`` (``openaistream.registry``) from ``OpenAI.send``.
     """
 
 
@@ -120,5 +120,5 @@ def after_response(request: Request, response: Response) -> None:
         def after_response(request, response):
             metrics.count("openai.status", response.status)
 
-    Called by ``openaistream.registry.call_after_response`` from ``OpenAI.send``.
+    Called by ``Registry.after_response`` (``openaistream.registry``) from ``OpenAI.send``.
     """

@@ -65,7 +65,9 @@ def test_organization_and_project_are_not_sent_when_unset(
     assert "OpenAI-Project" not in headers
 
 
-def test_set_api_key_changes_the_key_sent(httpserver: HTTPServer, client: openaistream.OpenAI) -> None:
+def test_set_api_key_changes_the_key_sent(
+    httpserver: HTTPServer, client: openaistream.OpenAI
+) -> None:
     httpserver.expect_request("/v1/models").respond_with_json({"data": []})
     client.set_api_key("sk-another-key-99998888")
     client.models.list()
@@ -119,7 +121,9 @@ def test_a_proxy_password_is_masked_in_get_proxy() -> None:
         ({"plugins": ["chat", "nonexistent"]}, "plugins"),
     ],
 )
-def test_bad_options_are_clear_errors_at_construction(options: dict[str, object], names: str) -> None:
+def test_bad_options_are_clear_errors_at_construction(
+    options: dict[str, object], names: str
+) -> None:
     with pytest.raises((TypeError, ValueError, OpenAIError), match=names):
         openaistream.OpenAI(API_KEY, **options)  # type: ignore[arg-type]
 
@@ -164,5 +168,7 @@ def test_importing_loads_no_plugin_http_or_logging_library() -> None:
         "print(sorted(m for m in ('urllib3', 'pluggy', 'structlog', 'click', "
         "'openaistream.plugins.chat') if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"

@@ -24,7 +24,8 @@ ECHO_PLUGIN = """
         endpoint = "/echo"
 
         def say(self, text, *, verbosity=None):
-            return self.client.request("POST", "/echo", json_body={"text": text}, verbosity=verbosity)
+            body = {"text": text}
+            return self.client.request("POST", "/echo", json_body=body, verbosity=verbosity)
 
 
     class MemoryTransport:
@@ -62,7 +63,9 @@ def echo_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_a_third_party_plugin_adds_a_resource_and_a_transport(echo_plugin: str) -> None:
-    with openaistream.OpenAI(API_KEY, transport="memory", base_url="http://127.0.0.1:9/v1") as client:
+    with openaistream.OpenAI(
+        API_KEY, transport="memory", base_url="http://127.0.0.1:9/v1"
+    ) as client:
         answer = client.echo.say("hello")
         assert answer == {"echo": {"text": "hello"}, "url": "http://127.0.0.1:9/v1/echo"}
         (request,) = client._transport.sent
@@ -131,7 +134,9 @@ def test_an_unknown_name_in_the_variables_is_an_error(
     monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
     monkeypatch.setenv(variable, "chat,nope")
-    with pytest.raises(PluginError, match=f"{variable}: unknown name 'nope'; available: chat, models"):
+    with pytest.raises(
+        PluginError, match=f"{variable}: unknown name 'nope'; available: chat, models"
+    ):
         openaistream.OpenAI(API_KEY)
 
 
@@ -158,7 +163,7 @@ def test_strict_plugins_makes_a_broken_plugin_an_error(
 ) -> None:
     install_plugin(tmp_path, monkeypatch, "broken", BROKEN)
     monkeypatch.setenv("OPENAISTREAM_STRICT_PLUGINS", "1")
-    with pytest.raises(PluginError, match="plugin 'broken'.*this_module_does_not_exist"):
+    with pytest.raises(PluginError, match=r"plugin 'broken'.*this_module_does_not_exist"):
         openaistream.OpenAI(API_KEY)
 
 
@@ -246,3 +251,28 @@ def test_a_resource_name_that_shadows_a_client_method_is_refused(
     )
     with pytest.raises(PluginError, match="clash with client attributes: close"):
         openaistream.OpenAI(API_KEY)
+
+
+COMMANDS = """
+    import click
+    import openaistream
+
+    @openaistream.hookimpl
+    def register_commands(cli):
+        @cli.command()
+        @click.argument("name")
+        def greet(name):
+            click.echo(f"hello {name}")
+"""
+
+
+def test_a_plugin_adds_cli_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import click
+    from click.testing import CliRunner
+
+    install_plugin(tmp_path, monkeypatch, "greeter", COMMANDS)
+    cli = click.Group("openaistream")
+    get_registry().add_commands(cli)
+    result = CliRunner().invoke(cli, ["greet", "world"])
+    assert result.exit_code == 0
+    assert result.output == "hello world\n"

@@ -49,7 +49,9 @@ def test_retry_after_ms_is_honoured(httpserver: HTTPServer) -> None:
 
 def test_503_then_200(httpserver: HTTPServer) -> None:
     httpserver.expect_oneshot_request("/v1/chat/completions").respond_with_data("busy", status=503)
-    httpserver.expect_oneshot_request("/v1/chat/completions").respond_with_json({"id": "chatcmpl-1"})
+    httpserver.expect_oneshot_request("/v1/chat/completions").respond_with_json(
+        {"id": "chatcmpl-1"}
+    )
     with make_client(httpserver) as client:
         assert client.chat.create(MESSAGES, "gpt-4o") == {"id": "chatcmpl-1"}
     assert len(httpserver.log) == 2
@@ -60,7 +62,10 @@ def test_the_last_failure_is_raised_when_retries_run_out(httpserver: HTTPServer)
         httpserver.expect_oneshot_request("/v1/models").respond_with_json(
             {"error": {"message": "The server is overloaded", "type": "server_error"}}, status=502
         )
-    with make_client(httpserver) as client, pytest.raises(openaistream.InternalServerError) as caught:
+    with (
+        make_client(httpserver) as client,
+        pytest.raises(openaistream.InternalServerError) as caught,
+    ):
         client.models.list()
     assert len(httpserver.log) == 3
     assert caught.value.status == 502
@@ -68,7 +73,9 @@ def test_the_last_failure_is_raised_when_retries_run_out(httpserver: HTTPServer)
 
 
 def test_a_bad_request_is_not_retried(httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/v1/models").respond_with_json({"error": {"message": "no"}}, status=400)
+    httpserver.expect_request("/v1/models").respond_with_json(
+        {"error": {"message": "no"}}, status=400
+    )
     with make_client(httpserver) as client, pytest.raises(openaistream.BadRequestError):
         client.models.list()
     assert len(httpserver.log) == 1
@@ -92,9 +99,9 @@ def test_x_should_retry_overrides_the_status(httpserver: HTTPServer) -> None:
 
 def test_max_retries_zero_tries_once(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/models").respond_with_json({}, status=503)
-    with make_client(httpserver, RetryPolicy(max_retries=0)) as client:
-        with pytest.raises(openaistream.InternalServerError):
-            client.models.list()
+    client = make_client(httpserver, RetryPolicy(max_retries=0))
+    with client, pytest.raises(openaistream.InternalServerError):
+        client.models.list()
     assert len(httpserver.log) == 1
 
 

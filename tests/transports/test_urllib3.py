@@ -1,0 +1,177 @@
+"""The urllib3 transport against real local servers: transfer encodings, compression,
+timeouts, connection errors and an HTTP proxy."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+import openaistream
+from openaistream import Request, Timeout, TransportOptions
+from openaistream.transports.urllib3 import Urllib3Transport
+from tests.conftest import API_KEY
+from tests.support.proxy import ForwardProxy
+from tests.support.servers import Conn, RawServer, chunk, head
+
+MESSAGES = [{"role": "user", "content": "hi"}]
+
+
+def test_send_returns_before_the_body_and_yields_chunks_as_sent() -> None:
+    release = threading.Event()
+
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        conn.send(head(200, {"X-Request-Id": "req_1"}) + chunk(b"first"))
+        release.wait(2)
+        conn.send(chunk(b"second") + b"0\r\n\r\n")
+
+    with RawServer(handler) as server:
+        transport = Urllib3Transport(TransportOptions())
+        response = transport.send(Request("GET", server.url + "/x", stream=True))
+        assert response.status == 200
+        assert response.headers["x-request-id"] == "req_1"  # names are lower-case
+        chunks = iter(response)
+        assert next(chunks) == b"first"
+        release.set()
+        assert list(chunks) == [b"second"]
+        response.close()
+        transport.close()
+
+
+def test_a_gzip_encoded_json_body_is_decoded(
+    httpserver: HTTPServer, client: openaistream.OpenAI
+) -> None:
+    payload = {"object": "list", "data": [{"id": "gpt-4o"}] * 50}
+    httpserver.expect_request("/v1/models").respond_with_data(
+        gzip.compress(json.dumps(payload).encode()),
+        headers={"Content-Encoding": "gzip"},
+        content_type="application/json",
+    )
+    assert client.models.list() == payload
+
+
+def test_a_stalled_stream_raises_a_timeout_with_what_arrived() -> None:
+    done = threading.Event()
+
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        conn.send(head(200) + chunk(b'data: {"n": 1}\n\n'))
+        done.wait(5)  # stall until the test is over
+
+    with RawServer(handler) as server:
+        client = openaistream.OpenAI(
+            API_KEY,
+            base_url=server.url + "/v1",
+            timeout=Timeout(connect=2, read=0.3),
+            max_retries=0,
+        )
+        stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
+        with pytest.raises(openaistream.APITimeoutError) as caught:
+            list(stream)
+        done.set()
+        client.close()
+    assert caught.value.received == [{"n": 1}]
+    assert stream.get_state() == "error"
+
+
+def test_a_server_that_says_nothing_is_a_timeout() -> None:
+    done = threading.Event()
+
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        done.wait(5)
+
+    with RawServer(handler) as server:
+        client = openaistream.OpenAI(
+            API_KEY, base_url=server.url + "/v1", timeout=0.3, max_retries=0
+        )
+        with pytest.raises(openaistream.APITimeoutError, match="read timeout"):
+            client.models.list()
+        done.set()
+        client.close()
+
+
+def test_a_connection_closed_before_the_status_line_is_a_connection_error() -> None:
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        conn.reset()
+
+    with RawServer(handler) as server:
+        client = openaistream.OpenAI(API_KEY, base_url=server.url + "/v1", max_retries=0)
+        with pytest.raises(openaistream.APIConnectionError) as caught:
+            client.models.list()
+        client.close()
+    assert not isinstance(caught.value, openaistream.APITimeoutError)
+    assert "127.0.0.1" in str(caught.value)
+
+
+def test_a_truncated_content_length_body_is_a_stream_error() -> None:
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        conn.send(head(200, {"Content-Length": "1000"}, chunked=False) + b'data: {"n": 1}\n\n')
+        conn.sock.shutdown(2)
+
+    with RawServer(handler) as server:
+        client = openaistream.OpenAI(API_KEY, base_url=server.url + "/v1", max_retries=0)
+        stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
+        with pytest.raises(openaistream.StreamError) as caught:
+            list(stream)
+        client.close()
+    assert caught.value.received == [{"n": 1}]
+
+
+def test_an_http_proxy_with_credentials_carries_the_traffic(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/models").respond_with_json({"data": ["via proxy"]})
+    with ForwardProxy(credentials="user:p@ss word") as proxy:
+        client = openaistream.OpenAI(
+            API_KEY,
+            base_url=httpserver.url_for("/v1"),
+            proxy=proxy.url("user:p%40ss%20word"),
+            max_retries=0,
+        )
+        assert client.models.list() == {"data": ["via proxy"]}
+        client.close()
+    assert proxy.carried == [httpserver.url_for("/v1/models")]
+    assert httpserver.log[0][0].headers["Authorization"] == f"Bearer {API_KEY}"
+    assert "Proxy-Authorization" not in httpserver.log[0][0].headers
+
+
+def test_set_proxy_sends_through_the_proxy(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/models").respond_with_json({"data": []})
+    with ForwardProxy() as proxy:
+        client = openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"), max_retries=0)
+        client.models.list()
+        client.set_proxy(*proxy.address)
+        client.models.list()
+        client.close()
+    assert len(httpserver.log) == 2
+    assert proxy.carried == [httpserver.url_for("/v1/models")]
+
+
+def test_wrong_proxy_credentials_are_refused_without_showing_the_password(
+    httpserver: HTTPServer,
+) -> None:
+    with ForwardProxy(credentials="user:right") as proxy:
+        client = openaistream.OpenAI(
+            API_KEY,
+            base_url=httpserver.url_for("/v1"),
+            proxy=proxy.url("user:wrong-pw"),
+            max_retries=0,
+        )
+        with pytest.raises(openaistream.APIStatusError) as caught:
+            client.models.list()
+        client.close()
+    assert caught.value.status == 407
+    assert proxy.refused == 1
+    assert "wrong-pw" not in str(caught.value) + repr(caught.value)
+    assert httpserver.log == []
+
+
+def test_a_socks_proxy_is_refused_by_the_urllib3_transport_with_a_clear_error() -> None:
+    client = openaistream.OpenAI(API_KEY, proxy="socks5h://127.0.0.1:1080")
+    with pytest.raises(ValueError, match="socks5h"):
+        client.models.list()
