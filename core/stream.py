@@ -5,14 +5,17 @@ R package's methods: ``next_value`` (a list of up to ``num`` items; for binary s
 ``num`` bytes), ``get_state()`` and ``close()``.
 
 Nothing received is lost: every error raised while reading carries ``received``, the items
-delivered before it (kept unless the stream was built with ``keep=False``, which is the
-default for binary streams, whose bytes the caller has already written somewhere).
+delivered before it. To keep them, the stream keeps the body's bytes as they arrived (not the
+decoded items: bytes cost several times less memory and nothing at garbage collection) and
+decodes them again when ``received`` is asked for. ``keep=False`` turns this off, for
+unbounded streams that must run in flat memory; it is the default for binary streams, whose
+bytes the caller has already written somewhere.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, cast
 
@@ -45,7 +48,8 @@ class DataStream(Generic[T]):
         self.decoder = decoder
         self.num = check_num(num)
         self.keep = not decoder.binary if keep is None else keep
-        self.received: list[T] = []
+        self._kept: list[bytes] = []  # the body as it arrived, while keep is on
+        self._delivered = 0
         self._state = "open"
         self._log = log
         self._leftover = b""
@@ -66,12 +70,18 @@ class DataStream(Generic[T]):
     def __next__(self) -> T:
         return next(self._items)
 
+    @property
+    def received(self) -> list[T]:
+        """Every item delivered so far (empty when ``keep`` is off)."""
+        again = self.decoder.decode(iter(self._kept))
+        return list(itertools.islice(again, self._delivered)) if self._kept else []
+
     def _read(self) -> Iterator[T]:
-        received, keep, log = self.received, self.keep, self._log
+        log = self._log
+        chunks = self._keeping(self.response) if self.keep else self.response
         try:
-            for item in self.decoder.decode(self.response):
-                if keep:
-                    received.append(item)
+            for item in self.decoder.decode(chunks):
+                self._delivered += 1
                 if log is not None:
                     log.stream_item(item)
                 yield item
@@ -90,12 +100,18 @@ class DataStream(Generic[T]):
             self.response.close()
         self._state = "complete"
         if log is not None:
-            log.stream_end(len(received))
+            log.stream_end(self._delivered)
+
+    def _keeping(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        kept = self._kept
+        for chunk in chunks:
+            kept.append(chunk)
+            yield chunk
 
     def _with_received(self, exc: APIError) -> APIError:
         if isinstance(exc, APIConnectionError) and not isinstance(exc, APITimeoutError):
             exc = StreamError(f"the connection was lost mid-stream: {exc}")
-        exc.received = list(self.received)
+        exc.received = self.received
         return exc
 
     @property
@@ -121,7 +137,7 @@ class DataStream(Generic[T]):
         if self._state == "open":
             self._state = "closed"
             if self._log is not None:
-                self._log.stream_closed(len(self.received))
+                self._log.stream_closed(self._delivered)
         close = getattr(self._items, "close", None)
         if close is not None:
             close()
@@ -139,7 +155,7 @@ class DataStream(Generic[T]):
         self.close()
 
     def __repr__(self) -> str:
-        return f"<DataStream {self.decoder.name} state={self._state} received={len(self.received)}>"
+        return f"<DataStream {self.decoder.name} state={self._state} delivered={self._delivered}>"
 
 
 def check_num(num: object) -> int:

@@ -90,8 +90,7 @@ class Urllib3Transport:
     def _body(self, raw: urllib3.HTTPResponse, url: str) -> Iterator[bytes]:
         try:
             if raw.chunked and raw.supports_chunked_reads():
-                for chunk in raw.read_chunked(decode_content=True):
-                    yield chunk
+                yield from raw.read_chunked(decode_content=True)
             else:
                 read1 = raw.read1
                 chunk = read1(_READ_SIZE)
