@@ -9,16 +9,23 @@ client.chat.create(...)            a resource plugin builds the call
 
 from __future__ import annotations
 
-import json
+import json as jsonlib
 import threading
 import time
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union, cast
 from urllib.parse import urlencode
 
 from .config import ClientConfig, check_verbosity, proxy_from_address
 from .decoders import decoder_named
-from .errors import APIConnectionError, APIError, OpenAIError, PluginError, status_error
+from .errors import (
+    APIConnectionError,
+    APIError,
+    OpenAIError,
+    PluginError,
+    StreamError,
+    status_error,
+)
 from .http import Request, Response, Timeout, Transport, TransportOptions
 from .log import CallLog
 from .redact import mask_secret, mask_url
@@ -203,7 +210,7 @@ class OpenAI:
         method: str,
         path: str,
         *,
-        json_body: Any = None,
+        json: Any = None,
         params: Optional[dict[str, Any]] = None,
         stream: bool = False,
         decoder: str = "sse",
@@ -217,12 +224,12 @@ class OpenAI:
         chosen = decoder_named(decoder) if stream else None
         if stream:
             check_num(num)
-        request = self.build_request(
-            method, path, json_body=json_body, params=params, stream=stream
-        )
+        request = self.build_request(method, path, json=json, params=params, stream=stream)
         log = CallLog(level, self._config.redactor()) if level else None
         response = self.send(request, log=log)
         if chosen is not None:
+            if chosen.name == "sse" and "json" in response.headers.get("content-type", ""):
+                raise self._not_streamed(response)
             return DataStream(response, chosen, num, log=log)
         body = response.read()
         if log is not None:
@@ -234,7 +241,7 @@ class OpenAI:
         method: str,
         path: str,
         *,
-        json_body: Any = None,
+        json: Any = None,
         params: Optional[dict[str, Any]] = None,
         stream: bool = False,
     ) -> Request:
@@ -244,9 +251,9 @@ class OpenAI:
             url += "?" + urlencode(_query(params), doseq=True)
         headers = self._config.headers()
         body = None
-        if json_body is not None:
+        if json is not None:
             try:
-                body = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+                body = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
             except (TypeError, ValueError) as exc:
                 raise TypeError(f"the request body for {method} {path} is not JSON: {exc}") from exc
             headers["Content-Type"] = "application/json"
@@ -296,11 +303,24 @@ class OpenAI:
         if log is not None:
             log.response_body(raw)
         try:
-            body: Any = json.loads(raw.decode()) if raw else None
+            body: Any = jsonlib.loads(raw.decode()) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
         error = status_error(response.status, body, response.headers.get("x-request-id"))
         return self._scrubbed(error)
+
+    def _not_streamed(self, response: Response) -> StreamError:
+        """A server that answered a stream request with plain JSON (some OpenAI-compatible
+        servers ignore ``stream``): say so, rather than yield nothing."""
+        body = response.read()
+        error = StreamError(
+            "a stream was asked for, but the server answered with one JSON body "
+            f"(content-type {response.headers.get('content-type')}): "
+            f"{body[:200].decode('utf-8', 'replace')}"
+        )
+        error.body = body.decode("utf-8", "replace")
+        error.request_id = response.headers.get("x-request-id")
+        return cast(StreamError, self._scrubbed(error))
 
     def _scrubbed(self, error: APIError) -> APIError:
         """The error with any secret removed from its message and body."""
@@ -314,7 +334,7 @@ class OpenAI:
         kind = response.headers.get("content-type", "")
         if "json" in kind:
             try:
-                return json.loads(body.decode()) if body else None
+                return jsonlib.loads(body.decode()) if body else None
             except ValueError as exc:
                 raise APIError(
                     f"the API sent a body that is not valid JSON ({exc})",

@@ -46,7 +46,7 @@ class Chat(openaistream.Resource):
         if stream:
             body["stream"] = True
         return self.client.request(
-            "POST", "/chat/completions", json_body=body, stream=stream, num=num, verbosity=verbosity
+            "POST", "/chat/completions", json=body, stream=stream, num=num, verbosity=verbosity
         )
 
     @staticmethod

@@ -25,7 +25,7 @@ ECHO_PLUGIN = """
 
         def say(self, text, *, verbosity=None):
             body = {"text": text}
-            return self.client.request("POST", "/echo", json_body=body, verbosity=verbosity)
+            return self.client.request("POST", "/echo", json=body, verbosity=verbosity)
 
 
     class MemoryTransport:

@@ -210,3 +210,14 @@ def test_streamed_body_reaches_the_caller_through_a_werkzeug_generator(
     assert stream.next_value == [{"i": 2, "choices": []}]
     assert stream.next_value == []
     assert stream.get_state() == "complete"
+
+
+def test_a_server_that_ignores_stream_true_is_reported_not_silent(
+    httpserver: HTTPServer, client: openaistream.OpenAI
+) -> None:
+    serve_recording(httpserver, "chat_completions/basic")
+    with pytest.raises(
+        openaistream.StreamError, match="server answered with one JSON body"
+    ) as caught:
+        client.chat.create(MESSAGES, "gpt-4o-mini", stream=True)
+    assert json.loads(caught.value.body)["object"] == "chat.completion"
