@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +29,7 @@ from . import hookspecs
 from .errors import PluginError
 
 if TYPE_CHECKING:
-    from importlib.metadata import EntryPoint
+    from importlib.metadata import Distribution, EntryPoint
 
     from .http import Request, Response, TransportFactory
     from .resource import Resource
@@ -125,7 +124,7 @@ def load_registry(environ: Mapping[str, str] = os.environ) -> Registry:
     blocked = _names(environ.get("OPENAISTREAM_BLOCK_PLUGINS")) or set()
     strict = environ.get("OPENAISTREAM_STRICT_PLUGINS", "").lower() in ("1", "true", "yes")
     builtins = {module.rpartition(".")[2]: module for module in DEFAULT_PLUGINS}
-    entry_points = {ep.name: ep for ep in _entry_points()}
+    entry_points = _entry_points()
     known = {**dict.fromkeys(builtins), **dict.fromkeys(entry_points)}
     _check_known("OPENAISTREAM_LOAD_PLUGINS", sorted(only or ()), known)
     _check_known("OPENAISTREAM_BLOCK_PLUGINS", sorted(blocked), known)
@@ -142,23 +141,19 @@ def load_registry(environ: Mapping[str, str] = os.environ) -> Registry:
         if name in blocked or (is_resource and chosen_resources and name not in chosen_resources):
             continue
         _register(registry, name, importlib.import_module(module), PluginInfo(name, True))
-    for name, ep in entry_points.items():
+    for name, (ep, dist) in entry_points.items():
         if name in blocked or (only is not None and name not in only):
             continue
-        _load_entry_point(registry, ep, strict)
+        _load_entry_point(registry, ep, dist, strict)
     collect_resources(registry)
     collect_transports(registry)
     return registry
 
 
-def _load_entry_point(registry: Registry, ep: EntryPoint, strict: bool) -> None:
-    dist = getattr(ep, "dist", None)
-    info = PluginInfo(
-        ep.name,
-        False,
-        distribution=getattr(dist, "name", None),
-        version=getattr(dist, "version", None),
-    )
+def _load_entry_point(
+    registry: Registry, ep: EntryPoint, dist: Distribution, strict: bool
+) -> None:
+    info = PluginInfo(ep.name, False, distribution=dist.metadata["Name"], version=dist.version)
     try:
         _register(registry, ep.name, ep.load(), info)
     except Exception as exc:
@@ -230,9 +225,14 @@ def _names(value: Optional[str]) -> Optional[set[str]]:
     return {name.strip() for name in value.split(",") if name.strip()}
 
 
-def _entry_points() -> list[EntryPoint]:
-    from importlib.metadata import entry_points
+def _entry_points() -> dict[str, tuple[EntryPoint, Distribution]]:
+    """The ``openaistream`` entry points by name, each with its distribution. The first
+    distribution on sys.path wins a name, as for imports."""
+    from importlib.metadata import distributions
 
-    if sys.version_info >= (3, 10):
-        return list(entry_points(group="openaistream"))
-    return list(entry_points().get("openaistream", []))  # pragma: no cover - Python 3.9
+    found: dict[str, tuple[EntryPoint, Distribution]] = {}
+    for dist in distributions():
+        for ep in dist.entry_points:
+            if ep.group == "openaistream":
+                found.setdefault(ep.name, (ep, dist))
+    return found
