@@ -163,3 +163,12 @@ def test_keep_false_holds_nothing_back() -> None:
     stream: DataStream[dict[str, int]] = DataStream(Response(200, {}, chunks()), keep=False)
     assert sum(1 for _ in stream) == 1000
     assert stream.received == []
+
+
+def test_keep_can_be_turned_off_after_the_call_and_before_reading() -> None:
+    response = Response(200, {}, iter([b'data: {"n": 1}\n\n', b'data: {"n": 2']))
+    stream: DataStream[dict[str, int]] = DataStream(response)
+    stream.keep = False
+    with pytest.raises(StreamError) as caught:
+        list(stream)
+    assert caught.value.received == []
