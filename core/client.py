@@ -12,6 +12,7 @@ from __future__ import annotations
 import json as jsonlib
 import threading
 import time
+from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Optional, Union, cast
 from urllib.parse import urlencode
@@ -267,17 +268,19 @@ class OpenAI:
         # A body given as an iterable is consumed by the first try: it cannot be sent again.
         max_retries = self._retry.max_retries if _replayable(request) else 0
         for attempt in range(max_retries + 1):
-            self._registry.before_request(request)
+            # Each attempt starts from the request as built, so hooks need not be idempotent.
+            sent = replace(request, headers=dict(request.headers))
+            self._registry.before_request(sent)
             if log is not None:
-                log.request(request, attempt)
+                log.request(sent, attempt)
             try:
-                response = transport.send(request)
+                response = transport.send(sent)
             except APIConnectionError as exc:
                 if attempt == max_retries:
-                    raise self._scrubbed(exc) from exc
+                    raise self._scrubbed(exc)  # noqa: B904 - the transport chained the cause
                 self._wait(attempt + 1, None, f"connection error: {exc}", log)
                 continue
-            self._registry.after_response(request, response)
+            self._registry.after_response(sent, response)
             if log is not None:
                 log.response(response)
             if response.status < 400:

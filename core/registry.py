@@ -150,9 +150,7 @@ def load_registry(environ: Mapping[str, str] = os.environ) -> Registry:
     return registry
 
 
-def _load_entry_point(
-    registry: Registry, ep: EntryPoint, dist: Distribution, strict: bool
-) -> None:
+def _load_entry_point(registry: Registry, ep: EntryPoint, dist: Distribution, strict: bool) -> None:
     info = PluginInfo(ep.name, False, distribution=dist.metadata["Name"], version=dist.version)
     try:
         _register(registry, ep.name, ep.load(), info)

@@ -66,7 +66,8 @@ def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
             held = [rest] if rest else []
             for block in blocks:
                 if block[:6] == b"data: " and b"\n" not in block:
-                    yield _item(None, block[6:])
+                    if len(block) > 6:  # an empty data field carries nothing to decode
+                        yield _item(None, block[6:])
                 else:
                     found = _parse_block(block)
                     if found is not None and found[1]:

@@ -220,12 +220,18 @@ def test_request_and_response_hooks_act_as_middleware(
     import importlib
 
     module = install_plugin(tmp_path, monkeypatch, "azure", MIDDLEWARE)
-    httpserver.expect_oneshot_request(
-        "/v1/models", query_string="api-version=2024-10-21", headers={"api-key": "azure-style-key"}
-    ).respond_with_json({"data": []}, headers={"x-request-id": "req_9"})
-    with openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1")) as client:
+    expected = {"query_string": "api-version=2024-10-21", "headers": {"api-key": "azure-style-key"}}
+    httpserver.expect_oneshot_request("/v1/models", **expected).respond_with_json({}, status=503)
+    httpserver.expect_oneshot_request("/v1/models", **expected).respond_with_json(
+        {"data": []}, headers={"x-request-id": "req_9"}
+    )
+    retries = openaistream.RetryPolicy(max_retries=1, backoff=0.01)
+    with openaistream.OpenAI(
+        API_KEY, base_url=httpserver.url_for("/v1"), max_retries=retries
+    ) as client:
         assert client.models.list() == {"data": []}
-    assert importlib.import_module(module).seen == [("GET", 200, "req_9")]
+    # Both attempts carried the hook's changes once: each starts from the request as built.
+    assert importlib.import_module(module).seen == [("GET", 503, None), ("GET", 200, "req_9")]
 
 
 def test_plugins_load_once_per_process(echo_plugin: str) -> None:

@@ -56,6 +56,12 @@ def test_blocks_without_data_are_not_dispatched() -> None:
     assert events(body) == [{"a": 1}]
 
 
+def test_events_with_empty_data_are_skipped_like_keep_alives() -> None:
+    body = b'data: \n\ndata:\n\nevent: ping\ndata: \n\ndata: {"a": 1}\n\n'
+    assert events(body) == [{"a": 1}]
+    assert events(body.replace(b"\n", b"\r\n")) == [{"a": 1}]
+
+
 def test_a_field_without_a_space_after_the_colon() -> None:
     assert events(b'data:{"a": 1}\nevent:named\n\n') == [{"event": "named", "data": {"a": 1}}]
 
