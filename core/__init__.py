@@ -36,6 +36,8 @@ from .errors import (
     UnprocessableEntityError,
 )
 from .http import Request, Response, Timeout, Transport, TransportOptions
+from .multipart import Multipart
+from .pagination import paginate
 from .resource import Resource
 from .retries import RetryPolicy
 from .stream import DataStream
@@ -53,6 +55,7 @@ __all__ = [
     "ConflictError",
     "DataStream",
     "InternalServerError",
+    "Multipart",
     "NotFoundError",
     "OpenAI",
     "OpenAIError",
@@ -70,6 +73,7 @@ __all__ = [
     "UnprocessableEntityError",
     "__version__",
     "hookimpl",
+    "paginate",
 ]
 
 

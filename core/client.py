@@ -12,6 +12,7 @@ from __future__ import annotations
 import json as jsonlib
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Optional, Union, cast
@@ -27,8 +28,9 @@ from .errors import (
     StreamError,
     status_error,
 )
-from .http import Request, Response, Timeout, Transport, TransportOptions
+from .http import Body, Request, Response, Timeout, Transport, TransportOptions
 from .log import CallLog
+from .multipart import Multipart
 from .redact import mask_secret, mask_url
 from .resource import Resource
 from .retries import RetryPolicy
@@ -213,19 +215,38 @@ class OpenAI:
         *,
         json: Any = None,
         params: Optional[dict[str, Any]] = None,
+        multipart: Optional[Multipart] = None,
+        headers: Optional[dict[str, str]] = None,
         stream: bool = False,
         decoder: str = "sse",
         num: int = 2,
+        parse: str = "auto",
         verbosity: Optional[int] = None,
     ) -> Any:
-        """Call the API: the response's JSON (text or bytes for other content types), or,
-        with ``stream=True``, a DataStream decoding the body with ``decoder``
-        (``"sse"``, ``"jsonl"`` or ``"bytes"``) as it arrives."""
+        """Call the API and return what it answered.
+
+        The body is ``json`` (any JSON-serialisable value) or ``multipart`` (a
+        :class:`Multipart`, streamed); ``params`` go in the query string; ``headers`` are added
+        to the client's. Not streamed, the answer is parsed by ``parse``: ``"auto"`` (JSON for
+        JSON content types, text for ``text/*``, bytes otherwise), ``"json"``, ``"text"`` or
+        ``"bytes"``. With ``stream=True`` it is a DataStream decoding the body with
+        ``decoder`` (``"sse"``, ``"jsonl"`` or ``"bytes"``) as it arrives.
+        """
         level = self._config.verbosity if verbosity is None else check_verbosity(verbosity)
         chosen = decoder_named(decoder) if stream else None
         if stream:
             check_num(num)
-        request = self.build_request(method, path, json=json, params=params, stream=stream)
+        if parse not in _PARSERS:
+            raise ValueError(f"parse must be one of {', '.join(_PARSERS)}, not {parse!r}")
+        request = self.build_request(
+            method,
+            path,
+            json=json,
+            params=params,
+            multipart=multipart,
+            headers=headers,
+            stream=stream,
+        )
         log = CallLog(level, self._config.redactor()) if level else None
         response = self.send(request, log=log)
         if chosen is not None:
@@ -235,7 +256,7 @@ class OpenAI:
         body = response.read()
         if log is not None:
             log.response_body(body)
-        return self._parsed(response, body)
+        return self._parsed(response, body, parse)
 
     def build_request(
         self,
@@ -244,22 +265,30 @@ class OpenAI:
         *,
         json: Any = None,
         params: Optional[dict[str, Any]] = None,
+        multipart: Optional[Multipart] = None,
+        headers: Optional[dict[str, str]] = None,
         stream: bool = False,
     ) -> Request:
         """The complete Request for a path under the base URL."""
         url = self._config.base_url + path
         if params:
-            url += "?" + urlencode(_query(params), doseq=True)
-        headers = self._config.headers()
-        body = None
+            query = urlencode(query_pairs(params))
+            url += ("&" if "?" in url else "?") + query if query else ""
+        sent = self._config.headers()
+        body: Body = None
         if json is not None:
             try:
                 body = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
             except (TypeError, ValueError) as exc:
                 raise TypeError(f"the request body for {method} {path} is not JSON: {exc}") from exc
-            headers["Content-Type"] = "application/json"
-        headers["Accept"] = "text/event-stream" if stream else "application/json"
-        return Request(method, url, headers, body, stream, self._config.timeout)
+            sent["Content-Type"] = "application/json"
+        elif multipart is not None:
+            body = multipart
+            sent["Content-Type"] = multipart.content_type
+            sent["Content-Length"] = str(multipart.length)
+        sent["Accept"] = "text/event-stream" if stream else "application/json"
+        sent.update(headers or {})
+        return Request(method, url, sent, body, stream, self._config.timeout)
 
     def send(self, request: Request, *, log: Optional[CallLog] = None) -> Response:
         """Send a request with hooks, logging and retries; return the Response as soon as its
@@ -333,20 +362,22 @@ class OpenAI:
         error.args = (error.message,)
         return error
 
-    def _parsed(self, response: Response, body: bytes) -> Any:
+    def _parsed(self, response: Response, body: bytes, parse: str) -> Any:
         kind = response.headers.get("content-type", "")
-        if "json" in kind:
-            try:
-                return jsonlib.loads(body.decode()) if body else None
-            except ValueError as exc:
-                raise APIError(
-                    f"the API sent a body that is not valid JSON ({exc})",
-                    body=body[:1000].decode("utf-8", "replace"),
-                    request_id=response.headers.get("x-request-id"),
-                ) from exc
-        if kind.startswith("text/"):
+        if parse == "auto":
+            parse = "json" if "json" in kind else "text" if kind.startswith("text/") else "bytes"
+        if parse == "bytes":
+            return body
+        if parse == "text":
             return body.decode("utf-8", "replace")
-        return body
+        try:
+            return jsonlib.loads(body.decode()) if body else None
+        except ValueError as exc:
+            raise APIError(
+                f"the API sent a body that is not valid JSON ({exc})",
+                body=body[:1000].decode("utf-8", "replace"),
+                request_id=response.headers.get("x-request-id"),
+            ) from exc
 
     def __repr__(self) -> str:
         return (
@@ -355,14 +386,30 @@ class OpenAI:
         )
 
 
+_PARSERS = ("auto", "json", "text", "bytes")
+
+
 def _replayable(request: Request) -> bool:
-    return request.body is None or isinstance(request.body, (bytes, bytearray))
+    """Whether the body can be sent again: bytes, or an iterable that starts afresh each time
+    (a Multipart does), not a one-shot iterator."""
+    return not isinstance(request.body, Iterator)
 
 
-def _query(params: dict[str, Any]) -> dict[str, Any]:
-    """Query values as the API reads them: booleans as true/false, None left out."""
-    return {
-        key: ("true" if value else "false") if isinstance(value, bool) else value
-        for key, value in params.items()
-        if value is not None
-    }
+def query_pairs(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """Query parameters as the API reads them: booleans as true/false, lists as repeated
+    ``name[]``, dicts as ``name[key]``; None is left out."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple)):
+            name = key if key.endswith("[]") else f"{key}[]"
+            for item in value:
+                pairs.extend(query_pairs({name: item}))
+        elif isinstance(value, dict):
+            pairs.extend(query_pairs({f"{key}[{sub}]": item for sub, item in value.items()}))
+        elif isinstance(value, bool):
+            pairs.append((key, "true" if value else "false"))
+        else:
+            pairs.append((key, str(value)))
+    return pairs

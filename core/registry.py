@@ -45,8 +45,20 @@ __all__ = [
 
 # The built-in plugins, by module. The one place the core names a plugin or a transport.
 DEFAULT_PLUGINS = (
+    "openaistream.plugins.assistants",
+    "openaistream.plugins.audio",
+    "openaistream.plugins.batches",
     "openaistream.plugins.chat",
+    "openaistream.plugins.embeddings",
+    "openaistream.plugins.files",
+    "openaistream.plugins.fine_tuning",
+    "openaistream.plugins.images",
+    "openaistream.plugins.messages",
     "openaistream.plugins.models",
+    "openaistream.plugins.moderations",
+    "openaistream.plugins.responses",
+    "openaistream.plugins.runs",
+    "openaistream.plugins.threads",
     "openaistream.transports.urllib3",
 )
 _RESOURCE_PACKAGE = "openaistream.plugins."

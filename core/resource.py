@@ -18,17 +18,25 @@ from urllib.parse import quote
 if TYPE_CHECKING:
     from .client import OpenAI
 
-__all__ = ["Resource", "path_segment"]
+__all__ = ["Resource", "check_text", "path_for", "path_segment"]
 
 
 class Resource:
     """One OpenAI resource, bound to a client. ``endpoint`` is its path under the base URL,
-    as ``get_api_endpoints()`` reports it."""
+    as ``get_api_endpoints()`` reports it; ``extra_headers`` go with every request it sends
+    (``OpenAI-Beta: assistants=v2`` for the Assistants family)."""
 
     endpoint: ClassVar[str] = ""
+    extra_headers: ClassVar[dict[str, str]] = {}
 
     def __init__(self, client: OpenAI) -> None:
         self.client = client
+
+    def _call(self, method: str, path: str, **options: Any) -> Any:
+        """``client.request`` with this resource's extra headers."""
+        if self.extra_headers:
+            options["headers"] = {**self.extra_headers, **(options.get("headers") or {})}
+        return self.client.request(method, path, **options)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} resource at {self.client.base_url}{self.endpoint}>"
@@ -42,3 +50,18 @@ def path_segment(name: str, value: Any) -> str:
     if not value:
         raise ValueError(f"{name} must not be empty")
     return quote(value, safe="")
+
+
+def path_for(template: str, **ids: Any) -> str:
+    """A path from a template such as ``/threads/{thread_id}/runs/{run_id}``, each ID
+    checked and quoted by :func:`path_segment`."""
+    return template.format(**{name: path_segment(name, value) for name, value in ids.items()})
+
+
+def check_text(name: str, value: Any) -> str:
+    """A required string argument, or a clear error that names it."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    if not value:
+        raise ValueError(f"{name} must not be empty")
+    return value

@@ -15,9 +15,11 @@ bytes the caller has already written somewhere.
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, Generic, Optional, TypeVar, Union, cast
 
 from .decoders import SSE, Decoder
 from .errors import APIConnectionError, APIError, APITimeoutError, StreamError
@@ -127,6 +129,33 @@ class DataStream(Generic[T]):
             self._leftover = cast(bytes, next(self._items, b""))
         taken, self._leftover = self._leftover[: self.num], self._leftover[self.num :]
         return taken
+
+    def write_to(self, target: Union[str, os.PathLike[str], BinaryIO]) -> int:
+        """Write the rest of a binary stream to a file as it arrives; the bytes written.
+
+        A path is written to a temporary file beside it, renamed into place once the stream
+        is complete: a download that fails never leaves a partial file under the name.
+        """
+        if not self.decoder.binary:
+            raise TypeError("write_to is for binary streams; this one yields decoded items")
+        if not isinstance(target, (str, os.PathLike)):
+            return self._copy_to(target)
+        final = Path(target)
+        partial = final.with_name(f".{final.name}.partial")
+        try:
+            with partial.open("wb") as file:
+                written = self._copy_to(file)
+            partial.replace(final)
+        finally:
+            partial.unlink(missing_ok=True)  # gone already when the rename succeeded
+        return written
+
+    def _copy_to(self, file: BinaryIO) -> int:
+        written = 0
+        for chunk in self._items:
+            file.write(cast(bytes, chunk))
+            written += len(cast(bytes, chunk))
+        return written
 
     def get_state(self) -> str:
         """ "open", "complete" (read to its end), "closed" (closed before the end) or "error"."""

@@ -12,6 +12,10 @@ import openaistream
 from openaistream.registry import reset_registry
 
 API_KEY = "sk-test-a1b2c3d4e5f6g7h8i9j0SECRET"
+BUILTIN_RESOURCES = [
+    "assistants", "audio", "batches", "chat", "embeddings", "files", "fine_tuning", "images",
+    "messages", "models", "moderations", "responses", "runs", "threads",
+]  # fmt: skip
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,7 @@ from pytest_httpserver import HTTPServer
 
 import openaistream
 from openaistream import OpenAIError
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, BUILTIN_RESOURCES
 
 
 def test_a_missing_key_names_the_environment_variable_before_any_network(
@@ -136,17 +136,18 @@ def test_a_bad_proxy_url_does_not_show_its_password() -> None:
 
 def test_get_api_endpoints_lists_each_resource() -> None:
     client = openaistream.OpenAI(API_KEY, base_url="http://127.0.0.1:8000/v1")
-    assert client.get_api_endpoints() == {
-        "chat": "http://127.0.0.1:8000/v1/chat/completions",
-        "models": "http://127.0.0.1:8000/v1/models",
-    }
+    endpoints = client.get_api_endpoints()
+    assert sorted(endpoints) == BUILTIN_RESOURCES
+    assert endpoints["chat"] == "http://127.0.0.1:8000/v1/chat/completions"
+    assert endpoints["models"] == "http://127.0.0.1:8000/v1/models"
+    assert endpoints["files"] == "http://127.0.0.1:8000/v1/files"
 
 
 def test_an_unknown_resource_names_the_ones_there_are() -> None:
     client = openaistream.OpenAI(API_KEY)
-    with pytest.raises(AttributeError, match="resources: chat, models"):
+    with pytest.raises(AttributeError, match=f"resources: {', '.join(BUILTIN_RESOURCES)}"):
         client.vector_stores  # noqa: B018
-    assert {"chat", "models"} <= set(dir(client))
+    assert set(BUILTIN_RESOURCES) <= set(dir(client))
 
 
 def test_close_closes_pooled_connections(httpserver: HTTPServer) -> None:

@@ -12,7 +12,7 @@ from structlog.testing import capture_logs
 import openaistream
 from openaistream import PluginError
 from openaistream.registry import get_registry
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, BUILTIN_RESOURCES
 from tests.support.plugins import install_plugin
 
 ECHO_PLUGIN = """
@@ -98,7 +98,8 @@ def test_an_unknown_plugin_name_lists_the_available_ones(echo_plugin: str) -> No
     with pytest.raises(PluginError) as caught:
         openaistream.OpenAI(API_KEY, plugins=["chat", "vector_stores"])
     assert "'vector_stores'" in str(caught.value)
-    assert "available: chat, echo, models, urllib3" in str(caught.value)
+    available = ", ".join(sorted([*BUILTIN_RESOURCES, "echo", "urllib3"]))
+    assert f"available: {available}" in str(caught.value)
 
 
 def test_block_plugins_blocks_third_party_and_built_in_ones(
@@ -106,15 +107,16 @@ def test_block_plugins_blocks_third_party_and_built_in_ones(
 ) -> None:
     monkeypatch.setenv("OPENAISTREAM_BLOCK_PLUGINS", "echo, models")
     client = openaistream.OpenAI(API_KEY)
-    assert sorted(client.resources) == ["chat"]
-    assert sorted(get_registry().plugins) == ["chat", "urllib3"]
+    rest = [name for name in BUILTIN_RESOURCES if name != "models"]
+    assert sorted(client.resources) == rest
+    assert sorted(get_registry().plugins) == sorted([*rest, "urllib3"])
 
 
 def test_load_plugins_empty_loads_no_third_party_plugin(
     echo_plugin: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAISTREAM_LOAD_PLUGINS", "")
-    assert sorted(openaistream.OpenAI(API_KEY).resources) == ["chat", "models"]
+    assert sorted(openaistream.OpenAI(API_KEY).resources) == BUILTIN_RESOURCES
 
 
 def test_load_plugins_names_third_party_and_built_in_resources(
@@ -134,10 +136,10 @@ def test_an_unknown_name_in_the_variables_is_an_error(
     monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
     monkeypatch.setenv(variable, "chat,nope")
-    with pytest.raises(
-        PluginError, match=f"{variable}: unknown name 'nope'; available: chat, models"
-    ):
+    available = ", ".join(sorted([*BUILTIN_RESOURCES, "urllib3"]))
+    with pytest.raises(PluginError) as caught:
         openaistream.OpenAI(API_KEY)
+    assert str(caught.value) == f"{variable}: unknown name 'nope'; available: {available}"
 
 
 BROKEN = """
@@ -151,7 +153,7 @@ def test_a_plugin_that_fails_to_import_is_skipped_with_a_warning(
     install_plugin(tmp_path, monkeypatch, "broken", BROKEN)
     with capture_logs() as logs:
         client = openaistream.OpenAI(API_KEY)
-    assert sorted(client.resources) == ["chat", "models"]
+    assert sorted(client.resources) == BUILTIN_RESOURCES
     (warning,) = logs
     assert warning["log_level"] == "warning"
     assert warning["plugin"] == "broken"

@@ -1,0 +1,126 @@
+"""multipart/form-data bodies streamed from disk.
+
+Uploads (files, audio, images) are sent with a Content-Length computed up front and the file
+read in 64 KiB pieces as the socket takes them: a 1 GiB file uploads in constant memory.
+Iterating a Multipart again streams it again from the start, so a retry can resend it.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Optional, Union
+
+__all__ = ["Multipart", "checked_file"]
+
+_PIECE = 64 * 1024
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def checked_file(name: str, path: object) -> Path:
+    """``path`` as an existing regular file, or a clear error that names the argument."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a path to a file, not {type(path).__name__}")
+    file = Path(path)
+    if file.is_dir():
+        raise IsADirectoryError(f"{name} is a directory, not a file: {str(file)!r}")
+    if not file.is_file():
+        raise FileNotFoundError(f"{name}: no such file: {str(file)!r}")
+    return file
+
+
+class Multipart:
+    """A multipart/form-data body of text fields and files.
+
+    ``fields`` values: strings and numbers as text, booleans as ``true``/``false``, lists as
+    repeated ``name[]`` fields, dicts as ``name[key]`` fields (the form the API reads, as in
+    ``expires_after[seconds]``); None is left out. ``files`` maps a field name
+    to one path or a list of paths (sent as ``name[]``), each already checked.
+    """
+
+    def __init__(
+        self, fields: Mapping[str, Any], files: Mapping[str, Union[Path, Sequence[Path]]]
+    ) -> None:
+        self.boundary = secrets.token_hex(16)
+        self._parts: list[tuple[bytes, Optional[Path]]] = []
+        for name, value in fields.items():
+            for field, text in _field_values(name, value):
+                self._parts.append((self._head(field) + b"\r\n" + text.encode() + b"\r\n", None))
+        for name, paths in files.items():
+            many = not isinstance(paths, Path)
+            for path in [paths] if isinstance(paths, Path) else paths:
+                field = f"{name}[]" if many and not name.endswith("[]") else name
+                head = self._head(field, path) + b"\r\n"
+                self._parts.append((head, path))
+        self._closing = f"--{self.boundary}--\r\n".encode()
+        self.length = len(self._closing) + sum(
+            len(head) + (path.stat().st_size + 2 if path else 0) for head, path in self._parts
+        )
+
+    @property
+    def content_type(self) -> str:
+        return f"multipart/form-data; boundary={self.boundary}"
+
+    def _head(self, field: str, path: Optional[Path] = None) -> bytes:
+        disposition = f'form-data; name="{_quoted(field)}"'
+        lines = [f"--{self.boundary}"]
+        if path is None:
+            lines.append(f"Content-Disposition: {disposition}")
+        else:
+            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            lines.append(f'Content-Disposition: {disposition}; filename="{_quoted(path.name)}"')
+            lines.append(f"Content-Type: {kind}")
+        return ("\r\n".join(lines) + "\r\n").encode()
+
+    def __iter__(self) -> Iterator[bytes]:
+        for head, path in self._parts:
+            yield head
+            if path is not None:
+                yield from _file_pieces(path)
+                yield b"\r\n"
+        yield self._closing
+
+    def __repr__(self) -> str:
+        names = [head.split(b'name="', 1)[1].split(b'"', 1)[0].decode() for head, _ in self._parts]
+        return f"<Multipart {self.length} bytes: {', '.join(names)}>"
+
+
+def _file_pieces(path: Path) -> Iterator[bytes]:
+    expected = path.stat().st_size
+    sent = 0
+    with path.open("rb") as file:
+        while True:
+            piece = file.read(_PIECE)
+            if not piece:
+                break
+            sent += len(piece)
+            if sent > expected:
+                break
+            yield piece
+    if sent != expected:
+        # The Content-Length is already on the wire: a file that changed cannot be sent.
+        raise OSError(f"{path} changed size while it was being uploaded")
+
+
+def _field_values(name: str, value: Any) -> list[tuple[str, str]]:
+    if value is None:
+        return []
+    if isinstance(value, bool):
+        return [(name, "true" if value else "false")]
+    if isinstance(value, (list, tuple)):
+        field = name if name.endswith("[]") else f"{name}[]"
+        return [(field, text) for item in value for _, text in _field_values(field, item)]
+    if isinstance(value, dict):
+        return [
+            pair for key, item in value.items() for pair in _field_values(f"{name}[{key}]", item)
+        ]
+    return [(name, str(value))]
+
+
+def _quoted(text: str) -> str:
+    """A name or filename for a quoted header parameter, as browsers write them (RFC 7578):
+    UTF-8 kept, the quote and line breaks percent-encoded."""
+    return text.replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")

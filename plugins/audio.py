@@ -1,0 +1,104 @@
+"""The ``audio`` resource: speech from text, and transcription and translation of recordings.
+
+Paths from the OpenAPI spec: ``POST /audio/speech`` (JSON), ``POST /audio/transcriptions`` and
+``POST /audio/translations`` (multipart, the recording streamed from disk).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Optional, Union
+
+import openaistream
+from openaistream.multipart import Multipart, checked_file
+from openaistream.resource import check_text
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class Audio(openaistream.Resource):
+    endpoint = "/audio"
+
+    def speech(
+        self,
+        input: str,
+        model: str = "tts-1",
+        voice: str = "alloy",
+        stream: bool = False,
+        num: int = 100,
+        *,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """The audio of ``input`` spoken by ``voice``: bytes, or with ``stream=True`` a
+        DataStream of audio chunks as the API produces them (``next_value`` gives up to
+        ``num`` bytes). With ``stream_format="sse"`` the stream yields the
+        ``speech.audio.delta`` events instead. ``params``: ``response_format`` (mp3, opus,
+        aac, flac, wav, pcm), ``speed``, ``instructions``, ..."""
+        body = {
+            "model": check_text("model", model),
+            "input": check_text("input", input),
+            "voice": voice,
+            **params,
+        }
+        if not stream:
+            return self._call(
+                "POST", "/audio/speech", json=body, parse="bytes", verbosity=verbosity
+            )
+        decoder = "sse" if params.get("stream_format") == "sse" else "bytes"
+        return self._call(
+            "POST",
+            "/audio/speech",
+            json=body,
+            stream=True,
+            decoder=decoder,
+            num=num,
+            verbosity=verbosity,
+        )
+
+    def transcription(
+        self,
+        path: PathLike,
+        model: str = "whisper-1",
+        *,
+        num: int = 2,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """The text of the recording at ``path``, in its language: a dict for JSON answers,
+        a string for ``response_format`` text, srt or vtt. With ``stream=True`` (models that
+        support it), a DataStream of ``transcript.text.delta`` events."""
+        return self._from_recording("/audio/transcriptions", path, model, num, verbosity, params)
+
+    def translation(
+        self,
+        path: PathLike,
+        model: str = "whisper-1",
+        *,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """The recording at ``path`` translated into English; answers as for transcription."""
+        return self._from_recording("/audio/translations", path, model, 2, verbosity, params)
+
+    def _from_recording(
+        self,
+        endpoint: str,
+        path: PathLike,
+        model: str,
+        num: int,
+        verbosity: Optional[int],
+        params: dict[str, Any],
+    ) -> Any:
+        body = Multipart(
+            {"model": check_text("model", model), **params}, {"file": checked_file("path", path)}
+        )
+        stream = params.get("stream") is True
+        return self._call(
+            "POST", endpoint, multipart=body, stream=stream, num=num, verbosity=verbosity
+        )
+
+
+@openaistream.hookimpl
+def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
+    register("audio", Audio)

@@ -1,0 +1,102 @@
+"""The ``batches`` resource (the Batch API, which the R package predates), with helpers that
+keep a batch in constant memory at any size: its input written as JSON Lines from any
+iterable, its output read back as a stream of JSON lines.
+
+Paths from the OpenAPI spec: ``POST|GET /batches``, ``GET /batches/{batch_id}``,
+``POST /batches/{batch_id}/cancel``; the output is read from ``GET /files/{file_id}/content``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+
+import openaistream
+from openaistream.resource import check_text, path_for
+
+PathLike = Union[str, "os.PathLike[str]"]
+_ONE = "/batches/{batch_id}"
+
+
+class Batches(openaistream.Resource):
+    endpoint = "/batches"
+
+    def create(
+        self,
+        input_file_id: str,
+        endpoint: str,
+        completion_window: str = "24h",
+        *,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """Run the requests of an uploaded JSONL file (purpose ``batch``) against
+        ``endpoint`` (``/v1/chat/completions``, ``/v1/responses``, ``/v1/embeddings``, ...);
+        ``params``: ``metadata``, ``output_expires_after``."""
+        body = {
+            "input_file_id": check_text("input_file_id", input_file_id),
+            "endpoint": check_text("endpoint", endpoint),
+            "completion_window": check_text("completion_window", completion_window),
+            **params,
+        }
+        return self._call("POST", "/batches", json=body, verbosity=verbosity)
+
+    def retrieve(self, batch_id: str, *, verbosity: Optional[int] = None) -> Any:
+        return self._call("GET", path_for(_ONE, batch_id=batch_id), verbosity=verbosity)
+
+    def cancel(self, batch_id: str, *, verbosity: Optional[int] = None) -> Any:
+        path = path_for(_ONE + "/cancel", batch_id=batch_id)
+        return self._call("POST", path, verbosity=verbosity)
+
+    def list(self, *, verbosity: Optional[int] = None, **params: Any) -> Any:
+        """``after``, ``limit``."""
+        return self._call("GET", "/batches", params=params, verbosity=verbosity)
+
+    @staticmethod
+    def write_input(
+        path: PathLike, requests: Iterable[Mapping[str, Any]], url: str = "/v1/chat/completions"
+    ) -> int:
+        """Write a batch input file at ``path`` from ``requests``, one JSON line each, as
+        they come (a generator of a million requests takes no more memory than one); the
+        number of lines written.
+
+        A request is either a complete batch line (``custom_id``, ``method``, ``url``,
+        ``body``; ``method`` and ``url`` default to POST and ``url``) or just the body, which
+        gets ``custom_id`` ``request-1``, ``request-2``, ... Custom ids must be unique.
+        """
+        target = Path(path)
+        if target.is_dir():
+            raise IsADirectoryError(f"path is a directory, not a file: {str(target)!r}")
+        seen: set[str] = set()
+        count = 0
+        with target.open("w", encoding="utf-8") as file:
+            for count, request in enumerate(requests, start=1):
+                line = _batch_line(request, count, url)
+                if line["custom_id"] in seen:
+                    raise ValueError(f"requests: custom_id {line['custom_id']!r} is used twice")
+                seen.add(line["custom_id"])
+                file.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
+        return count
+
+    def read_output(self, file_id: str, *, num: int = 2, verbosity: Optional[int] = None) -> Any:
+        """A batch's output (or error) file as a DataStream of its JSON lines, read as they
+        arrive, never the whole file in memory. ``file_id`` is the batch's
+        ``output_file_id`` or ``error_file_id``."""
+        path = path_for("/files/{file_id}/content", file_id=file_id)
+        return self._call("GET", path, stream=True, decoder="jsonl", num=num, verbosity=verbosity)
+
+
+def _batch_line(request: Mapping[str, Any], number: int, url: str) -> dict[str, Any]:
+    if not isinstance(request, Mapping):
+        raise TypeError(f"requests[{number - 1}] must be a dict, not {type(request).__name__}")
+    if "body" in request and "custom_id" in request:
+        return {"method": "POST", "url": url, **request}
+    return {"custom_id": f"request-{number}", "method": "POST", "url": url, "body": dict(request)}
+
+
+@openaistream.hookimpl
+def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
+    register("batches", Batches)

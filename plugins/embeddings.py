@@ -1,0 +1,32 @@
+"""The ``embeddings`` resource. Path from the OpenAPI spec: ``POST /embeddings``."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Union
+
+import openaistream
+from openaistream.resource import check_text
+
+
+class Embeddings(openaistream.Resource):
+    endpoint = "/embeddings"
+
+    def create(
+        self,
+        model: str,
+        input: Union[str, list[Any]],
+        *,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """Vectors for ``input``: a string, a list of strings, or token arrays.
+        ``params``: ``encoding_format`` (float or base64), ``dimensions``, ``user``."""
+        if not isinstance(input, (str, list)) or not input:
+            raise TypeError(f"input must be a non-empty string or list, not {input!r}")
+        body = {"model": check_text("model", model), "input": input, **params}
+        return self._call("POST", "/embeddings", json=body, verbosity=verbosity)
+
+
+@openaistream.hookimpl
+def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
+    register("embeddings", Embeddings)

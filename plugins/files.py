@@ -1,0 +1,75 @@
+"""The ``files`` resource: upload (streamed from disk), list, retrieve, delete, and the
+content of a file as bytes, as a stream, or written to a path.
+
+Paths from the OpenAPI spec: ``POST /files`` (multipart), ``GET /files``,
+``GET|DELETE /files/{file_id}``, ``GET /files/{file_id}/content``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable, Optional, Union
+
+import openaistream
+from openaistream.multipart import Multipart, checked_file
+from openaistream.resource import check_text, path_for
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class Files(openaistream.Resource):
+    endpoint = "/files"
+
+    def upload(
+        self,
+        path: PathLike,
+        purpose: str = "fine-tune",
+        *,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """Upload the file at ``path``; ``purpose`` is what it is for (``fine-tune``,
+        ``batch``, ``assistants``, ``vision``, ``user_data``, ``evals``). The file is read
+        from disk as it is sent, never whole into memory."""
+        file = checked_file("path", path)
+        body = Multipart({"purpose": check_text("purpose", purpose), **params}, {"file": file})
+        return self._call("POST", "/files", multipart=body, verbosity=verbosity)
+
+    def list(self, *, verbosity: Optional[int] = None, **params: Any) -> Any:
+        """The files of the organization; ``purpose``, ``limit``, ``order``, ``after``."""
+        return self._call("GET", "/files", params=params, verbosity=verbosity)
+
+    def retrieve(self, file_id: str, *, verbosity: Optional[int] = None) -> Any:
+        return self._call("GET", path_for("/files/{file_id}", file_id=file_id), verbosity=verbosity)
+
+    def delete(self, file_id: str, *, verbosity: Optional[int] = None) -> Any:
+        path = path_for("/files/{file_id}", file_id=file_id)
+        return self._call("DELETE", path, verbosity=verbosity)
+
+    def retrieve_content(
+        self,
+        file_id: str,
+        stream: bool = False,
+        num: int = 64 * 1024,
+        *,
+        verbosity: Optional[int] = None,
+    ) -> Any:
+        """The file's content: bytes, or with ``stream=True`` a DataStream of byte chunks as
+        they arrive (``next_value`` gives up to ``num`` bytes)."""
+        path = path_for("/files/{file_id}/content", file_id=file_id)
+        if stream:
+            return self._call(
+                "GET", path, stream=True, decoder="bytes", num=num, verbosity=verbosity
+            )
+        return self._call("GET", path, parse="bytes", verbosity=verbosity)
+
+    def download(self, file_id: str, path: PathLike, *, verbosity: Optional[int] = None) -> int:
+        """Write the file's content to ``path`` as it arrives, in constant memory; the number
+        of bytes written. Nothing is left at ``path`` if the download fails."""
+        with self.retrieve_content(file_id, stream=True, verbosity=verbosity) as stream:
+            return int(stream.write_to(path))
+
+
+@openaistream.hookimpl
+def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
+    register("files", Files)

@@ -1,0 +1,31 @@
+"""The ``moderations`` resource. Path from the OpenAPI spec: ``POST /moderations``."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Union
+
+import openaistream
+
+
+class Moderations(openaistream.Resource):
+    endpoint = "/moderations"
+
+    def create(
+        self,
+        input: Union[str, list[Any]],
+        *,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """Whether ``input`` (a string, a list of strings, or a list of text and image
+        parts) breaks the usage policies, category by category. ``params``: ``model``."""
+        if not isinstance(input, (str, list)) or not input:
+            raise TypeError(f"input must be a non-empty string or list, not {input!r}")
+        return self._call(
+            "POST", "/moderations", json={"input": input, **params}, verbosity=verbosity
+        )
+
+
+@openaistream.hookimpl
+def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
+    register("moderations", Moderations)

@@ -1,0 +1,78 @@
+"""The ``responses`` resource (the Responses API, which the R package predates).
+
+Paths from the OpenAPI spec: ``POST /responses``, ``GET|DELETE /responses/{response_id}``,
+``POST /responses/{response_id}/cancel``, ``GET /responses/{response_id}/input_items``.
+Streamed, every event is named: ``{"event": "response.output_text.delta", "data": {...}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Union
+
+import openaistream
+from openaistream.resource import check_text, path_for
+
+_ONE = "/responses/{response_id}"
+
+
+class Responses(openaistream.Resource):
+    endpoint = "/responses"
+
+    def create(
+        self,
+        model: str,
+        input: Union[str, list[Any]],
+        stream: bool = False,
+        *,
+        num: int = 2,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """A model response to ``input`` (text, or a list of input items): the response
+        object, or with ``stream=True`` a DataStream of its semantic events. ``params``:
+        ``instructions``, ``tools``, ``previous_response_id``, ``reasoning``, ``store``, ..."""
+        if not isinstance(input, (str, list)) or not input:
+            raise TypeError(f"input must be a non-empty string or list of items, not {input!r}")
+        if not isinstance(stream, bool):
+            raise TypeError(f"stream must be True or False, not {stream!r}")
+        body = {"model": check_text("model", model), "input": input, **params}
+        if stream:
+            body["stream"] = True
+        return self._call(
+            "POST", "/responses", json=body, stream=stream, num=num, verbosity=verbosity
+        )
+
+    def retrieve(
+        self,
+        response_id: str,
+        stream: bool = False,
+        *,
+        num: int = 2,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """A stored response; ``params``: ``include``, ``starting_after``. With
+        ``stream=True``, the events of a background response, from ``starting_after`` on."""
+        query = {**params, "stream": True} if stream else params
+        path = path_for(_ONE, response_id=response_id)
+        return self._call("GET", path, params=query, stream=stream, num=num, verbosity=verbosity)
+
+    def delete(self, response_id: str, *, verbosity: Optional[int] = None) -> Any:
+        return self._call("DELETE", path_for(_ONE, response_id=response_id), verbosity=verbosity)
+
+    def cancel(self, response_id: str, *, verbosity: Optional[int] = None) -> Any:
+        """Cancel a background response."""
+        path = path_for(_ONE + "/cancel", response_id=response_id)
+        return self._call("POST", path, verbosity=verbosity)
+
+    def input_items(
+        self, response_id: str, *, verbosity: Optional[int] = None, **params: Any
+    ) -> Any:
+        """The input items of a response; ``limit``, ``order``, ``after``, ``include``."""
+        path = path_for(_ONE + "/input_items", response_id=response_id)
+        return self._call("GET", path, params=params, verbosity=verbosity)
+
+
+@openaistream.hookimpl
+def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
+    register("responses", Responses)

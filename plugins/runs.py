@@ -1,0 +1,152 @@
+"""The ``runs`` resource: runs of an assistant on a thread, and their steps (Assistants API
+v2, ``OpenAI-Beta: assistants=v2``). Streamed runs yield the named events as
+``{"event": "thread.run.created", "data": {...}}``, ``thread.message.delta``, ...
+
+Paths from the OpenAPI spec: ``POST|GET /threads/{thread_id}/runs``,
+``GET|POST /threads/{thread_id}/runs/{run_id}``, ``POST .../cancel``,
+``POST .../submit_tool_outputs``, ``POST /threads/runs``, ``GET .../steps`` and
+``GET .../steps/{step_id}``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Callable, ClassVar, Optional
+
+import openaistream
+from openaistream.resource import check_text, path_for
+
+_ALL = "/threads/{thread_id}/runs"
+_ONE = _ALL + "/{run_id}"
+
+
+class Runs(openaistream.Resource):
+    endpoint = "/threads/{thread_id}/runs"
+    extra_headers: ClassVar[dict[str, str]] = {"OpenAI-Beta": "assistants=v2"}
+
+    def create(
+        self,
+        thread_id: str,
+        assistant_id: str,
+        stream: bool = False,
+        *,
+        include: Optional[list[str]] = None,
+        num: int = 2,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """Run ``assistant_id`` on the thread: the run, or with ``stream=True`` a DataStream
+        of its events. ``include`` goes in the query (``include[]``); ``params`` in the body:
+        ``instructions``, ``additional_messages``, ``tools``, ``model``, ..."""
+        body = _body(assistant_id, stream, params)
+        return self._call(
+            "POST",
+            path_for(_ALL, thread_id=thread_id),
+            json=body,
+            params={"include": include},
+            stream=stream,
+            num=num,
+            verbosity=verbosity,
+        )
+
+    def retrieve(self, thread_id: str, run_id: str, *, verbosity: Optional[int] = None) -> Any:
+        path = path_for(_ONE, thread_id=thread_id, run_id=run_id)
+        return self._call("GET", path, verbosity=verbosity)
+
+    def modify(
+        self, thread_id: str, run_id: str, *, verbosity: Optional[int] = None, **params: Any
+    ) -> Any:
+        """``params``: ``metadata``."""
+        path = path_for(_ONE, thread_id=thread_id, run_id=run_id)
+        return self._call("POST", path, json=params, verbosity=verbosity)
+
+    def list(self, thread_id: str, *, verbosity: Optional[int] = None, **params: Any) -> Any:
+        """``limit``, ``order``, ``after``, ``before``."""
+        path = path_for(_ALL, thread_id=thread_id)
+        return self._call("GET", path, params=params, verbosity=verbosity)
+
+    def submit_tool_outputs(
+        self,
+        thread_id: str,
+        run_id: str,
+        tool_outputs: list[dict[str, Any]],
+        stream: bool = False,
+        *,
+        num: int = 2,
+        verbosity: Optional[int] = None,
+    ) -> Any:
+        """Answer a run waiting in ``requires_action``: ``tool_outputs`` is a list of
+        ``{"tool_call_id": ..., "output": ...}``. Streamed, the run's events from there on."""
+        if not isinstance(tool_outputs, list):
+            raise TypeError(f"tool_outputs must be a list of dicts, not {tool_outputs!r}")
+        body: dict[str, Any] = {"tool_outputs": tool_outputs}
+        if stream:
+            body["stream"] = True
+        path = path_for(_ONE + "/submit_tool_outputs", thread_id=thread_id, run_id=run_id)
+        return self._call("POST", path, json=body, stream=stream, num=num, verbosity=verbosity)
+
+    def cancel(self, thread_id: str, run_id: str, *, verbosity: Optional[int] = None) -> Any:
+        path = path_for(_ONE + "/cancel", thread_id=thread_id, run_id=run_id)
+        return self._call("POST", path, verbosity=verbosity)
+
+    def create_thread(
+        self,
+        assistant_id: str,
+        stream: bool = False,
+        *,
+        num: int = 2,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """Create a thread and run ``assistant_id`` on it in one call; ``params``: ``thread``
+        (its messages), ``instructions``, ``tools``, ... Streamed, it starts with
+        ``thread.created``."""
+        body = _body(assistant_id, stream, params)
+        return self._call(
+            "POST", "/threads/runs", json=body, stream=stream, num=num, verbosity=verbosity
+        )
+
+    def create_tread(self, *args: Any, **kwargs: Any) -> Any:
+        """Deprecated: the R package's spelling of :meth:`create_thread`."""
+        warnings.warn(
+            "runs.create_tread is the R package's spelling; use runs.create_thread",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.create_thread(*args, **kwargs)
+
+    def steps_retrieve(
+        self,
+        thread_id: str,
+        run_id: str,
+        step_id: str,
+        *,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """One step of a run; ``params``: ``include``."""
+        path = path_for(
+            _ONE + "/steps/{step_id}", thread_id=thread_id, run_id=run_id, step_id=step_id
+        )
+        return self._call("GET", path, params=params, verbosity=verbosity)
+
+    def steps_list(
+        self, thread_id: str, run_id: str, *, verbosity: Optional[int] = None, **params: Any
+    ) -> Any:
+        """The steps of a run; ``limit``, ``order``, ``after``, ``before``, ``include``."""
+        path = path_for(_ONE + "/steps", thread_id=thread_id, run_id=run_id)
+        return self._call("GET", path, params=params, verbosity=verbosity)
+
+
+def _body(assistant_id: str, stream: bool, params: dict[str, Any]) -> dict[str, Any]:
+    if not isinstance(stream, bool):
+        raise TypeError(f"stream must be True or False, not {stream!r}")
+    body = {"assistant_id": check_text("assistant_id", assistant_id), **params}
+    if stream:
+        body["stream"] = True
+    return body
+
+
+@openaistream.hookimpl
+def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
+    register("runs", Runs)

@@ -1,0 +1,38 @@
+"""The ``threads`` resource (Assistants API v2, ``OpenAI-Beta: assistants=v2``).
+
+Paths from the OpenAPI spec: ``POST /threads``, ``GET|POST|DELETE /threads/{thread_id}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar, Optional
+
+import openaistream
+from openaistream.resource import path_for
+
+_ONE = "/threads/{thread_id}"
+
+
+class Threads(openaistream.Resource):
+    endpoint = "/threads"
+    extra_headers: ClassVar[dict[str, str]] = {"OpenAI-Beta": "assistants=v2"}
+
+    def create(self, *, verbosity: Optional[int] = None, **params: Any) -> Any:
+        """A new thread; ``params``: ``messages``, ``tool_resources``, ``metadata``."""
+        return self._call("POST", "/threads", json=params, verbosity=verbosity)
+
+    def retrieve(self, thread_id: str, *, verbosity: Optional[int] = None) -> Any:
+        return self._call("GET", path_for(_ONE, thread_id=thread_id), verbosity=verbosity)
+
+    def modify(self, thread_id: str, *, verbosity: Optional[int] = None, **params: Any) -> Any:
+        """``params``: ``tool_resources``, ``metadata``."""
+        path = path_for(_ONE, thread_id=thread_id)
+        return self._call("POST", path, json=params, verbosity=verbosity)
+
+    def delete(self, thread_id: str, *, verbosity: Optional[int] = None) -> Any:
+        return self._call("DELETE", path_for(_ONE, thread_id=thread_id), verbosity=verbosity)
+
+
+@openaistream.hookimpl
+def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
+    register("threads", Threads)
