@@ -55,7 +55,9 @@ class Urllib3Transport:
                 request.url,
                 body=request.body,
                 headers=request.headers,
-                chunked=request.body is not None and not isinstance(request.body, bytes),
+                # Not forced: urllib3 sends a body of known Content-Length as is, and falls
+                # back to chunked encoding for an iterable of unknown length.
+                chunked=False,
                 retries=False,
                 redirect=False,
                 preload_content=False,
