@@ -45,19 +45,21 @@ class Multipart:
         self, fields: Mapping[str, Any], files: Mapping[str, Union[Path, Sequence[Path]]]
     ) -> None:
         self.boundary = secrets.token_hex(16)
-        self._parts: list[tuple[bytes, Optional[Path]]] = []
+        # (headers, file, its size when the length was computed); no file for a text field
+        self._parts: list[tuple[bytes, Optional[Path], int]] = []
         for name, value in fields.items():
             for field, text in _field_values(name, value):
-                self._parts.append((self._head(field) + b"\r\n" + text.encode() + b"\r\n", None))
+                part = self._head(field) + b"\r\n" + text.encode() + b"\r\n"
+                self._parts.append((part, None, 0))
         for name, paths in files.items():
             many = not isinstance(paths, Path)
             for path in [paths] if isinstance(paths, Path) else paths:
                 field = f"{name}[]" if many and not name.endswith("[]") else name
                 head = self._head(field, path) + b"\r\n"
-                self._parts.append((head, path))
+                self._parts.append((head, path, path.stat().st_size))
         self._closing = f"--{self.boundary}--\r\n".encode()
         self.length = len(self._closing) + sum(
-            len(head) + (path.stat().st_size + 2 if path else 0) for head, path in self._parts
+            len(head) + (size + 2 if path else 0) for head, path, size in self._parts
         )
 
     @property
@@ -76,20 +78,19 @@ class Multipart:
         return ("\r\n".join(lines) + "\r\n").encode()
 
     def __iter__(self) -> Iterator[bytes]:
-        for head, path in self._parts:
+        for head, path, size in self._parts:
             yield head
             if path is not None:
-                yield from _file_pieces(path)
+                yield from _file_pieces(path, size)
                 yield b"\r\n"
         yield self._closing
 
     def __repr__(self) -> str:
-        names = [head.split(b'name="', 1)[1].split(b'"', 1)[0].decode() for head, _ in self._parts]
+        names = [head.split(b'name="', 1)[1].split(b'"', 1)[0].decode() for head, *_ in self._parts]
         return f"<Multipart {self.length} bytes: {', '.join(names)}>"
 
 
-def _file_pieces(path: Path) -> Iterator[bytes]:
-    expected = path.stat().st_size
+def _file_pieces(path: Path, expected: int) -> Iterator[bytes]:
     sent = 0
     with path.open("rb") as file:
         while True:

@@ -1,0 +1,88 @@
+"""A 1 GiB upload streams from disk in constant memory: the client runs in a subprocess that
+reports its own peak RSS, against a local server that counts the bytes and keeps none."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from tests.support.servers import Conn, RawServer
+
+SIZE = 1 << 30  # 1 GiB
+RSS_BOUND_MB = 64
+
+CLIENT = textwrap.dedent(
+    """
+    import json, resource, sys
+    import openaistream
+
+    client = openaistream.OpenAI("sk-test-upload-0000000000", base_url=sys.argv[1], max_retries=0)
+    answer = client.files.upload(sys.argv[2], purpose="batch")
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kilobytes on Linux
+    print(json.dumps({"answer": answer, "peak_mb": peak_kb / 1024}))
+    """
+)
+
+
+class CountingUpload:
+    """Reads a multipart body of any size as it arrives, keeping only its first and last
+    bytes, and answers with what it counted."""
+
+    def __init__(self) -> None:
+        self.received = 0
+        self.length = -1
+        self.head = b""
+        self.tail = b""
+
+    def __call__(self, conn: Conn) -> None:
+        buffer = b""
+        while b"\r\n\r\n" not in buffer:
+            buffer += conn.sock.recv(65536)
+        header, _, body = buffer.partition(b"\r\n\r\n")
+        lines = header.decode("latin-1").split("\r\n")[1:]
+        headers = {
+            k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines)
+        }
+        self.length = int(headers["content-length"])
+        self.head = body[:512]
+        self.received = len(body)
+        self.tail = body[-64:]
+        while self.received < self.length:
+            data = conn.sock.recv(1 << 20)
+            if not data:
+                break
+            self.received += len(data)
+            self.tail = (self.tail + data)[-64:]
+        answer = json.dumps(
+            {"id": "file-big", "object": "file", "received": self.received}
+        ).encode()
+        conn.send(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s"
+            % (len(answer), answer)
+        )
+
+
+def test_a_1_gib_upload_streams_in_constant_memory(tmp_path: Path) -> None:
+    big = tmp_path / "big.jsonl"
+    with big.open("wb") as file:
+        file.truncate(SIZE)  # sparse: no disk space used, zeros when read
+    counter = CountingUpload()
+    with RawServer(counter) as server:
+        result = subprocess.run(
+            [sys.executable, "-c", CLIENT, server.url + "/v1", str(big)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["answer"]["received"] == counter.length
+    assert counter.received == counter.length > SIZE
+    assert b'name="file"; filename="big.jsonl"' in counter.head
+    assert counter.tail.endswith(b"--\r\n")
+    assert report["peak_mb"] < RSS_BOUND_MB, f"peak RSS {report['peak_mb']:.1f} MB"
+    print(f"peak RSS uploading 1 GiB: {report['peak_mb']:.1f} MB")
