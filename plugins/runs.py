@@ -10,6 +10,7 @@ Paths from the OpenAPI spec: ``POST|GET /threads/{thread_id}/runs``,
 
 from __future__ import annotations
 
+import builtins
 import warnings
 from typing import Any, Callable, ClassVar, Optional
 
@@ -69,7 +70,7 @@ class Runs(openaistream.Resource):
         self,
         thread_id: str,
         run_id: str,
-        tool_outputs: list[dict[str, Any]],
+        tool_outputs: builtins.list[dict[str, Any]],  # the method list() shadows the type
         stream: bool = False,
         *,
         num: int = 2,
