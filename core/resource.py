@@ -18,7 +18,7 @@ from urllib.parse import quote
 if TYPE_CHECKING:
     from .client import OpenAI
 
-__all__ = ["Resource", "check_text", "path_for", "path_segment"]
+__all__ = ["Resource", "check_flag", "check_input", "check_text", "path_for", "path_segment"]
 
 
 class Resource:
@@ -64,4 +64,18 @@ def check_text(name: str, value: Any) -> str:
         raise TypeError(f"{name} must be a string, not {type(value).__name__}")
     if not value:
         raise ValueError(f"{name} must not be empty")
+    return value
+
+
+def check_flag(name: str, value: Any) -> bool:
+    """A True/False argument such as ``stream``, or a clear error that names it."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, not {value!r}")
+    return value
+
+
+def check_input(name: str, value: Any) -> Any:
+    """An ``input`` the API takes as a string or a list (of strings, tokens or items)."""
+    if not isinstance(value, (str, list)) or not value:
+        raise TypeError(f"{name} must be a non-empty string or list, not {value!r}")
     return value

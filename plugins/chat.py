@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Callable, Optional
 
 import openaistream
+from openaistream.resource import check_flag, check_text
 
 
 class Chat(openaistream.Resource):
@@ -34,10 +35,8 @@ class Chat(openaistream.Resource):
         carries any other API parameter (``temperature``, ``tools``, ``stream_options``...).
         """
         _check_messages(messages)
-        if not isinstance(model, str) or not model:
-            raise TypeError(f"model must be a non-empty string, not {model!r}")
-        if not isinstance(stream, bool):
-            raise TypeError(f"stream must be True or False, not {stream!r}")
+        check_text("model", model)
+        check_flag("stream", stream)
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"n must be a positive integer, not {n!r}")
         body: dict[str, Any] = {"model": model, "messages": list(messages), **params}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional, Union
 
 import openaistream
-from openaistream.resource import check_text
+from openaistream.resource import check_input, check_text
 
 
 class Embeddings(openaistream.Resource):
@@ -21,9 +21,7 @@ class Embeddings(openaistream.Resource):
     ) -> Any:
         """Vectors for ``input``: a string, a list of strings, or token arrays.
         ``params``: ``encoding_format`` (float or base64), ``dimensions``, ``user``."""
-        if not isinstance(input, (str, list)) or not input:
-            raise TypeError(f"input must be a non-empty string or list, not {input!r}")
-        body = {"model": check_text("model", model), "input": input, **params}
+        body = {"model": check_text("model", model), "input": check_input("input", input), **params}
         return self._call("POST", "/embeddings", json=body, verbosity=verbosity)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional, Union
 
 import openaistream
+from openaistream.resource import check_input
 
 
 class Moderations(openaistream.Resource):
@@ -19,8 +20,7 @@ class Moderations(openaistream.Resource):
     ) -> Any:
         """Whether ``input`` (a string, a list of strings, or a list of text and image
         parts) breaks the usage policies, category by category. ``params``: ``model``."""
-        if not isinstance(input, (str, list)) or not input:
-            raise TypeError(f"input must be a non-empty string or list, not {input!r}")
+        check_input("input", input)
         return self._call(
             "POST", "/moderations", json={"input": input, **params}, verbosity=verbosity
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional, Union
 
 import openaistream
-from openaistream.resource import check_text, path_for
+from openaistream.resource import check_flag, check_input, check_text, path_for
 
 _ONE = "/responses/{response_id}"
 
@@ -31,12 +31,8 @@ class Responses(openaistream.Resource):
         """A model response to ``input`` (text, or a list of input items): the response
         object, or with ``stream=True`` a DataStream of its semantic events. ``params``:
         ``instructions``, ``tools``, ``previous_response_id``, ``reasoning``, ``store``, ..."""
-        if not isinstance(input, (str, list)) or not input:
-            raise TypeError(f"input must be a non-empty string or list of items, not {input!r}")
-        if not isinstance(stream, bool):
-            raise TypeError(f"stream must be True or False, not {stream!r}")
-        body = {"model": check_text("model", model), "input": input, **params}
-        if stream:
+        body = {"model": check_text("model", model), "input": check_input("input", input), **params}
+        if check_flag("stream", stream):
             body["stream"] = True
         return self._call(
             "POST", "/responses", json=body, stream=stream, num=num, verbosity=verbosity

@@ -15,7 +15,7 @@ import warnings
 from typing import Any, Callable, ClassVar, Optional
 
 import openaistream
-from openaistream.resource import check_text, path_for
+from openaistream.resource import check_flag, check_text, path_for
 
 _ALL = "/threads/{thread_id}/runs"
 _ONE = _ALL + "/{run_id}"
@@ -140,10 +140,8 @@ class Runs(openaistream.Resource):
 
 
 def _body(assistant_id: str, stream: bool, params: dict[str, Any]) -> dict[str, Any]:
-    if not isinstance(stream, bool):
-        raise TypeError(f"stream must be True or False, not {stream!r}")
     body = {"assistant_id": check_text("assistant_id", assistant_id), **params}
-    if stream:
+    if check_flag("stream", stream):
         body["stream"] = True
     return body
 
