@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Optional, Union, cast
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from .config import ClientConfig, check_verbosity, proxy_from_address
 from .decoders import decoder_named
@@ -64,6 +64,7 @@ class OpenAI:
         project: Optional[str] = None,
         transport: Union[str, Transport, None] = None,
         proxy: Optional[str] = None,
+        ca_bundle: Optional[str] = None,
         plugins: Optional[list[str]] = None,
         timeout: Union[Timeout, float, None] = None,
         max_retries: Union[int, RetryPolicy] = 2,
@@ -75,6 +76,7 @@ class OpenAI:
             organization=organization,
             project=project,
             proxy=proxy,
+            ca_bundle=ca_bundle,
             timeout=timeout,
             verbosity=verbosity,
         )
@@ -83,7 +85,10 @@ class OpenAI:
         from .registry import get_registry
 
         self._registry: Registry = get_registry()
-        self._transport_name, self._transport = self._choose_transport(transport)
+        self._transport_name, self._given_transport = self._choose_transport(transport)
+        self._transport: Optional[Transport] = self._given_transport
+        if self._given_transport is None:
+            self._transport_to_build()  # a transport that cannot take the proxy fails here
         self._transport_lock = threading.Lock()
         self._resources = self._build_resources(plugins)
 
@@ -139,9 +144,10 @@ class OpenAI:
 
     def set_proxy(self, proxy_ip: str, proxy_port: Union[int, str]) -> None:
         """Send requests through the HTTP proxy at ``proxy_ip:proxy_port`` from now on."""
-        if self._transport_name is None:
+        if self._given_transport is not None:
             raise OpenAIError("set_proxy needs a named transport; this client was given an object")
         self._config.proxy = proxy_from_address(proxy_ip, proxy_port)
+        self._transport_to_build()
         self._reset_transport()
 
     def get_proxy(self) -> Optional[str]:
@@ -160,10 +166,10 @@ class OpenAI:
     def _choose_transport(
         self, transport: Union[str, Transport, None]
     ) -> tuple[Optional[str], Optional[Transport]]:
+        """(the name the user gave, or None to pick by proxy; the object the user gave)."""
         if transport is None or isinstance(transport, str):
-            name = transport or DEFAULT_TRANSPORT
-            self._registry.transport_factory(name)  # an unknown name fails here, not later
-            return name, None
+            self._registry.transport_factory(transport or DEFAULT_TRANSPORT)  # unknown: fail now
+            return transport, None
         if not isinstance(transport, Transport):
             raise TypeError(
                 "transport must be a transport name or an object with send() and close(), "
@@ -171,13 +177,30 @@ class OpenAI:
             )
         return None, transport
 
+    def _transport_to_build(self) -> str:
+        """The transport for the proxy in use: the one named, or the default unless it
+        cannot take the proxy's scheme (a socks:// proxy picks the SOCKS transport)."""
+        name = self._transport_name or DEFAULT_TRANSPORT
+        if not self._config.proxy:
+            return name
+        scheme = urlsplit(self._config.proxy).scheme
+        chosen = self._registry.transport_for_proxy(name, scheme)
+        if self._transport_name and chosen != self._transport_name:
+            raise ValueError(
+                f"transport {name!r} does not take {scheme}:// proxies; transport {chosen!r} does"
+            )
+        return chosen
+
     def _get_transport(self) -> Transport:
         # Built on the first request, so that building a client does not import urllib3.
         with self._transport_lock:
             if self._transport is None:
-                assert self._transport_name is not None
-                factory = self._registry.transport_factory(self._transport_name)
-                options = TransportOptions(proxy=self._config.proxy, timeout=self._config.timeout)
+                factory = self._registry.transport_factory(self._transport_to_build())
+                options = TransportOptions(
+                    proxy=self._config.proxy,
+                    timeout=self._config.timeout,
+                    ca_bundle=self._config.ca_bundle,
+                )
                 self._transport = factory(options)
             return self._transport
 
@@ -189,9 +212,8 @@ class OpenAI:
 
     def close(self) -> None:
         """Close the connections this client holds."""
-        if self._transport_name is None:
-            if self._transport is not None:
-                self._transport.close()
+        if self._given_transport is not None:
+            self._given_transport.close()
         else:
             self._reset_transport()
 

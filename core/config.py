@@ -29,6 +29,7 @@ class ClientConfig:
     organization: Optional[str] = None
     project: Optional[str] = None
     proxy: Optional[str] = None
+    ca_bundle: Optional[str] = None
     timeout: Timeout = field(default_factory=Timeout)
     verbosity: int = 0
 
@@ -41,6 +42,7 @@ class ClientConfig:
         organization: Optional[str] = None,
         project: Optional[str] = None,
         proxy: Optional[str] = None,
+        ca_bundle: Optional[str] = None,
         timeout: Union[Timeout, float, None] = None,
         verbosity: int = 0,
         environ: Mapping[str, str] = os.environ,
@@ -51,14 +53,16 @@ class ClientConfig:
                 "No API key: pass api_key=... to the client or set the OPENAI_API_KEY "
                 "environment variable."
             )
+        url = base_url_of(
+            _text("base_url", base_url) or environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        )
         return cls(
             api_key=key,
-            base_url=base_url_of(
-                _text("base_url", base_url) or environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
-            ),
+            base_url=url,
             organization=_text("organization", organization) or environ.get("OPENAI_ORG_ID"),
             project=_text("project", project) or environ.get("OPENAI_PROJECT_ID"),
-            proxy=proxy_url(proxy),
+            proxy=proxy_url(proxy if proxy is not None else environment_proxy(url, environ)),
+            ca_bundle=_ca_bundle(ca_bundle),
             timeout=Timeout.of(timeout),
             verbosity=check_verbosity(verbosity),
         )
@@ -83,7 +87,8 @@ class ClientConfig:
         return (
             f"ClientConfig(api_key={mask_secret(self.api_key)!r}, base_url={self.base_url!r}, "
             f"organization={self.organization!r}, project={self.project!r}, "
-            f"proxy={mask_url(self.proxy)!r}, timeout={self.timeout!r}, "
+            f"proxy={mask_url(self.proxy)!r}, ca_bundle={self.ca_bundle!r}, "
+            f"timeout={self.timeout!r}, "
             f"verbosity={self.verbosity})"
         )
 
@@ -123,6 +128,47 @@ def proxy_url(url: Optional[str]) -> Optional[str]:
             f"proxy must name a host and a port, as in http://host:8080; got {shown!r}"
         )
     return url
+
+
+def environment_proxy(base_url: str, environ: Mapping[str, str]) -> Optional[str]:
+    """The proxy the environment sets for ``base_url``: ``HTTPS_PROXY`` (or ``HTTP_PROXY``
+    for an http:// base URL), else ``ALL_PROXY``; none when ``NO_PROXY`` covers its host.
+    Lower-case names win over upper-case ones, as in curl."""
+
+    def variable(name: str) -> Optional[str]:
+        return environ.get(name.lower()) or environ.get(name.upper()) or None
+
+    parts = urlsplit(base_url)
+    proxy = variable(f"{parts.scheme}_proxy") or variable("all_proxy")
+    if proxy and _bypassed(parts.hostname or "", parts.port, variable("no_proxy") or ""):
+        return None
+    return proxy
+
+
+def _bypassed(host: str, port: Optional[int], no_proxy: str) -> bool:
+    """Whether NO_PROXY (hosts, domain suffixes, ``host:port``, or ``*``) covers the host."""
+    for entry in (item.strip().lower() for item in no_proxy.split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        name, _, entry_port = entry.partition(":") if entry.count(":") == 1 else (entry, "", "")
+        if entry_port and port is not None and entry_port != str(port):
+            continue
+        name = name.lstrip(".")
+        if host.lower() == name or host.lower().endswith("." + name):
+            return True
+    return False
+
+
+def _ca_bundle(path: Optional[str]) -> Optional[str]:
+    if path is None:
+        return None
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"ca_bundle must be a path to a PEM file, not {type(path).__name__}")
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"ca_bundle: no such file: {str(path)!r}")
+    return os.fspath(path)
 
 
 def proxy_from_address(ip: str, port: Union[int, str]) -> str:

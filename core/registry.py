@@ -59,6 +59,7 @@ DEFAULT_PLUGINS = (
     "openaistream.plugins.responses",
     "openaistream.plugins.runs",
     "openaistream.plugins.threads",
+    "openaistream.transports.socks",
     "openaistream.transports.urllib3",
 )
 _RESOURCE_PACKAGE = "openaistream.plugins."
@@ -98,6 +99,20 @@ class Registry:
     def transport_factory(self, name: str) -> TransportFactory:
         _check_known("transport", [name], self.transports)
         return self.transports[name][0]
+
+    def transport_for_proxy(self, preferred: str, scheme: str) -> str:
+        """The transport to use with a proxy of this scheme: ``preferred`` if it takes such
+        proxies (a factory says so in ``proxy_schemes``), else the first one that does."""
+        takes = {
+            name: getattr(factory, "proxy_schemes", ("http", "https"))
+            for name, (factory, _) in sorted(self.transports.items())
+        }
+        if scheme in takes.get(preferred, ()):
+            return preferred
+        for name, schemes in takes.items():
+            if scheme in schemes:
+                return name
+        raise ValueError(f"no transport takes {scheme}:// proxies; transports: {sorted(takes)}")
 
     def before_request(self, request: Request) -> None:
         self.manager.hook.before_request(request=request)

@@ -1,5 +1,7 @@
 """The default transport: urllib3, one pooled PoolManager per client (keep-alive,
-thread-safe), separate connect and read timeouts, HTTP and HTTPS proxies.
+thread-safe), separate connect and read timeouts, HTTP and HTTPS proxies (CONNECT for HTTPS
+targets; credentials from the proxy URL sent as Proxy-Authorization), TLS verified against
+the system's CAs or a ``ca_bundle``.
 
 urllib3's own retries and redirects are off: the core retries, and the API does not
 redirect. urllib3 itself is imported when the first transport is built, not when the plugin
@@ -38,12 +40,15 @@ _POOL_SIZE = 32  # connections kept per host: enough for a thread pool sharing o
 class Urllib3Transport:
     """Sends requests with urllib3. Built by the core from TransportOptions."""
 
+    # The proxies this transport can use; the core picks another transport for the others.
+    proxy_schemes: tuple[str, ...] = ("http", "https")
+
     def __init__(self, options: TransportOptions) -> None:
         import urllib3
 
         self.options = options
         self._urllib3 = urllib3
-        self._pool = _pool_manager(urllib3, options)
+        self._pool = self._manager(urllib3, options)
         # Sockets already used once: a request on one of them reused a pooled connection.
         self._seen_sockets: weakref.WeakSet[Any] = weakref.WeakSet()
 
@@ -65,8 +70,14 @@ class Urllib3Transport:
                 timeout=library.Timeout(connect=request.timeout.connect, read=request.timeout.read),
             )
         except library.exceptions.HTTPError as exc:
-            raise _mapped(exc, request.url) from exc
+            raise self._error(exc, request.url) from exc
         raw = cast("urllib3.HTTPResponse", raw)  # what urlopen returns for HTTP/1.1
+        if raw.status == 407 and self.options.proxy:
+            _release(raw)
+            raise APIConnectionError(
+                f"the proxy at {_host(self.options.proxy)} refused the credentials "
+                "(407 Proxy Authentication Required)"
+            )
         headers = {name: raw.headers[name] for name in raw.headers}
         return Response(
             raw.status,
@@ -100,9 +111,41 @@ class Urllib3Transport:
                     yield chunk
                     chunk = read1(_READ_SIZE)
         except self._urllib3.exceptions.HTTPError as exc:
-            raise _mapped(exc, url) from exc
+            raise self._error(exc, url) from exc
         except OSError as exc:
             raise APIConnectionError(f"the connection to {_host(url)} failed: {exc}") from exc
+
+    def _manager(self, urllib3: Any, options: TransportOptions) -> urllib3.PoolManager:
+        """The pool manager: direct, or through an HTTP(S) proxy."""
+        if not options.proxy:
+            return urllib3.PoolManager(**pool_options(options))
+        proxy = urlsplit(options.proxy)
+        if proxy.scheme not in self.proxy_schemes:
+            raise ValueError(f"the urllib3 transport does not take {proxy.scheme}:// proxies")
+        headers = None
+        if proxy.username is not None:
+            credentials = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
+            headers = urllib3.make_headers(proxy_basic_auth=credentials)
+        # The credentials travel in Proxy-Authorization only, never in a URL urllib3 may log.
+        return urllib3.ProxyManager(
+            without_userinfo(options.proxy), proxy_headers=headers, **pool_options(options)
+        )
+
+    def _error(self, exc: Exception, url: str) -> APIConnectionError:
+        """This library's error for a urllib3 error."""
+        from urllib3 import exceptions
+
+        if isinstance(exc, exceptions.ProxyError) and self.options.proxy:
+            proxy = _host(self.options.proxy)
+            if "407" in _reason(exc):
+                return APIConnectionError(
+                    f"the proxy at {proxy} refused the credentials "
+                    "(407 Proxy Authentication Required)"
+                )
+            return APIConnectionError(
+                f"could not reach {_host(url)} through the proxy at {proxy}: {_reason(exc)}"
+            )
+        return _mapped(exc, url)
 
     def close(self) -> None:
         # PoolManager.clear() only forgets its pools (their sockets close when collected);
@@ -115,27 +158,19 @@ class Urllib3Transport:
         self._pool.clear()
 
 
-def _pool_manager(urllib3: Any, options: TransportOptions) -> urllib3.PoolManager:
-    common = {
+def pool_options(options: TransportOptions) -> dict[str, Any]:
+    return {
         "num_pools": 10,
         "maxsize": _POOL_SIZE,
         "retries": False,
         "ca_certs": options.ca_bundle,
     }
-    if not options.proxy:
-        return urllib3.PoolManager(**common)
-    proxy = urlsplit(options.proxy)
-    if proxy.scheme not in ("http", "https"):
-        raise ValueError(
-            f"the urllib3 transport takes http:// and https:// proxies, not {proxy.scheme}://"
-        )
-    headers = None
-    if proxy.username is not None:
-        credentials = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
-        headers = urllib3.make_headers(proxy_basic_auth=credentials)
-    # The credentials travel in Proxy-Authorization only, never in a URL urllib3 may log.
-    bare = proxy._replace(netloc=proxy.netloc.rpartition("@")[2]).geturl()
-    return urllib3.ProxyManager(bare, proxy_headers=headers, **common)
+
+
+def without_userinfo(url: str) -> str:
+    """The URL without ``user:password@``."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def _release(raw: urllib3.HTTPResponse) -> None:

@@ -1,7 +1,11 @@
+# ruff: noqa: E501 - tables of cases read best one to a line
 """The client's configuration: arguments, environment, defaults, the R methods, and the
 headers every request carries."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -173,3 +177,41 @@ def test_importing_loads_no_plugin_http_or_logging_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("environ", "base_url", "expected"),
+    [
+        ({"HTTPS_PROXY": "http://p:1"}, "https://api.openai.com/v1", "http://p:1"),
+        ({"https_proxy": "http://lower:1", "HTTPS_PROXY": "http://upper:1"}, "https://a.b/v1", "http://lower:1"),
+        ({"HTTP_PROXY": "http://p:1"}, "https://api.openai.com/v1", None),
+        ({"HTTP_PROXY": "http://p:1"}, "http://127.0.0.1:8000/v1", "http://p:1"),
+        ({"ALL_PROXY": "socks5h://p:1080"}, "https://api.openai.com/v1", "socks5h://p:1080"),
+        ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "openai.com"}, "https://api.openai.com/v1", None),
+        ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": ".openai.com"}, "https://api.openai.com/v1", None),
+        ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "*"}, "https://api.openai.com/v1", None),
+        ({"HTTPS_PROXY": "http://p:1", "NO_PROXY": "myopenai.com"}, "https://api.openai.com/v1", "http://p:1"),
+        ({"HTTP_PROXY": "http://p:1", "NO_PROXY": "127.0.0.1:9"}, "http://127.0.0.1:8000/v1", "http://p:1"),
+        ({"HTTP_PROXY": "http://p:1", "NO_PROXY": "127.0.0.1:8000"}, "http://127.0.0.1:8000/v1", None),
+    ],
+)  # fmt: skip
+def test_proxies_from_the_environment(
+    environ: dict[str, str], base_url: str, expected: Optional[str]
+) -> None:
+    from openaistream.config import environment_proxy
+
+    assert environment_proxy(base_url, environ) == expected
+
+
+def test_an_explicit_proxy_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://from-env:3128")
+    assert openaistream.OpenAI(API_KEY).get_proxy() == "http://from-env:3128"
+    assert openaistream.OpenAI(API_KEY, proxy="http://mine:8080").get_proxy() == "http://mine:8080"
+    monkeypatch.setenv("HTTPS_PROXY", "ftp://bad:1")
+    with pytest.raises(ValueError, match="proxy"):
+        openaistream.OpenAI(API_KEY)
+
+
+def test_a_ca_bundle_that_does_not_exist_fails_at_construction(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="ca_bundle"):
+        openaistream.OpenAI(API_KEY, ca_bundle=str(tmp_path / "none.pem"))

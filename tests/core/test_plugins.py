@@ -12,7 +12,7 @@ from structlog.testing import capture_logs
 import openaistream
 from openaistream import PluginError
 from openaistream.registry import get_registry
-from tests.conftest import API_KEY, BUILTIN_RESOURCES
+from tests.conftest import API_KEY, BUILTIN_RESOURCES, BUILTIN_TRANSPORTS
 from tests.support.plugins import install_plugin
 
 ECHO_PLUGIN = """
@@ -98,7 +98,7 @@ def test_an_unknown_plugin_name_lists_the_available_ones(echo_plugin: str) -> No
     with pytest.raises(PluginError) as caught:
         openaistream.OpenAI(API_KEY, plugins=["chat", "vector_stores"])
     assert "'vector_stores'" in str(caught.value)
-    available = ", ".join(sorted([*BUILTIN_RESOURCES, "echo", "urllib3"]))
+    available = ", ".join(sorted([*BUILTIN_RESOURCES, *BUILTIN_TRANSPORTS, "echo"]))
     assert f"available: {available}" in str(caught.value)
 
 
@@ -109,7 +109,7 @@ def test_block_plugins_blocks_third_party_and_built_in_ones(
     client = openaistream.OpenAI(API_KEY)
     rest = [name for name in BUILTIN_RESOURCES if name != "models"]
     assert sorted(client.resources) == rest
-    assert sorted(get_registry().plugins) == sorted([*rest, "urllib3"])
+    assert sorted(get_registry().plugins) == sorted([*rest, *BUILTIN_TRANSPORTS])
 
 
 def test_load_plugins_empty_loads_no_third_party_plugin(
@@ -136,7 +136,7 @@ def test_an_unknown_name_in_the_variables_is_an_error(
     monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
     monkeypatch.setenv(variable, "chat,nope")
-    available = ", ".join(sorted([*BUILTIN_RESOURCES, "urllib3"]))
+    available = ", ".join(sorted([*BUILTIN_RESOURCES, *BUILTIN_TRANSPORTS]))
     with pytest.raises(PluginError) as caught:
         openaistream.OpenAI(API_KEY)
     assert str(caught.value) == f"{variable}: unknown name 'nope'; available: {available}"

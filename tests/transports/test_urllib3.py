@@ -162,16 +162,21 @@ def test_wrong_proxy_credentials_are_refused_without_showing_the_password(
             proxy=proxy.url("user:wrong-pw"),
             max_retries=0,
         )
-        with pytest.raises(openaistream.APIStatusError) as caught:
+        with pytest.raises(openaistream.APIConnectionError) as caught:
             client.models.list()
         client.close()
-    assert caught.value.status == 407
+    assert "refused the credentials (407" in str(caught.value)
     assert proxy.refused == 1
     assert "wrong-pw" not in str(caught.value) + repr(caught.value)
     assert httpserver.log == []
 
 
-def test_a_socks_proxy_is_refused_by_the_urllib3_transport_with_a_clear_error() -> None:
+def test_a_socks_proxy_picks_the_socks_transport_and_urllib3_refuses_one() -> None:
+    from openaistream.transports.socks import SocksTransport
+
     client = openaistream.OpenAI(API_KEY, proxy="socks5h://127.0.0.1:1080")
-    with pytest.raises(ValueError, match="socks5h"):
-        client.models.list()
+    assert isinstance(client._get_transport(), SocksTransport)
+    with pytest.raises(ValueError, match=r"'urllib3' does not take socks5h:// proxies; .*'socks'"):
+        openaistream.OpenAI(API_KEY, transport="urllib3", proxy="socks5h://127.0.0.1:1080")
+    with pytest.raises(ValueError, match="'socks' does not take http:// proxies"):
+        openaistream.OpenAI(API_KEY, transport="socks", proxy="http://127.0.0.1:3128")
