@@ -10,7 +10,7 @@ client.chat.create(...)            a resource plugin builds the call
 from __future__ import annotations
 
 import json as jsonlib
-import threading
+import os
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -65,6 +65,8 @@ class OpenAI:
         transport: Union[str, Transport, None] = None,
         proxy: Optional[str] = None,
         ca_bundle: Optional[str] = None,
+        cassette: Optional[str] = None,
+        record_mode: Optional[str] = None,
         plugins: Optional[list[str]] = None,
         timeout: Union[Timeout, float, None] = None,
         max_retries: Union[int, RetryPolicy] = 2,
@@ -81,15 +83,15 @@ class OpenAI:
             verbosity=verbosity,
         )
         self._retry = RetryPolicy.of(max_retries)
+        self._cassette = None if cassette is None else os.fspath(cassette)
+        self._record_mode = record_mode
         # Plugins (and pluggy) load with the first client, not at import.
         from .registry import get_registry
 
         self._registry: Registry = get_registry()
         self._transport_name, self._given_transport = self._choose_transport(transport)
-        self._transport: Optional[Transport] = self._given_transport
-        if self._given_transport is None:
-            self._transport_to_build()  # a transport that cannot take the proxy fails here
-        self._transport_lock = threading.Lock()
+        # Built now, so that a bad option fails here; transports defer their heavy imports.
+        self._transport = self._given_transport or self._build_transport()
         self._resources = self._build_resources(plugins)
 
     # -- resources -----------------------------------------------------------------------
@@ -146,9 +148,15 @@ class OpenAI:
         """Send requests through the HTTP proxy at ``proxy_ip:proxy_port`` from now on."""
         if self._given_transport is not None:
             raise OpenAIError("set_proxy needs a named transport; this client was given an object")
-        self._config.proxy = proxy_from_address(proxy_ip, proxy_port)
-        self._transport_to_build()
-        self._reset_transport()
+        proxy = proxy_from_address(proxy_ip, proxy_port)
+        old_proxy, self._config.proxy = self._config.proxy, proxy
+        try:
+            transport = self._build_transport()
+        except Exception:
+            self._config.proxy = old_proxy
+            raise
+        old, self._transport = self._transport, transport
+        old.close()
 
     def get_proxy(self) -> Optional[str]:
         """The proxy URL in use (password masked), or None."""
@@ -191,31 +199,36 @@ class OpenAI:
             )
         return chosen
 
-    def _get_transport(self) -> Transport:
-        # Built on the first request, so that building a client does not import urllib3.
-        with self._transport_lock:
-            if self._transport is None:
-                factory = self._registry.transport_factory(self._transport_to_build())
-                options = TransportOptions(
-                    proxy=self._config.proxy,
-                    timeout=self._config.timeout,
-                    ca_bundle=self._config.ca_bundle,
-                )
-                self._transport = factory(options)
-            return self._transport
+    def _build_transport(self) -> Transport:
+        factory = self._registry.transport_factory(self._transport_to_build())
+        return factory(
+            TransportOptions(
+                proxy=self._config.proxy,
+                timeout=self._config.timeout,
+                ca_bundle=self._config.ca_bundle,
+                cassette=self._cassette,
+                record_mode=self._record_mode,
+                network=self._network_transport,
+            )
+        )
 
-    def _reset_transport(self) -> None:
-        with self._transport_lock:
-            old, self._transport = self._transport, None
-        if old is not None:
-            old.close()
+    def _network_transport(self) -> Transport:
+        """The transport this client would use for the network, for a transport that wraps
+        another (the replay transport records through it)."""
+        name = DEFAULT_TRANSPORT
+        if self._config.proxy:
+            name = self._registry.transport_for_proxy(name, urlsplit(self._config.proxy).scheme)
+        return self._registry.transport_factory(name)(
+            TransportOptions(
+                proxy=self._config.proxy,
+                timeout=self._config.timeout,
+                ca_bundle=self._config.ca_bundle,
+            )
+        )
 
     def close(self) -> None:
-        """Close the connections this client holds."""
-        if self._given_transport is not None:
-            self._given_transport.close()
-        else:
-            self._reset_transport()
+        """Close the connections this client holds; it opens new ones if used again."""
+        self._transport.close()
 
     def __enter__(self) -> OpenAI:
         return self
@@ -315,7 +328,7 @@ class OpenAI:
     def send(self, request: Request, *, log: Optional[CallLog] = None) -> Response:
         """Send a request with hooks, logging and retries; return the Response as soon as its
         headers are in, or raise the typed error for a status >= 400."""
-        transport = self._get_transport()
+        transport = self._transport
         # A body given as an iterable is consumed by the first try: it cannot be sent again.
         max_retries = self._retry.max_retries if _replayable(request) else 0
         for attempt in range(max_retries + 1):

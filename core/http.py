@@ -119,11 +119,16 @@ class Response:
 @dataclass(frozen=True)
 class TransportOptions:
     """What a transport factory is given: the proxy URL (credentials included, never to be
-    shown), the timeouts, and the CA bundle for private certificate authorities."""
+    shown), the timeouts, the CA bundle for private certificate authorities, the cassette
+    and record mode a recording transport uses, and ``network``: a function that builds the
+    transport the client would otherwise use, for a transport that wraps another."""
 
     proxy: Optional[str] = None
     timeout: Timeout = field(default_factory=Timeout)
     ca_bundle: Optional[str] = None
+    cassette: Optional[str] = None
+    record_mode: Optional[str] = None
+    network: Optional[Callable[[], Transport]] = field(default=None, compare=False)
 
     def __repr__(self) -> str:
         return f"TransportOptions(proxy={mask_url(self.proxy)!r}, timeout={self.timeout!r})"

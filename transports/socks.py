@@ -30,8 +30,7 @@ class SocksTransport(Urllib3Transport):
         proxy = urlsplit(options.proxy or "")
         if proxy.scheme not in self.proxy_schemes:
             raise ValueError(
-                "the socks transport needs a socks4://, socks4a://, socks5:// or socks5h:// "
-                f"proxy, not {proxy.scheme + '://' if proxy.scheme else 'none'}"
+                "the socks transport needs a socks4://, socks4a://, socks5:// or socks5h:// proxy"
             )
         try:
             from urllib3.contrib.socks import SOCKSProxyManager

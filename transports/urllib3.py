@@ -14,9 +14,10 @@ HTTP chunk for chunked bodies, ``read1`` (whatever has arrived) for the others. 
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Optional, cast
 from urllib.parse import unquote, urlsplit
 
 import openaistream
@@ -44,18 +45,31 @@ class Urllib3Transport:
     proxy_schemes: tuple[str, ...] = ("http", "https")
 
     def __init__(self, options: TransportOptions) -> None:
-        import urllib3
-
+        scheme = urlsplit(options.proxy).scheme if options.proxy else None
+        if scheme is not None and scheme not in self.proxy_schemes:
+            raise ValueError(f"the {type(self).__name__} does not take {scheme}:// proxies")
         self.options = options
-        self._urllib3 = urllib3
-        self._pool = self._manager(urllib3, options)
+        # urllib3 and the pools come with the first request: building a client stays cheap.
+        self._manager_lock = threading.Lock()
+        self._pool_manager: Optional[urllib3.PoolManager] = None
         # Sockets already used once: a request on one of them reused a pooled connection.
         self._seen_sockets: weakref.WeakSet[Any] = weakref.WeakSet()
 
+    @property
+    def _pool(self) -> urllib3.PoolManager:
+        with self._manager_lock:
+            if self._pool_manager is None:
+                import urllib3
+
+                self._urllib3 = urllib3
+                self._pool_manager = self._manager(urllib3, self.options)
+            return self._pool_manager
+
     def send(self, request: Request) -> Response:
+        pool = self._pool
         library = self._urllib3
         try:
-            raw = self._pool.urlopen(
+            raw = pool.urlopen(
                 request.method,
                 request.url,
                 body=request.body,
@@ -120,8 +134,6 @@ class Urllib3Transport:
         if not options.proxy:
             return urllib3.PoolManager(**pool_options(options))
         proxy = urlsplit(options.proxy)
-        if proxy.scheme not in self.proxy_schemes:
-            raise ValueError(f"the urllib3 transport does not take {proxy.scheme}:// proxies")
         headers = None
         if proxy.username is not None:
             credentials = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
@@ -150,12 +162,16 @@ class Urllib3Transport:
     def close(self) -> None:
         # PoolManager.clear() only forgets its pools (their sockets close when collected);
         # close each one so that closing the client closes its connections now.
-        pools = self._pool.pools
+        with self._manager_lock:
+            manager, self._pool_manager = self._pool_manager, None
+        if manager is None:
+            return
+        pools = manager.pools
         for key in pools.keys():  # noqa: SIM118 - the container cannot be iterated
             pool = pools.get(key)
             if pool is not None:
                 pool.close()
-        self._pool.clear()
+        manager.clear()
 
 
 def pool_options(options: TransportOptions) -> dict[str, Any]:

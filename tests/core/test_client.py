@@ -215,3 +215,18 @@ def test_an_explicit_proxy_wins_over_the_environment(monkeypatch: pytest.MonkeyP
 def test_a_ca_bundle_that_does_not_exist_fails_at_construction(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="ca_bundle"):
         openaistream.OpenAI(API_KEY, ca_bundle=str(tmp_path / "none.pem"))
+
+
+def test_building_a_client_loads_plugins_but_not_urllib3_or_structlog() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, openaistream; openaistream.OpenAI('sk-test-0000000000000000'); "
+        "print(sorted(m for m in ('urllib3', 'socks', 'structlog', 'click', "
+        "'openaistream.plugins.chat') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "['openaistream.plugins.chat']"

@@ -175,7 +175,7 @@ def test_a_socks_proxy_picks_the_socks_transport_and_urllib3_refuses_one() -> No
     from openaistream.transports.socks import SocksTransport
 
     client = openaistream.OpenAI(API_KEY, proxy="socks5h://127.0.0.1:1080")
-    assert isinstance(client._get_transport(), SocksTransport)
+    assert isinstance(client._transport, SocksTransport)
     with pytest.raises(ValueError, match=r"'urllib3' does not take socks5h:// proxies; .*'socks'"):
         openaistream.OpenAI(API_KEY, transport="urllib3", proxy="socks5h://127.0.0.1:1080")
     with pytest.raises(ValueError, match="'socks' does not take http:// proxies"):
