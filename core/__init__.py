@@ -32,6 +32,7 @@ from .errors import (
     PermissionDeniedError,
     PluginError,
     RateLimitError,
+    ReplayError,
     StreamError,
     UnprocessableEntityError,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "PermissionDeniedError",
     "PluginError",
     "RateLimitError",
+    "ReplayError",
     "Request",
     "Resource",
     "Response",

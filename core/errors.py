@@ -2,6 +2,7 @@
 
     OpenAIError
     ├── PluginError                     a plugin could not be loaded or chosen
+    ├── ReplayError                     no recording matches a request, or a cassette is refused
     └── APIError                        anything the API or the network did
         ├── APIStatusError              an HTTP status >= 400
         │   ├── BadRequestError             400
@@ -38,6 +39,7 @@ __all__ = [
     "PermissionDeniedError",
     "PluginError",
     "RateLimitError",
+    "ReplayError",
     "StreamError",
     "UnprocessableEntityError",
     "status_error",
@@ -50,6 +52,19 @@ class OpenAIError(Exception):
 
 class PluginError(OpenAIError):
     """A plugin failed to load, clashed with another, or was named but does not exist."""
+
+
+class ReplayError(OpenAIError):
+    """A replayed request that no recording matches (``closest`` is the nearest recorded
+    request, ``differences`` how it differs, field by field), or a cassette that cannot be
+    read or must not be written."""
+
+    def __init__(
+        self, message: str, *, closest: Any = None, differences: Optional[list[str]] = None
+    ) -> None:
+        super().__init__(message)
+        self.closest = closest
+        self.differences = differences or []
 
 
 class APIError(OpenAIError):

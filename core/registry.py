@@ -59,6 +59,7 @@ DEFAULT_PLUGINS = (
     "openaistream.plugins.responses",
     "openaistream.plugins.runs",
     "openaistream.plugins.threads",
+    "openaistream.transports.replay",
     "openaistream.transports.socks",
     "openaistream.transports.urllib3",
 )
@@ -102,17 +103,16 @@ class Registry:
 
     def transport_for_proxy(self, preferred: str, scheme: str) -> str:
         """The transport to use with a proxy of this scheme: ``preferred`` if it takes such
-        proxies (a factory says so in ``proxy_schemes``), else the first one that does."""
-        takes = {
-            name: getattr(factory, "proxy_schemes", ("http", "https"))
-            for name, (factory, _) in sorted(self.transports.items())
-        }
-        if scheme in takes.get(preferred, ()):
+        proxies (a factory says so in ``proxy_schemes``), else the first one that does and
+        talks to the network itself (not one that ``wraps`` another, as replay does)."""
+        factories = {name: factory for name, (factory, _) in sorted(self.transports.items())}
+        if scheme in _declared(factories.get(preferred), "proxy_schemes", ("http", "https")):
             return preferred
-        for name, schemes in takes.items():
-            if scheme in schemes:
+        for name, factory in factories.items():
+            takes = _declared(factory, "proxy_schemes", ("http", "https"))
+            if scheme in takes and not _declared(factory, "wraps", False):
                 return name
-        raise ValueError(f"no transport takes {scheme}:// proxies; transports: {sorted(takes)}")
+        raise ValueError(f"no transport takes {scheme}:// proxies; transports: {sorted(factories)}")
 
     def before_request(self, request: Request) -> None:
         self.manager.hook.before_request(request=request)
@@ -122,6 +122,13 @@ class Registry:
 
     def add_commands(self, cli: Any) -> None:
         self.manager.hook.register_commands(cli=cli)
+
+
+def _declared(factory: Any, name: str, default: Any) -> Any:
+    """What a transport factory declares about itself: on itself (a class) or on the class
+    of a classmethod factory."""
+    owner = getattr(factory, "__self__", None)
+    return getattr(factory, name, getattr(owner, name, default))
 
 
 _registry: Optional[Registry] = None

@@ -16,7 +16,7 @@ BUILTIN_RESOURCES = [
     "assistants", "audio", "batches", "chat", "embeddings", "files", "fine_tuning", "images",
     "messages", "models", "moderations", "responses", "runs", "threads",
 ]  # fmt: skip
-BUILTIN_TRANSPORTS = ["socks", "urllib3"]
+BUILTIN_TRANSPORTS = ["replay", "socks", "urllib3"]
 
 
 @pytest.fixture(autouse=True)

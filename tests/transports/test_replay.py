@@ -1,0 +1,398 @@
+# ruff: noqa: E501 - recorded bodies and calls read best on one line
+"""Record real traffic from local servers into cassettes, then replay it with the servers
+stopped: the same events, bytes, errors and chunk boundaries; and the cassette's rules on
+matching, modes, atomic writes and secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+import openaistream
+from openaistream import ReplayError
+from openaistream.transports.replay import ReplayTransport
+from tests.conftest import API_KEY
+from tests.support import recordings
+from tests.support.servers import LAST_CHUNK, Conn, RawServer, chunk, head
+
+MESSAGES = [{"role": "user", "content": "Say this is a test"}]
+EVENTS = [
+    b'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]}\n\n',
+    b'data: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"This is"}}]}\n\ndata: {"id":"c1","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"con',
+    b'tent":" a test."}}]}\n\ndata: [DONE]\n\n',
+]  # fmt: skip
+
+
+def serve_chunks(parts: list[bytes], *, gap: float = 0.0, cut: bool = False) -> RawServer:
+    def handler(conn: Conn) -> None:
+        while conn.read_request() is not None:
+            conn.send(head(200, {"x-request-id": "req_live", "openai-organization": "org-secret"}))
+            for index, part in enumerate(parts):
+                if index and gap:
+                    time.sleep(gap)
+                conn.send(chunk(part))
+            if cut:
+                conn.reset()
+                return
+            conn.send(LAST_CHUNK)
+
+    return RawServer(handler)
+
+
+def client(base_url: str, cassette: Path, mode: str, **options: Any) -> openaistream.OpenAI:
+    return openaistream.OpenAI(
+        API_KEY,
+        base_url=base_url,
+        transport="replay",
+        cassette=str(cassette),
+        record_mode=mode,
+        max_retries=0,
+        organization="org-secret",
+        **options,
+    )
+
+
+def raw_chunks(c: openaistream.OpenAI) -> list[bytes]:
+    stream = c.request("POST", "/chat/completions", json={"model": "m", "messages": MESSAGES},
+                       stream=True, decoder="bytes")  # fmt: skip
+    return list(stream)
+
+
+def test_a_streamed_chat_replays_the_same_events_and_chunk_boundaries(tmp_path: Path) -> None:
+    cassette = tmp_path / "chat.json"
+    with serve_chunks(EVENTS) as server:
+        live = client(server.url + "/v1", cassette, "record")
+        live_events = list(live.chat.create(MESSAGES, "gpt-4o", stream=True))
+        live_chunks = raw_chunks(live)
+        live.close()
+    # The server is gone: everything below comes from the cassette.
+    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+    assert list(replay.chat.create(MESSAGES, "gpt-4o", stream=True)) == live_events
+    assert raw_chunks(replay) == live_chunks == EVENTS
+    assert [e["choices"][0]["delta"].get("content") for e in live_events] == [
+        "",
+        "This is",
+        " a test.",
+    ]
+
+
+def test_plain_calls_audio_bytes_and_errors_replay_identically(tmp_path: Path) -> None:
+    cassette = tmp_path / "calls.json"
+    httpserver = HTTPServer(host="127.0.0.1", port=0)  # its own: this test stops it
+    httpserver.start()
+    mp3 = recordings.body("audio_speech/mp3")
+    httpserver.expect_request("/v1/models").respond_with_json(
+        {"object": "list", "data": [{"id": "gpt-4o"}]}
+    )
+    httpserver.expect_request("/v1/audio/speech").respond_with_data(mp3, content_type="audio/mpeg")
+    httpserver.expect_request("/v1/models/nope").respond_with_data(
+        recordings.body("errors/404_model_not_found_models"),
+        status=404,
+        content_type="application/json",
+        headers={"x-request-id": "req_404"},
+    )
+
+    def run(c: openaistream.OpenAI) -> tuple[Any, bytes, bytes, tuple[Any, ...]]:
+        models = c.models.list()
+        speech = c.audio.speech("Hello, world!", response_format="mp3")
+        streamed = b"".join(c.audio.speech("Hello, world!", stream=True))
+        with pytest.raises(openaistream.NotFoundError) as caught:
+            c.models.retrieve("nope")
+        error = caught.value
+        return models, speech, streamed, (error.status, error.code, error.message, error.request_id)
+
+    live = client(httpserver.url_for("/v1"), cassette, "once")
+    try:
+        recorded = run(live)
+    finally:
+        live.close()
+        httpserver.clear()
+        httpserver.stop()
+
+    replay = client("http://127.0.0.1:9/v1", cassette, "once")
+    assert run(replay) == recorded
+    assert recorded[1] == recorded[2] == mp3
+    document = json.loads(cassette.read_text())
+    speech_chunks = document["interactions"][1]["response"]["chunks"]
+    assert all("base64" in c for c in speech_chunks)  # binary bodies are base64, text is text
+    assert "text" in document["interactions"][0]["response"]["chunks"][0]
+
+
+def test_a_cut_stream_replays_the_same_error_with_the_same_events(tmp_path: Path) -> None:
+    cassette = tmp_path / "cut.json"
+    with serve_chunks(EVENTS[:2], cut=True) as server:
+        live = client(server.url + "/v1", cassette, "record")
+        with pytest.raises(openaistream.StreamError) as first:
+            list(live.chat.create(MESSAGES, "gpt-4o", stream=True))
+        live.close()
+    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+    with pytest.raises(openaistream.StreamError) as again:
+        list(replay.chat.create(MESSAGES, "gpt-4o", stream=True))
+    assert again.value.received == first.value.received
+    assert len(first.value.received) == 2
+    end = json.loads(cassette.read_text())["interactions"][0]["response"]["end"]
+    assert end["error"] == "APIConnectionError"
+
+
+def test_a_stream_closed_early_is_recorded_as_such(tmp_path: Path) -> None:
+    cassette = tmp_path / "early.json"
+    with serve_chunks(EVENTS) as server:
+        live = client(server.url + "/v1", cassette, "record")
+        with live.chat.create(MESSAGES, "gpt-4o", stream=True) as stream:
+            first = next(stream)
+        live.close()
+    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+    stream = replay.chat.create(MESSAGES, "gpt-4o", stream=True)
+    assert next(stream) == first
+    with pytest.raises(
+        openaistream.StreamError, match="closed before its end when it was recorded"
+    ):
+        list(stream)
+
+
+def record_one(tmp_path: Path, body: dict[str, Any]) -> Path:
+    cassette = tmp_path / "one.json"
+    with serve_chunks(EVENTS) as server:
+        live = client(server.url + "/v1", cassette, "record")
+        list(live.request("POST", "/chat/completions", json=body, stream=True))
+        live.close()
+    return cassette
+
+
+def test_no_match_names_the_closest_recording_and_the_differing_field(tmp_path: Path) -> None:
+    cassette = record_one(tmp_path, {"model": "gpt-4o", "messages": MESSAGES, "temperature": 0})
+    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+    asked = {"model": "gpt-4o-mini", "messages": MESSAGES, "temperature": 0}
+    with pytest.raises(ReplayError) as caught:
+        replay.request("POST", "/chat/completions", json=asked, stream=True)
+    message = str(caught.value)
+    assert "no recording in" in message and "matches POST /v1/chat/completions" in message
+    assert "the closest is #0 (POST /v1/chat/completions)" in message
+    assert 'body.model: "gpt-4o-mini" (recorded "gpt-4o")' in message
+    assert caught.value.differences == ['body.model: "gpt-4o-mini" (recorded "gpt-4o")']
+    assert caught.value.closest["body"]["model"] == "gpt-4o"
+
+
+def test_matching_ignores_key_order_and_can_be_narrowed(tmp_path: Path) -> None:
+    cassette = record_one(tmp_path, {"model": "gpt-4o", "messages": MESSAGES, "seed": 1})
+    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+    reordered = {"seed": 1, "messages": MESSAGES, "model": "gpt-4o"}
+    assert len(list(replay.request("POST", "/chat/completions", json=reordered, stream=True))) == 3
+
+    only_path = openaistream.OpenAI(
+        API_KEY,
+        base_url="http://127.0.0.1:9/v1",
+        transport=ReplayTransport(cassette, match_on=("method", "path")),
+    )
+    other = {"model": "something else", "messages": []}
+    assert len(list(only_path.request("POST", "/chat/completions", json=other, stream=True))) == 3
+
+
+def test_a_custom_matcher_is_consulted(tmp_path: Path) -> None:
+    cassette = record_one(tmp_path, {"model": "gpt-4o", "messages": MESSAGES})
+    seen: list[str] = []
+
+    def same_first_message(request: dict[str, Any], recorded: dict[str, Any]) -> bool:
+        seen.append(request["body"]["messages"][0]["content"])
+        return request["body"]["messages"][0] == recorded["body"]["messages"][0]
+
+    replay = openaistream.OpenAI(
+        API_KEY,
+        base_url="http://127.0.0.1:9/v1",
+        transport=ReplayTransport(cassette, match_on=("path",), matcher=same_first_message),
+    )
+    with pytest.raises(ReplayError):
+        replay.chat.create([{"role": "user", "content": "other"}], "any-model", stream=True)
+    assert len(list(replay.chat.create(MESSAGES, "any-model", stream=True))) == 3
+    assert seen == ["other", "Say this is a test"]
+
+
+def test_each_recording_plays_once(tmp_path: Path) -> None:
+    cassette = record_one(tmp_path, {"model": "gpt-4o", "messages": MESSAGES, "stream": True})
+    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+    list(replay.chat.create(MESSAGES, "gpt-4o", stream=True))
+    with pytest.raises(ReplayError, match="already played"):
+        replay.chat.create(MESSAGES, "gpt-4o", stream=True)
+
+
+def test_modes(tmp_path: Path) -> None:
+    cassette = tmp_path / "modes.json"
+    with pytest.raises(ReplayError, match="does not exist: record it first"):
+        client("http://127.0.0.1:9/v1", cassette, "replay")
+    with pytest.raises(ValueError, match="record_mode must be one of replay, record, once, new"):
+        client("http://127.0.0.1:9/v1", cassette, "sometimes")
+    with serve_chunks(EVENTS) as server:
+        once = client(server.url + "/v1", cassette, "once")
+        list(once.chat.create(MESSAGES, "gpt-4o", stream=True))
+        once.close()
+        assert len(server.requests) == 1
+        # "once" with the cassette there: replay only, the server is not asked.
+        again = client(server.url + "/v1", cassette, "once")
+        list(again.chat.create(MESSAGES, "gpt-4o", stream=True))
+        assert len(server.requests) == 1
+        # "new": what matches is replayed, what does not is recorded and added.
+        new = client(server.url + "/v1", cassette, "new")
+        list(new.chat.create(MESSAGES, "gpt-4o", stream=True))
+        list(new.chat.create(MESSAGES, "gpt-4o-mini", stream=True))
+        new.close()
+        assert len(server.requests) == 2
+        assert len(json.loads(cassette.read_text())["interactions"]) == 2
+        # "record": always the network, and the cassette is rewritten.
+        record = client(server.url + "/v1", cassette, "record")
+        list(record.chat.create(MESSAGES, "gpt-4o", stream=True))
+        record.close()
+        assert len(server.requests) == 3
+    assert len(json.loads(cassette.read_text())["interactions"]) == 1
+
+
+def test_timing_reproduces_the_recorded_gaps(tmp_path: Path) -> None:
+    cassette = tmp_path / "slow.json"
+    with serve_chunks(EVENTS, gap=0.3) as server:
+        live = client(server.url + "/v1", cassette, "record")
+        list(live.chat.create(MESSAGES, "gpt-4o", stream=True))
+        live.close()
+    offsets = [
+        c["t"] for c in json.loads(cassette.read_text())["interactions"][0]["response"]["chunks"]
+    ]
+    assert offsets[2] - offsets[0] >= 0.5
+
+    started = time.monotonic()
+    list(
+        client("http://127.0.0.1:9/v1", cassette, "replay").chat.create(
+            MESSAGES, "gpt-4o", stream=True
+        )
+    )
+    fast = time.monotonic() - started
+    timed = openaistream.OpenAI(
+        API_KEY, base_url="http://127.0.0.1:9/v1", transport=ReplayTransport(cassette, timing=True)
+    )
+    started = time.monotonic()
+    list(timed.chat.create(MESSAGES, "gpt-4o", stream=True))
+    assert time.monotonic() - started >= 0.5 > fast
+
+
+def test_resplit_changes_the_chunks_not_the_events(tmp_path: Path) -> None:
+    cassette = record_one(tmp_path, {"model": "m", "messages": MESSAGES})
+    plain = client("http://127.0.0.1:9/v1", cassette, "replay")
+    expected_events = list(plain.request("POST", "/chat/completions",
+                                         json={"model": "m", "messages": MESSAGES}, stream=True))  # fmt: skip
+    for seed in range(20):
+        shaken = openaistream.OpenAI(
+            API_KEY,
+            base_url="http://127.0.0.1:9/v1",
+            transport=ReplayTransport(cassette, resplit=seed),
+        )
+        chunks = raw_chunks(shaken)
+        assert b"".join(chunks) == b"".join(EVENTS)
+        assert chunks != EVENTS
+        shaken2 = openaistream.OpenAI(
+            API_KEY,
+            base_url="http://127.0.0.1:9/v1",
+            transport=ReplayTransport(cassette, resplit=seed),
+        )
+        events = list(shaken2.request("POST", "/chat/completions",
+                                      json={"model": "m", "messages": MESSAGES}, stream=True))  # fmt: skip
+        assert events == expected_events
+
+
+def test_the_cassette_holds_no_secret(httpserver: HTTPServer, tmp_path: Path) -> None:
+    cassette = tmp_path / "secrets.json"
+    httpserver.expect_request("/v1/models").respond_with_json(
+        {"data": []}, headers={"openai-organization": "org-secret", "set-cookie": "session=abc"}
+    )
+    c = openaistream.OpenAI(
+        API_KEY,
+        base_url=httpserver.url_for("/v1"),
+        organization="org-secret",
+        project="proj_secret",
+        transport="replay",
+        cassette=str(cassette),
+        record_mode="record",
+    )
+    c.models.list()
+    text = cassette.read_text()
+    for secret in (API_KEY, "Bearer", "org-secret", "proj_secret", "session=abc"):
+        assert secret not in text
+    request = json.loads(text)["interactions"][0]["request"]
+    assert request["headers"] == {"accept": "application/json"}
+
+
+def test_a_cassette_that_would_contain_the_key_is_refused(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    cassette = tmp_path / "leak.json"
+    cassette.write_text("old contents, kept whole")
+    httpserver.expect_request("/v1/models").respond_with_json(
+        {"error": {"message": f"Incorrect API key provided: {API_KEY}"}}, status=401
+    )
+    c = client(httpserver.url_for("/v1"), cassette, "record")
+    with pytest.raises(ReplayError, match=r"refusing to write .* it would contain the API key"):
+        c.models.list()
+    assert cassette.read_text() == "old contents, kept whole"
+    assert [p.name for p in tmp_path.iterdir()] == ["leak.json"]
+
+
+def test_a_redact_hook_can_scrub_it(httpserver: HTTPServer, tmp_path: Path) -> None:
+    cassette = tmp_path / "scrubbed.json"
+    httpserver.expect_request("/v1/models").respond_with_json({"echo": API_KEY})
+
+    def scrub(interaction: dict[str, Any]) -> dict[str, Any]:
+        for part in interaction["response"]["chunks"]:
+            part["text"] = part["text"].replace(API_KEY, "sk-REDACTED")
+        return interaction
+
+    transport = ReplayTransport(
+        cassette, "record", redact=scrub,
+        network=lambda: openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"))._transport,
+    )  # fmt: skip
+    c = openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"), transport=transport)
+    assert c.models.list() == {"echo": API_KEY}
+    assert "sk-REDACTED" in cassette.read_text()
+    assert API_KEY not in cassette.read_text()
+
+
+def test_a_crash_while_writing_leaves_the_old_cassette_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cassette = record_one(tmp_path, {"model": "gpt-4o", "messages": MESSAGES})
+    before = cassette.read_text()
+
+    def disk_full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    with serve_chunks(EVENTS) as server:
+        c = client(server.url + "/v1", cassette, "new")
+        monkeypatch.setattr(os, "fsync", disk_full)
+        with pytest.raises(OSError, match="No space left"):
+            list(c.chat.create(MESSAGES, "another-model", stream=True))
+        monkeypatch.undo()
+        c.close()
+    assert cassette.read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.json"]
+
+
+def test_streams_left_open_are_closed_with_the_client(tmp_path: Path) -> None:
+    cassette = tmp_path / "open.json"
+    release = threading.Event()
+
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        conn.send(head(200) + chunk(EVENTS[0]))
+        release.wait(5)
+
+    with RawServer(handler) as server:
+        c = client(server.url + "/v1", cassette, "record")
+        stream = c.chat.create(MESSAGES, "gpt-4o", stream=True)
+        next(stream)
+        c.close()  # the test ends without reading the rest
+        release.set()
+    assert stream.response.closed
+    (interaction,) = json.loads(cassette.read_text())["interactions"]
+    assert interaction["response"]["end"] == "closed before the end"
