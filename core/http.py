@@ -14,6 +14,7 @@ from typing import Any, Callable, Optional, Protocol, Union, runtime_checkable
 from .redact import mask_secret, mask_url
 
 __all__ = [
+    "RECORD_MODES",
     "Body",
     "Request",
     "Response",
@@ -114,6 +115,10 @@ class Response:
 
     def __repr__(self) -> str:
         return f"Response(status={self.status}, headers={self.headers!r})"
+
+
+# How a recording transport treats its cassette: see openaistream.transports.replay.
+RECORD_MODES = ("replay", "record", "once", "new")
 
 
 @dataclass(frozen=True)

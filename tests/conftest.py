@@ -11,6 +11,8 @@ from pytest_httpserver import HTTPServer
 import openaistream
 from openaistream.registry import reset_registry
 
+pytest_plugins = ["pytester"]
+
 API_KEY = "sk-test-a1b2c3d4e5f6g7h8i9j0SECRET"
 BUILTIN_RESOURCES = [
     "assistants", "audio", "batches", "chat", "embeddings", "files", "fine_tuning", "images",

@@ -42,12 +42,13 @@ from openaistream import (
     Transport,
     TransportOptions,
 )
+from openaistream.http import RECORD_MODES
 
 __all__ = ["MODES", "Cassette", "ReplayTransport"]
 
 FORMAT = "openaistream-cassette"
 VERSION = 1
-MODES = ("replay", "record", "once", "new")
+MODES = RECORD_MODES
 FIELDS = ("method", "path", "query", "body")
 # Request headers worth keeping: what shapes the answer, nothing that identifies the caller.
 KEPT_REQUEST_HEADERS = ("accept", "content-type", "openai-beta")
