@@ -92,6 +92,10 @@ def test_plain_calls_audio_bytes_and_errors_replay_identically(tmp_path: Path) -
         {"object": "list", "data": [{"id": "gpt-4o"}]}
     )
     httpserver.expect_request("/v1/audio/speech").respond_with_data(mp3, content_type="audio/mpeg")
+    httpserver.expect_request("/v1/chat/completions").respond_with_data(
+        recordings.body("chat_completions_stream/n2_include_usage"),
+        content_type="text/event-stream",
+    )
     httpserver.expect_request("/v1/models/nope").respond_with_data(
         recordings.body("errors/404_model_not_found_models"),
         status=404,
@@ -99,14 +103,16 @@ def test_plain_calls_audio_bytes_and_errors_replay_identically(tmp_path: Path) -
         headers={"x-request-id": "req_404"},
     )
 
-    def run(c: openaistream.OpenAI) -> tuple[Any, bytes, bytes, tuple[Any, ...]]:
+    def run(c: openaistream.OpenAI) -> tuple[Any, bytes, bytes, tuple[Any, ...], list[Any]]:
+        chat = list(c.chat.create(MESSAGES, "gpt-4o-mini", stream=True, n=2))
         models = c.models.list()
         speech = c.audio.speech("Hello, world!", response_format="mp3")
         streamed = b"".join(c.audio.speech("Hello, world!", stream=True))
         with pytest.raises(openaistream.NotFoundError) as caught:
             c.models.retrieve("nope")
         error = caught.value
-        return models, speech, streamed, (error.status, error.code, error.message, error.request_id)
+        errors = (error.status, error.code, error.message, error.request_id)
+        return models, speech, streamed, errors, chat
 
     live = client(httpserver.url_for("/v1"), cassette, "once")
     try:
@@ -119,10 +125,11 @@ def test_plain_calls_audio_bytes_and_errors_replay_identically(tmp_path: Path) -
     replay = client("http://127.0.0.1:9/v1", cassette, "once")
     assert run(replay) == recorded
     assert recorded[1] == recorded[2] == mp3
+    assert len(recorded[4]) == 109  # the n=2 chat: every chunk, both choices
     document = json.loads(cassette.read_text())
-    speech_chunks = document["interactions"][1]["response"]["chunks"]
+    speech_chunks = document["interactions"][2]["response"]["chunks"]
     assert all("base64" in c for c in speech_chunks)  # binary bodies are base64, text is text
-    assert "text" in document["interactions"][0]["response"]["chunks"][0]
+    assert "text" in document["interactions"][1]["response"]["chunks"][0]
 
 
 def test_a_cut_stream_replays_the_same_error_with_the_same_events(tmp_path: Path) -> None:
