@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import mimetypes
 import os
-import secrets
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -44,7 +43,7 @@ class Multipart:
     def __init__(
         self, fields: Mapping[str, Any], files: Mapping[str, Union[Path, Sequence[Path]]]
     ) -> None:
-        self.boundary = secrets.token_hex(16)
+        self.boundary = os.urandom(16).hex()  # what secrets.token_hex does, without its imports
         # (headers, file, its size when the length was computed); no file for a text field
         self._parts: list[tuple[bytes, Optional[Path], int]] = []
         for name, value in fields.items():

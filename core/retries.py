@@ -14,7 +14,6 @@ import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Optional, Union
 
 __all__ = ["RetryPolicy"]
@@ -75,6 +74,8 @@ def _retry_after(headers: Mapping[str, str]) -> Optional[float]:
         return float(value)
     except ValueError:
         pass
+    from email.utils import parsedate_to_datetime  # rare, and ~10 ms to import
+
     try:
         return parsedate_to_datetime(value).timestamp() - time.time()
     except (TypeError, ValueError):
