@@ -11,7 +11,7 @@ import mimetypes
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 __all__ = ["Multipart", "checked_file"]
 
@@ -41,8 +41,13 @@ class Multipart:
     """
 
     def __init__(
-        self, fields: Mapping[str, Any], files: Mapping[str, Union[Path, Sequence[Path]]]
+        self,
+        fields: Mapping[str, Any],
+        files: Mapping[str, Union[Path, Sequence[Path]]],
+        *,
+        progress: Optional[Callable[[int], None]] = None,
     ) -> None:
+        self.progress = progress  # called with the size of each piece of a file sent
         self.boundary = os.urandom(16).hex()  # what secrets.token_hex does, without its imports
         # (headers, file, its size when the length was computed); no file for a text field
         self._parts: list[tuple[bytes, Optional[Path], int]] = []
@@ -80,7 +85,10 @@ class Multipart:
         for head, path, size in self._parts:
             yield head
             if path is not None:
-                yield from _file_pieces(path, size)
+                for piece in _file_pieces(path, size):
+                    yield piece
+                    if self.progress is not None:
+                        self.progress(len(piece))
                 yield b"\r\n"
         yield self._closing
 

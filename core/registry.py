@@ -23,13 +23,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Optional
 
-import pluggy
-
-from . import hookspecs
 from .errors import PluginError
 
 if TYPE_CHECKING:
     from importlib.metadata import Distribution, EntryPoint
+
+    import pluggy
 
     from .http import Request, Response, TransportFactory
     from .resource import Resource
@@ -162,6 +161,10 @@ def load_registry(environ: Mapping[str, str] = os.environ) -> Registry:
     known = {**dict.fromkeys(builtins), **dict.fromkeys(entry_points)}
     _check_known("OPENAISTREAM_LOAD_PLUGINS", sorted(only or ()), known)
     _check_known("OPENAISTREAM_BLOCK_PLUGINS", sorted(blocked), known)
+
+    import pluggy  # with the first client, not at import
+
+    from . import hookspecs
 
     manager = pluggy.PluginManager("openaistream")
     manager.add_hookspecs(hookspecs)

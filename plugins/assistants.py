@@ -81,3 +81,18 @@ class Assistants(openaistream.Resource):
 @openaistream.hookimpl
 def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
     register("assistants", Assistants)
+
+
+@openaistream.hookimpl
+def register_commands(cli: Any) -> None:
+    from openaistream.cli import resource_group
+
+    calls = [
+        ("create", "create", ["model"], "Create an assistant (-o name=..., -o instructions=...)."),
+        ("list", "list", [], "List the assistants."),
+        ("get", "retrieve", ["assistant_id"], "Show an assistant."),
+        ("modify", "modify", ["assistant_id"], "Change an assistant."),
+        ("delete", "delete", ["assistant_id"], "Delete an assistant."),
+    ]
+    columns = ("id", "name", "model", "created_at")
+    cli.add_command(resource_group("assistants", "assistants", "Assistants.", calls, columns))

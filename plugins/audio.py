@@ -102,3 +102,56 @@ class Audio(openaistream.Resource):
 @openaistream.hookimpl
 def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
     register("audio", Audio)
+
+
+@openaistream.hookimpl
+def register_commands(cli: Any) -> None:
+    import click
+
+    from openaistream.cli import JSON_OPTION, PARAMS_OPTION, State, parse_params
+
+    group = click.Group("audio", help="Speech, transcription and translation.")
+
+    @group.command("speech")
+    @click.argument("input")
+    @click.option("-m", "--model", default="tts-1", show_default=True)
+    @click.option("--voice", default="alloy", show_default=True)
+    @click.option(
+        "-o", "--output", type=click.Path(dir_okay=False), required=True,
+        help="The audio file to write, as it streams.",
+    )  # fmt: skip
+    @click.option(
+        "-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+        help="Any other API parameter (response_format=opus, speed=1.2, ...).",
+    )  # fmt: skip
+    @click.pass_obj
+    def speech(
+        state: State, input: str, model: str, voice: str, output: str, params: tuple[str, ...]
+    ) -> None:
+        """Speak INPUT into the file OUTPUT, written as the audio arrives."""
+        stream = state.client().audio.speech(input, model, voice, True, **parse_params(params))
+        with stream:
+            written = stream.write_to(output)
+        click.echo(f"{output}: {written} bytes", err=True)
+
+    def recording_command(name: str, method: str, text: str) -> None:
+        @group.command(name, help=text)
+        @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+        @click.option("-m", "--model", default="whisper-1", show_default=True)
+        @PARAMS_OPTION
+        @JSON_OPTION
+        @click.pass_obj
+        def command(
+            state: State, path: str, model: str, params: tuple[str, ...], json_output: bool
+        ) -> None:
+            answer = getattr(state.client().audio, method)(path, model, **parse_params(params))
+            if isinstance(answer, str):
+                click.echo(answer, nl=not answer.endswith("\n"))
+            elif json_output or state.json_output or "text" not in answer:
+                state.emit(answer)
+            else:
+                click.echo(answer["text"])
+
+    recording_command("transcribe", "transcription", "The text of the recording at PATH.")
+    recording_command("translate", "translation", "The recording at PATH, in English.")
+    cli.add_command(group)

@@ -100,3 +100,17 @@ def _batch_line(request: Mapping[str, Any], number: int, url: str) -> dict[str, 
 @openaistream.hookimpl
 def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
     register("batches", Batches)
+
+
+@openaistream.hookimpl
+def register_commands(cli: Any) -> None:
+    from openaistream.cli import resource_group
+
+    calls = [
+        ("create", "create", ["input_file_id", "endpoint"], "Start a batch of an uploaded file."),
+        ("list", "list", [], "List the batches."),
+        ("get", "retrieve", ["batch_id"], "Show a batch."),
+        ("cancel", "cancel", ["batch_id"], "Cancel a batch."),
+    ]
+    columns = ("id", "status", "endpoint", "created_at")
+    cli.add_command(resource_group("batches", "batches", "Batches.", calls, columns))

@@ -28,3 +28,11 @@ class Embeddings(openaistream.Resource):
 @openaistream.hookimpl
 def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
     register("embeddings", Embeddings)
+
+
+@openaistream.hookimpl
+def register_commands(cli: Any) -> None:
+    from openaistream.cli import resource_group
+
+    calls = [("create", "create", ["model", "input"], "Embed INPUT with MODEL (JSON output).")]
+    cli.add_command(resource_group("embeddings", "embeddings", "Embeddings.", calls))

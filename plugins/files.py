@@ -25,14 +25,17 @@ class Files(openaistream.Resource):
         path: PathLike,
         purpose: str = "fine-tune",
         *,
+        progress: Optional[Callable[[int], None]] = None,
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
         """Upload the file at ``path``; ``purpose`` is what it is for (``fine-tune``,
         ``batch``, ``assistants``, ``vision``, ``user_data``, ``evals``). The file is read
-        from disk as it is sent, never whole into memory."""
+        from disk as it is sent, never whole into memory; ``progress(n)`` is called as each
+        piece of ``n`` bytes goes."""
         file = checked_file("path", path)
-        body = Multipart({"purpose": check_text("purpose", purpose), **params}, {"file": file})
+        fields = {"purpose": check_text("purpose", purpose), **params}
+        body = Multipart(fields, {"file": file}, progress=progress)
         return self._call("POST", "/files", multipart=body, verbosity=verbosity)
 
     def list(self, *, verbosity: Optional[int] = None, **params: Any) -> Any:
@@ -73,3 +76,49 @@ class Files(openaistream.Resource):
 @openaistream.hookimpl
 def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
     register("files", Files)
+
+
+@openaistream.hookimpl
+def register_commands(cli: Any) -> None:
+    import click
+
+    from openaistream.cli import State, progress, resource_group
+
+    calls = [
+        ("list", "list", [], "List the files."),
+        ("get", "retrieve", ["file_id"], "Show a file."),
+        ("delete", "delete", ["file_id"], "Delete a file."),
+    ]
+    columns = ("id", "filename", "purpose", "bytes", "created_at")
+    group = resource_group("files", "files", "Uploaded files.", calls, columns)
+
+    @group.command("upload")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--purpose", default="fine-tune", show_default=True)
+    @click.pass_obj
+    def upload(state: State, path: str, purpose: str) -> None:
+        """Upload the file at PATH (a progress bar on a terminal)."""
+        with progress(os.path.getsize(path), "uploading") as bar:
+            answer = state.client().files.upload(path, purpose, progress=bar.update)
+        state.emit(answer)
+
+    @group.command("content")
+    @click.argument("file_id")
+    @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write it to a file.")
+    @click.pass_obj
+    def content(state: State, file_id: str, output: Optional[str]) -> None:
+        """The content of FILE_ID, to stdout or to a file as it arrives."""
+        with state.client().files.retrieve_content(file_id, stream=True) as stream:
+            if output is None:
+                out = click.get_binary_stream("stdout")
+                for chunk in stream:
+                    out.write(chunk)
+                out.flush()
+                return
+            size = int(stream.headers.get("content-length", 0)) or None
+            with progress(size or 0, "downloading") as bar, open(output, "wb") as file:
+                for chunk in stream:
+                    file.write(chunk)
+                    bar.update(len(chunk))
+
+    cli.add_command(group)

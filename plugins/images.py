@@ -7,6 +7,7 @@ stream partial images when ``stream=True`` is passed (gpt-image models).
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -72,3 +73,69 @@ def _images(image: Union[PathLike, Sequence[PathLike]]) -> Union[Path, list[Path
 @openaistream.hookimpl
 def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
     register("images", Images)
+
+
+@openaistream.hookimpl
+def register_commands(cli: Any) -> None:
+    import click
+
+    from openaistream.cli import PARAMS_OPTION, State, parse_params
+
+    group = click.Group("images", help="Generate, edit and vary images.")
+
+    def save(state: State, answer: Any, output: Optional[str]) -> None:
+        """Print the answer; with -o, write each b64_json image to a file instead."""
+        images = [item for item in answer.get("data", []) if item.get("b64_json")]
+        if not output or not images:
+            state.emit(answer)
+            return
+        for index, item in enumerate(images):
+            path = Path(output)
+            if len(images) > 1:
+                path = path.with_name(f"{path.stem}-{index + 1}{path.suffix}")
+            path.write_bytes(base64.b64decode(item["b64_json"]))
+            click.echo(str(path))
+
+    output_option = click.option(
+        "-o", "--output", type=click.Path(dir_okay=False),
+        help="Save b64_json images here (name-1.png, name-2.png, ... for several).",
+    )  # fmt: skip
+
+    @group.command("create")
+    @click.argument("prompt")
+    @output_option
+    @PARAMS_OPTION
+    @click.pass_obj
+    def create(state: State, prompt: str, output: Optional[str], params: tuple[str, ...]) -> None:
+        """Generate images for PROMPT."""
+        save(state, state.client().images.create(prompt, **parse_params(params)), output)
+
+    @group.command("edit")
+    @click.argument("image", type=click.Path(exists=True, dir_okay=False))
+    @click.argument("prompt")
+    @click.option("--mask", type=click.Path(exists=True, dir_okay=False))
+    @output_option
+    @PARAMS_OPTION
+    @click.pass_obj
+    def edit(
+        state: State,
+        image: str,
+        prompt: str,
+        mask: Optional[str],
+        output: Optional[str],
+        params: tuple[str, ...],
+    ) -> None:
+        """Edit IMAGE as PROMPT says."""
+        answer = state.client().images.edit(image, prompt, mask, **parse_params(params))
+        save(state, answer, output)
+
+    @group.command("variation")
+    @click.argument("image", type=click.Path(exists=True, dir_okay=False))
+    @output_option
+    @PARAMS_OPTION
+    @click.pass_obj
+    def variation(state: State, image: str, output: Optional[str], params: tuple[str, ...]) -> None:
+        """Variations of IMAGE."""
+        save(state, state.client().images.variation(image, **parse_params(params)), output)
+
+    cli.add_command(group)

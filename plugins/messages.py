@@ -86,3 +86,18 @@ class Messages(openaistream.Resource):
 @openaistream.hookimpl
 def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
     register("messages", Messages)
+
+
+@openaistream.hookimpl
+def register_commands(cli: Any) -> None:
+    from openaistream.cli import resource_group
+
+    calls = [
+        ("create", "create", ["thread_id", "role", "content"], "Add a message to a thread."),
+        ("list", "list", ["thread_id"], "List a thread's messages."),
+        ("get", "retrieve", ["thread_id", "message_id"], "Show a message."),
+        ("modify", "modify", ["thread_id", "message_id"], "Change a message's metadata."),
+        ("delete", "delete", ["thread_id", "message_id"], "Delete a message."),
+    ]
+    columns = ("id", "role", "created_at", "run_id")
+    cli.add_command(resource_group("messages", "messages", "Thread messages.", calls, columns))

@@ -33,3 +33,17 @@ class Models(openaistream.Resource):
 @openaistream.hookimpl
 def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
     register("models", Models)
+
+
+@openaistream.hookimpl
+def register_commands(cli: Any) -> None:
+    from openaistream.cli import resource_group
+
+    calls = [
+        ("list", "list", [], "List the models."),
+        ("get", "retrieve", ["model"], "Show one model."),
+        ("delete", "delete", ["model"], "Delete a fine-tuned model."),
+    ]
+    cli.add_command(
+        resource_group("models", "models", "The models.", calls, ("id", "owned_by", "created"))
+    )

@@ -29,3 +29,11 @@ class Moderations(openaistream.Resource):
 @openaistream.hookimpl
 def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
     register("moderations", Moderations)
+
+
+@openaistream.hookimpl
+def register_commands(cli: Any) -> None:
+    from openaistream.cli import resource_group
+
+    calls = [("create", "create", ["input"], "Check INPUT against the usage policies.")]
+    cli.add_command(resource_group("moderations", "moderations", "Moderations.", calls))

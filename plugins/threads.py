@@ -36,3 +36,16 @@ class Threads(openaistream.Resource):
 @openaistream.hookimpl
 def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
     register("threads", Threads)
+
+
+@openaistream.hookimpl
+def register_commands(cli: Any) -> None:
+    from openaistream.cli import resource_group
+
+    calls = [
+        ("create", "create", [], "Create a thread (-o messages='[...]')."),
+        ("get", "retrieve", ["thread_id"], "Show a thread."),
+        ("modify", "modify", ["thread_id"], "Change a thread (-o metadata='{...}')."),
+        ("delete", "delete", ["thread_id"], "Delete a thread."),
+    ]
+    cli.add_command(resource_group("threads", "threads", "Assistants threads.", calls))
