@@ -13,6 +13,7 @@ options describe, ``State.emit`` for output (a table for lists, JSON with ``--js
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -32,6 +33,7 @@ __all__ = [
     "call_command",
     "cli",
     "main",
+    "params_option",
     "parse_params",
     "print_stream",
     "progress",
@@ -128,14 +130,22 @@ def parse_params(pairs: Iterable[str]) -> dict[str, Any]:
 
 
 JSON_OPTION = click.option("--json", "json_output", is_flag=True, help="Print the answer as JSON.")
-PARAMS_OPTION = click.option(
-    "-o",
-    "--param",
-    "params",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="Any other API parameter (VALUE is read as JSON when it is JSON).",
-)
+
+
+def params_option(short: str = "-o") -> Any:
+    """The repeatable ``KEY=VALUE`` option for any other API parameter (``-p`` where ``-o``
+    names an output file)."""
+    return click.option(
+        short,
+        "--param",
+        "params",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Any other API parameter (VALUE is read as JSON when it is JSON).",
+    )
+
+
+PARAMS_OPTION = params_option()
 
 
 def call_command(
@@ -186,7 +196,7 @@ def resource_group(
 def print_stream(stream: Iterable[Any], text_of: Any, json_output: bool = False) -> None:
     """Print a stream as it arrives: the text ``text_of(item)`` finds in each item (None to
     skip it), or each item as a JSON line with ``--json``."""
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     wrote = False
     for item in stream:
         text = json.dumps(item, ensure_ascii=False) + "\n" if json_output else text_of(item)
@@ -200,20 +210,11 @@ def print_stream(stream: Iterable[Any], text_of: Any, json_output: bool = False)
 
 
 def progress(length: int, label: str) -> Any:
-    """A progress bar on stderr when it is a terminal, else nothing shown."""
-    shown = click.get_text_stream("stderr").isatty()
-    return click.progressbar(length=length, label=label, file=sys.stderr if shown else _Null())
-
-
-class _Null:
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
+    """A progress bar on stderr when it is a terminal; elsewhere one that draws nothing."""
+    shown = sys.stderr.isatty()
+    return click.progressbar(
+        length=length, label=label, file=sys.stderr if shown else io.StringIO()
+    )
 
 
 def _builtin_commands() -> dict[str, str]:

@@ -108,7 +108,7 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
 def register_commands(cli: Any) -> None:
     import click
 
-    from openaistream.cli import JSON_OPTION, PARAMS_OPTION, State, parse_params
+    from openaistream.cli import JSON_OPTION, PARAMS_OPTION, State, params_option, parse_params
 
     group = click.Group("audio", help="Speech, transcription and translation.")
 
@@ -120,10 +120,7 @@ def register_commands(cli: Any) -> None:
         "-o", "--output", type=click.Path(dir_okay=False), required=True,
         help="The audio file to write, as it streams.",
     )  # fmt: skip
-    @click.option(
-        "-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
-        help="Any other API parameter (response_format=opus, speed=1.2, ...).",
-    )  # fmt: skip
+    @params_option("-p")
     @click.pass_obj
     def speech(
         state: State, input: str, model: str, voice: str, output: str, params: tuple[str, ...]

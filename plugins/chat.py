@@ -7,6 +7,7 @@ Path from the OpenAPI spec: ``POST /chat/completions``.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, Callable, Optional
 
@@ -174,7 +175,7 @@ def register_commands(cli: Any) -> None:
         json_output: bool,
     ) -> None:
         """Ask PROMPT (- reads it from stdin) and print the answer as it streams."""
-        text = click.get_text_stream("stdin").read() if prompt == "-" else prompt
+        text = sys.stdin.read() if prompt == "-" else prompt
         messages = [{"role": "system", "content": system}] if system else []
         messages.append({"role": "user", "content": text})
         options = {"max_tokens": max_tokens, "temperature": temperature, **parse_params(params)}

@@ -8,6 +8,7 @@ Paths from the OpenAPI spec: ``POST /files`` (multipart), ``GET /files``,
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any, Callable, Optional, Union
 
 import openaistream
@@ -110,7 +111,7 @@ def register_commands(cli: Any) -> None:
         """The content of FILE_ID, to stdout or to a file as it arrives."""
         with state.client().files.retrieve_content(file_id, stream=True) as stream:
             if output is None:
-                out = click.get_binary_stream("stdout")
+                out = sys.stdout.buffer
                 for chunk in stream:
                     out.write(chunk)
                 out.flush()

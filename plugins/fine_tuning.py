@@ -106,7 +106,8 @@ def register_commands(cli: Any) -> None:
         json_output: bool,
     ) -> None:
         """The events of JOB_ID, oldest first; --follow waits for more until the job ends."""
-        client, seen = state.client(), set()
+        client = state.client()
+        seen: set[str] = set()
         while True:
             page = client.fine_tuning.events(job_id, **parse_params(params))
             fresh = [e for e in reversed(page.get("data", [])) if e.get("id") not in seen]

@@ -79,12 +79,14 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
 def register_commands(cli: Any) -> None:
     import click
 
-    from openaistream.cli import PARAMS_OPTION, State, parse_params
+    from openaistream.cli import JSON_OPTION, State, params_option, parse_params
+
+    PARAMS_OPTION = params_option("-p")  # -o names the output file here
 
     group = click.Group("images", help="Generate, edit and vary images.")
 
     def save(state: State, answer: Any, output: Optional[str]) -> None:
-        """Print the answer; with -o, write each b64_json image to a file instead."""
+        """Print the answer (JSON); with -o, write each b64_json image to a file instead."""
         images = [item for item in answer.get("data", []) if item.get("b64_json")]
         if not output or not images:
             state.emit(answer)
@@ -105,8 +107,11 @@ def register_commands(cli: Any) -> None:
     @click.argument("prompt")
     @output_option
     @PARAMS_OPTION
+    @JSON_OPTION
     @click.pass_obj
-    def create(state: State, prompt: str, output: Optional[str], params: tuple[str, ...]) -> None:
+    def create(
+        state: State, prompt: str, output: Optional[str], params: tuple[str, ...], json_output: bool
+    ) -> None:
         """Generate images for PROMPT."""
         save(state, state.client().images.create(prompt, **parse_params(params)), output)
 
@@ -133,8 +138,11 @@ def register_commands(cli: Any) -> None:
     @click.argument("image", type=click.Path(exists=True, dir_okay=False))
     @output_option
     @PARAMS_OPTION
+    @JSON_OPTION
     @click.pass_obj
-    def variation(state: State, image: str, output: Optional[str], params: tuple[str, ...]) -> None:
+    def variation(
+        state: State, image: str, output: Optional[str], params: tuple[str, ...], json_output: bool
+    ) -> None:
         """Variations of IMAGE."""
         save(state, state.client().images.variation(image, **parse_params(params)), output)
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
+import structlog
 from pytest_httpserver import HTTPServer
 
 import openaistream
@@ -30,6 +31,8 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             monkeypatch.delenv(name)
     yield
     reset_registry()
+    # The CLI configures structlog for its run; no test inherits that.
+    structlog.reset_defaults()
 
 
 @pytest.fixture
