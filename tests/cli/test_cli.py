@@ -384,3 +384,24 @@ def test_ctrl_c_during_a_stream_exits_130_and_closes_the_connection() -> None:
     assert proc.returncode == 130
     assert b"Interrupted." in err and b"Traceback" not in err
     assert holder.closed_by_client.is_set()
+
+
+def test_images_edit_and_variation_upload_the_image(httpserver: HTTPServer, tmp_path: Path) -> None:
+    image, mask = tmp_path / "otter.png", tmp_path / "mask.png"
+    image.write_bytes(b"\x89PNG image")
+    mask.write_bytes(b"\x89PNG mask")
+    answer(httpserver, {"created": 1, "data": [{"url": "https://example.invalid/1.png"}]})
+    result = invoke(
+        httpserver, "images", "edit", str(image), "Add a hat", "--mask", str(mask), "-p", "n=1"
+    )
+    assert json.loads(result.output)["data"][0]["url"].endswith("1.png")
+    request = last(httpserver)
+    assert request.path == "/v1/images/edits"
+    assert request.form.to_dict() == {"prompt": "Add a hat", "n": "1"}
+    assert request.files["image"].read() == b"\x89PNG image"
+    assert request.files["mask"].read() == b"\x89PNG mask"
+
+    answer(httpserver, {"created": 1, "data": []})
+    assert invoke(httpserver, "images", "variation", str(image)).exit_code == 0
+    assert last(httpserver).path == "/v1/images/variations"
+    assert last(httpserver).files["image"].read() == b"\x89PNG image"
