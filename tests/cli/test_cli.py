@@ -219,24 +219,16 @@ def test_usage_errors_say_what_to_do(capsys: pytest.CaptureFixture[str], tmp_pat
     assert "proxy must start with" in capsys.readouterr().err
 
 
-def test_verbose_logs_go_to_stderr_without_the_key(httpserver: HTTPServer) -> None:
+def test_verbose_logs_go_to_stderr_without_the_key(
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     answer(httpserver, {"data": []})
-    result = CliRunner().invoke(
-        cli,
-        [
-            "--api-key",
-            API_KEY,
-            "--base-url",
-            httpserver.url_for("/v1"),
-            "-vv",
-            "models",
-            "list",
-            "--json",
-        ],
-    )
-    assert json.loads(result.stdout) == {"data": []}
-    assert "http.request" in result.stderr and "http.response.body" in result.stderr
-    assert API_KEY not in result.stderr and "sk-...CRET" in result.stderr
+    base = ["--api-key", API_KEY, "--base-url", httpserver.url_for("/v1")]
+    assert main([*base, "-vv", "models", "list", "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"data": []}
+    assert "http.request" in err and "http.response.body" in err
+    assert API_KEY not in err and "sk-...CRET" in err
 
 
 def test_the_main_job_replays_the_shipped_cassette_with_no_key_or_network() -> None:
