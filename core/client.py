@@ -9,6 +9,7 @@ client.chat.create(...)            a resource plugin builds the call
 
 from __future__ import annotations
 
+import copy
 import json as jsonlib
 import os
 import time
@@ -23,6 +24,7 @@ from .decoders import decoder_named
 from .errors import (
     APIConnectionError,
     APIError,
+    APITimeoutError,
     OpenAIError,
     PluginError,
     StreamError,
@@ -168,6 +170,30 @@ class OpenAI:
             name: self._config.base_url + type(resource).endpoint
             for name, resource in sorted(self._resources.items())
         }
+
+    def with_options(
+        self,
+        *,
+        timeout: Union[Timeout, float, None] = None,
+        max_retries: Union[int, RetryPolicy, None] = None,
+        verbosity: Optional[int] = None,
+    ) -> OpenAI:
+        """A client for some calls with other timeouts, retries or verbosity, sharing this
+        one's connections (closing either closes them)::
+
+            client.with_options(timeout=Timeout(total=30), max_retries=0).chat.create(...)
+        """
+        clone = copy.copy(self)
+        clone._config = replace(
+            self._config,
+            timeout=self._config.timeout if timeout is None else Timeout.of(timeout),
+            verbosity=self._config.verbosity if verbosity is None else check_verbosity(verbosity),
+        )
+        clone._retry = self._retry if max_retries is None else RetryPolicy.of(max_retries)
+        clone._resources = {
+            name: type(resource)(clone) for name, resource in self._resources.items()
+        }
+        return clone
 
     # -- transport -------------------------------------------------------------------------
 
@@ -327,43 +353,63 @@ class OpenAI:
 
     def send(self, request: Request, *, log: Optional[CallLog] = None) -> Response:
         """Send a request with hooks, logging and retries; return the Response as soon as its
-        headers are in, or raise the typed error for a status >= 400."""
+        headers are in, or raise the typed error for a status >= 400. A total timeout bounds
+        every attempt, every wait between them, and the reading of the body."""
         transport = self._transport
+        total = request.timeout.total
+        deadline = None if total is None else time.monotonic() + total
         # A body given as an iterable is consumed by the first try: it cannot be sent again.
         max_retries = self._retry.max_retries if _replayable(request) else 0
         for attempt in range(max_retries + 1):
             # Each attempt starts from the request as built, so hooks need not be idempotent.
             sent = replace(request, headers=dict(request.headers))
+            if deadline is not None:
+                sent.timeout = request.timeout.within(deadline - time.monotonic())
             self._registry.before_request(sent)
             if log is not None:
                 log.request(sent, attempt)
             try:
                 response = transport.send(sent)
             except APIConnectionError as exc:
-                if attempt == max_retries:
+                reason = f"connection error: {exc}"
+                if attempt == max_retries or not self._wait(
+                    attempt + 1, None, reason, log, deadline
+                ):
                     raise self._scrubbed(exc)  # noqa: B904 - the transport chained the cause
-                self._wait(attempt + 1, None, f"connection error: {exc}", log)
                 continue
             self._registry.after_response(sent, response)
             if log is not None:
                 log.response(response)
             if response.status < 400:
-                return response
+                return response if deadline is None else _bounded(response, deadline, total)
             error = self._status_error(response, log)
-            if attempt == max_retries or not self._retry.retries_status(
-                response.status, response.headers
+            if (
+                attempt == max_retries
+                or not self._retry.retries_status(response.status, response.headers)
+                or not self._wait(
+                    attempt + 1, response.headers, f"status {response.status}", log, deadline
+                )
             ):
                 raise error
-            self._wait(attempt + 1, response.headers, f"status {response.status}", log)
         raise AssertionError("unreachable: the loop returns or raises")
 
     def _wait(
-        self, retry: int, headers: Optional[dict[str, str]], reason: str, log: Optional[CallLog]
-    ) -> None:
+        self,
+        retry: int,
+        headers: Optional[dict[str, str]],
+        reason: str,
+        log: Optional[CallLog],
+        deadline: Optional[float],
+    ) -> bool:
+        """Sleep before a retry; False, without sleeping, when the wait would end past the
+        call's deadline (the last error is then the answer)."""
         wait = self._retry.wait(retry, headers)
+        if deadline is not None and time.monotonic() + wait >= deadline:
+            return False
         if log is not None:
             log.retry(retry, wait, reason)
         time.sleep(wait)
+        return True
 
     def _status_error(self, response: Response, log: Optional[CallLog]) -> APIError:
         raw = response.read()
@@ -422,6 +468,20 @@ class OpenAI:
 
 
 _PARSERS = ("auto", "json", "text", "bytes")
+
+
+def _bounded(response: Response, deadline: float, total: Optional[float]) -> Response:
+    """The response, its body ending in APITimeoutError once the call's deadline passes."""
+
+    def chunks() -> Iterator[bytes]:
+        for chunk in response:
+            if time.monotonic() > deadline:
+                raise APITimeoutError(f"the call took longer than its total timeout of {total} s")
+            yield chunk
+
+    return Response(
+        response.status, response.headers, chunks(), close=response.close, info=response.info
+    )
 
 
 def _replayable(request: Request) -> bool:

@@ -33,15 +33,32 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "
 
 @dataclass(frozen=True)
 class Timeout:
-    """Seconds to wait: ``connect`` for the connection, ``read`` between two reads of the
-    body. For a stream, ``read`` is how long the server may stay silent between chunks."""
+    """Seconds to wait. ``connect``: for a connection. ``read``: between two reads of the
+    body; for a stream, how long the server may stay silent between chunks (a stall ends
+    there). ``total``: for the whole call, retries and the reading of a stream included;
+    None for no limit.
+
+    The defaults suit LLM streams: a connection comes in seconds or not at all, while a
+    model may think for minutes before its first token, so the read timeout is long and a
+    call as a whole is not limited unless asked.
+    """
 
     connect: float = 5.0
     read: float = 600.0
+    total: Optional[float] = None
+
+    def __post_init__(self) -> None:
+        for name in ("connect", "read", "total"):
+            value = getattr(self, name)
+            if value is None and name == "total":
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"timeout {name} must be a positive number, not {value!r}")
 
     @classmethod
     def of(cls, value: Union[Timeout, float, int, None]) -> Timeout:
-        """A Timeout from what a user passes: None for the defaults, a number for both."""
+        """A Timeout from what a user passes: None for the defaults, a number for connect
+        and read."""
         if value is None:
             return cls()
         if isinstance(value, Timeout):
@@ -49,6 +66,11 @@ class Timeout:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ValueError(f"timeout must be a positive number or a Timeout, not {value!r}")
         return cls(connect=float(value), read=float(value))
+
+    def within(self, seconds: float) -> Timeout:
+        """This timeout with connect and read cut to what is left of a total."""
+        left = max(seconds, 0.001)
+        return Timeout(min(self.connect, left), min(self.read, left), self.total)
 
 
 @dataclass
