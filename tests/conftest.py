@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import structlog
@@ -15,6 +16,7 @@ from openaistream.registry import reset_registry
 pytest_plugins = ["pytester"]
 
 API_KEY = "sk-test-a1b2c3d4e5f6g7h8i9j0SECRET"
+PROXY_PASSWORD = "pr0xy-pa55word"
 BUILTIN_RESOURCES = [
     "assistants", "audio", "batches", "chat", "embeddings", "files", "fine_tuning", "images",
     "messages", "models", "moderations", "responses", "runs", "threads",
@@ -41,3 +43,31 @@ def client(httpserver: HTTPServer) -> Iterator[openaistream.OpenAI]:
         api_key=API_KEY, base_url=httpserver.url_for("/v1"), max_retries=0
     ) as c:
         yield c
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Sweep every file the suite wrote (cassettes, downloads, CLI outputs) for the key and
+    the proxy password: a run that leaked one fails."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    try:
+        base = factory.getbasetemp()
+    except (OSError, ValueError):
+        return
+    leaks = [
+        path
+        for path in base.rglob("*")
+        if path.is_file() and path.suffix != ".py" and _holds_secret(path)
+    ]
+    if leaks:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(f"\nsecret found in files the suite wrote: {leaks}")
+
+
+def _holds_secret(path: Path) -> bool:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return False
+    return API_KEY.encode() in data or PROXY_PASSWORD.encode() in data
