@@ -1,4 +1,3 @@
-
 """The API key and proxy passwords never show: a battery of calls, failures, recordings and
 CLI runs at verbosity 3, with every log line, every error's str and repr, every cassette and
 every CLI output swept for them. (conftest.py also sweeps every file the whole suite wrote.)"""
