@@ -10,11 +10,11 @@ are in; it raises StreamError for bytes it cannot decode.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from . import jsonlib
 from .errors import StreamError
 from .sse import decode_sse
 
@@ -61,7 +61,7 @@ def _json_line(line: bytes, offset: int) -> Iterator[Any]:
     if not text:
         return
     try:
-        yield json.loads(text.decode())
+        yield jsonlib.loads(text)
     except ValueError as exc:
         shown = repr(text[:120]) + ("..." if len(text) > 120 else "")
         raise StreamError(

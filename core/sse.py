@@ -19,10 +19,10 @@ switches to it for good.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Iterable, Iterator
 from typing import Any, Optional
 
+from . import jsonlib
 from .errors import APIError, StreamError
 
 __all__ = ["decode_sse", "stream_error_from_payload"]
@@ -144,7 +144,7 @@ def _item(event: Optional[str], data: bytes) -> Any:
     error event."""
     if data == _DONE:
         raise _Done
-    payload = json.loads(data.decode())
+    payload = jsonlib.loads(data)
     if event == "error" or (
         payload.__class__ is dict
         and (payload.get("error") is not None or payload.get("type") == "error")
@@ -218,7 +218,11 @@ def stream_error_from_payload(payload: Any) -> APIError:
 
 
 def _undecodable(line: bytes, offset: int, exc: Exception) -> StreamError:
-    reason = "is not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else "is not valid JSON"
+    try:
+        line.decode()
+        reason = "is not valid JSON"
+    except UnicodeDecodeError:
+        reason = "is not valid UTF-8"
     return StreamError(f"an event at byte {offset} {reason} ({exc}): {_shown(line)}", offset=offset)
 
 

@@ -1,0 +1,43 @@
+"""JSON decoding on the hot path: orjson when it is installed (the ``fast`` extra), else the
+standard library. Both give the same values: json decides wherever orjson would differ, that
+is where orjson refuses a text (NaN, lone surrogates) and where a number might not fit in 64
+bits (orjson reads those as floats, json as exact integers)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+__all__ = ["FAST", "loads", "orjson_loads", "stdlib_loads"]
+
+
+def stdlib_loads(data: bytes) -> Any:
+    # json.loads(bytes) first detects the encoding in Python; decoding here is cheaper.
+    return json.loads(data.decode())
+
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - depends on the environment
+    orjson = None
+
+
+# Nineteen digits in a row: possibly an integer beyond 64 bits (a string may match too; json
+# then decodes it, to the same value).
+_LONG_NUMBER = re.compile(rb"\d{19}").search
+
+
+def orjson_loads(data: bytes) -> Any:
+    """orjson, with json deciding where the two could differ (so values and errors are
+    json's)."""
+    if _LONG_NUMBER(data) is not None:
+        return stdlib_loads(data)
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return stdlib_loads(data)
+
+
+FAST = orjson is not None
+loads: Callable[[bytes], Any] = orjson_loads if FAST else stdlib_loads

@@ -1,0 +1,75 @@
+"""orjson, when installed, gives exactly what the standard library gives: over every event
+of every recording, over generated JSON, and through the whole SSE decoder."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from openaistream import jsonlib
+from openaistream.sse import decode_sse
+from tests.support import recordings
+
+pytestmark = pytest.mark.skipif(not jsonlib.FAST, reason="orjson is not installed")
+
+
+def all_event_data() -> list[bytes]:
+    data = []
+    for name in recordings.sse_names():
+        for _, text in recordings.reference_events(recordings.body(name)):
+            if text != "[DONE]":
+                data.append(text.encode())
+    return data
+
+
+def test_the_fast_loader_is_the_default_when_orjson_is_there() -> None:
+    assert jsonlib.loads is jsonlib.orjson_loads
+
+
+def test_every_recorded_event_decodes_the_same() -> None:
+    events = all_event_data()
+    assert len(events) > 1000
+    for data in events:
+        assert jsonlib.orjson_loads(data) == jsonlib.stdlib_loads(data)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_generated_json_decodes_the_same(value: Any) -> None:
+    data = json.dumps(value).encode()
+    assert jsonlib.orjson_loads(data) == jsonlib.stdlib_loads(data) == json.loads(data)
+
+
+@pytest.mark.parametrize(
+    "text", [b"123456789012345678901234567890", b"[NaN, Infinity]", b'"\\ud800"']
+)
+def test_what_orjson_refuses_json_decides(text: bytes) -> None:
+    assert repr(jsonlib.orjson_loads(text)) == repr(json.loads(text))
+
+
+def test_the_decoder_yields_the_same_with_either(monkeypatch: pytest.MonkeyPatch) -> None:
+    bodies = [recordings.body(name) for name in recordings.sse_names()]
+
+    def decoded() -> list[Any]:
+        out: list[Any] = []
+        for body in bodies:
+            try:
+                out.append(list(decode_sse([body])))
+            except Exception as error:  # the recorded error streams
+                out.append(type(error).__name__)
+        return out
+
+    fast = decoded()
+    monkeypatch.setattr(jsonlib, "loads", jsonlib.stdlib_loads)
+    assert decoded() == fast
