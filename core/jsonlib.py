@@ -6,7 +6,6 @@ bits (orjson reads those as floats, json as exact integers)."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Callable
 
 __all__ = ["FAST", "loads", "orjson_loads", "stdlib_loads"]
@@ -23,15 +22,17 @@ except ImportError:  # pragma: no cover - depends on the environment
     orjson = None
 
 
-# Nineteen digits in a row: possibly an integer beyond 64 bits (a string may match too; json
-# then decodes it, to the same value).
-_LONG_NUMBER = re.compile(rb"\d{19}").search
+# Nineteen digits in a row may be an integer beyond 64 bits (or part of a string, which json
+# then decodes to the same value). Found by mapping digits to "0" and the rest to " ": two C
+# passes, several times faster than a regular expression.
+_DIGITS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
+_LONG_RUN = b"0" * 19
 
 
 def orjson_loads(data: bytes) -> Any:
     """orjson, with json deciding where the two could differ (so values and errors are
     json's)."""
-    if _LONG_NUMBER(data) is not None:
+    if _LONG_RUN in data.translate(_DIGITS):
         return stdlib_loads(data)
     try:
         return orjson.loads(data)

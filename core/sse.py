@@ -45,14 +45,15 @@ def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
     head, offset = _skip_bom(source)
     if head:
         source = itertools.chain([head], source)
-    held: list[bytes] = []
+    loads = jsonlib.loads
+    held: Optional[list[bytes]] = None  # the start of an event still arriving
     block = b""
     try:
         for chunk in source:
             if b"\r" in chunk:
-                yield from _decode_lines(b"".join(held) + chunk, source, offset)
+                yield from _decode_lines(b"".join(held or ()) + chunk, source, offset)
                 return
-            if held:
+            if held is not None:
                 # Join only once a separator is in sight, so one long event that arrives in
                 # many chunks is copied once, not once a chunk.
                 straddles = chunk[:1] == b"\n" and held[-1][-1:] == b"\n"
@@ -63,11 +64,21 @@ def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
             else:
                 blocks = chunk.split(b"\n\n")
             rest = blocks.pop()
-            held = [rest] if rest else []
+            held = [rest] if rest else None
             for block in blocks:
                 if block[:6] == b"data: " and b"\n" not in block:
-                    if len(block) > 6:  # an empty data field carries nothing to decode
-                        yield _item(None, block[6:])
+                    # The common case, "data: {...}" alone, decoded here: this loop runs once
+                    # an event, and a call to _item would cost more than the checks it makes.
+                    data = block[6:]
+                    if data == _DONE:
+                        raise _Done
+                    if data:  # an empty data field carries nothing to decode
+                        payload = loads(data)
+                        if payload.__class__ is dict and (
+                            payload.get("error") is not None or payload.get("type") == "error"
+                        ):
+                            raise stream_error_from_payload(payload)
+                        yield payload
                 else:
                     found = _parse_block(block)
                     if found is not None and found[1]:
@@ -78,7 +89,7 @@ def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
         return
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         raise _undecodable(block, offset, exc) from exc
-    if held:
+    if held is not None:
         # The body ended without a blank line after its last bytes.
         yield from _decode_lines(b"".join(held), source, offset)
 

@@ -1,0 +1,377 @@
+# ruff: noqa: E501 - a benchmark script: wire formats and table rows read best on one line
+"""The benchmark: openaistream against raw urllib3 + json.loads (the baseline) and
+openai-python when it is installed, all in one run against one local server, side by side.
+
+    python tests/benchmarks/bench.py            # 100,000 events a stream
+    python tests/benchmarks/bench.py --quick    # 10,000 events, 100,000 for memory
+
+Machines are noisy: the ratio to the baseline of the same run is the figure. The server runs
+in its own process, so it does not compete with the contenders for the GIL. Not collected by
+pytest (its name does not start with test_).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+# A chat.completion.chunk of the size the API sends (about 290 bytes).
+EVENT = (
+    b'data: {"id":"chatcmpl-ASYMZ4oSykiIFK4lXLReDiKyAjsQl","object":"chat.completion.chunk",'
+    b'"created":1731368639,"model":"gpt-4-0613","system_fingerprint":null,"choices":[{"index":0,'
+    b'"delta":{"content":" is"},"logprobs":null,"finish_reason":null}],"usage":null}\n\n'
+)
+DONE = b"data: [DONE]\n\n"
+KEY = "sk-bench-00000000000000000000"
+
+
+# -- the server (its own process) ---------------------------------------------------------
+
+
+def serve(port_out: Any) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port_out.put(listener.getsockname()[1])
+    bodies: dict[tuple[str, int], bytes] = {}
+
+    def body(kind: str, count: int) -> bytes:
+        if (kind, count) not in bodies:
+            if kind == "chunked":
+                one = b"%x\r\n%s\r\n" % (len(EVENT), EVENT)
+                bodies[kind, count] = one * count + b"%x\r\n%s\r\n0\r\n\r\n" % (len(DONE), DONE)
+            else:
+                bodies[kind, count] = EVENT * count + DONE
+        return bodies[kind, count]
+
+    def handle(conn: socket.socket) -> None:
+        buffer = b""
+        with conn:
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                target = lines[0].split(" ")[1]
+                headers = {
+                    k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])
+                }
+                length = int(headers.get("content-length", "0"))
+                while len(buffer) < length:
+                    data = conn.recv(1 << 20)
+                    if not data:
+                        return
+                    if length > 1 << 24:  # an upload: count it, keep nothing
+                        length -= len(data)
+                        continue
+                    buffer += data
+                buffer = buffer[length:] if length <= len(buffer) else b""
+                query = dict(p.split("=") for p in target.partition("?")[2].split("&") if p)
+                kind, count = query.get("kind", "small"), int(query.get("n", "0"))
+                if kind == "small":
+                    answer = b'{"id":"x","object":"test","ok":true}'
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                        b"Content-Length: %d\r\n\r\n%s" % (len(answer), answer)
+                    )
+                elif kind == "first":
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                        b"Transfer-Encoding: chunked\r\n\r\n"
+                    )
+                    conn.sendall(b"%x\r\n%s\r\n" % (len(EVENT), EVENT))
+                    time.sleep(0.2)
+                    conn.sendall(b"%x\r\n%s\r\n0\r\n\r\n" % (len(DONE), DONE))
+                elif kind == "chunked":
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                        b"Transfer-Encoding: chunked\r\n\r\n" + body(kind, count)
+                    )
+                else:
+                    data = body(kind, count)
+                    conn.sendall(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                        b"Content-Length: %d\r\n\r\n" % len(data) + data
+                    )
+
+    while True:
+        conn, _ = listener.accept()
+        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+
+
+# -- the contenders -----------------------------------------------------------------------
+
+
+def baseline_stream(url: str, kind: str, count: int, first: bool = False) -> float:
+    """Raw urllib3 + json.loads: stream() (one read per chunk) or read1, split, loads."""
+    import urllib3
+
+    pool = urllib3.PoolManager()
+    start = time.perf_counter()
+    response = pool.request("POST", f"{url}/chat/completions?kind={kind}&n={count}",
+                            body=b'{"stream": true}', preload_content=False)  # fmt: skip
+    reads = (
+        response.read_chunked() if response.chunked else iter(lambda: response.read1(65536), b"")
+    )
+    held, events = b"", 0
+    for data in reads:
+        held += data
+        *blocks, held = held.split(b"\n\n")
+        for block in blocks:
+            if block == b"data: [DONE]":
+                break
+            json.loads(block[6:].decode())
+            events += 1
+            if first:
+                return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    assert events == count, events
+    return elapsed
+
+
+def openaistream_stream(client: Any, kind: str, count: int, first: bool = False) -> float:
+    start = time.perf_counter()
+    stream = client.request("POST", f"/chat/completions?kind={kind}&n={count}",
+                            json={"stream": True}, stream=True)  # fmt: skip
+    events = 0
+    for _ in stream:
+        events += 1
+        if first:
+            elapsed = time.perf_counter() - start
+            stream.close()
+            return elapsed
+    elapsed = time.perf_counter() - start
+    assert events == count, events
+    return elapsed
+
+
+def openai_python_stream(url: str, kind: str, count: int, first: bool = False) -> float:
+    import openai
+
+    client = openai.OpenAI(api_key=KEY, base_url=url, max_retries=0)
+    start = time.perf_counter()
+    stream = client.chat.completions.create(
+        model="m", messages=[], stream=True, extra_query={"kind": kind, "n": count}
+    )
+    events = 0
+    for _ in stream:
+        events += 1
+        if first:
+            return time.perf_counter() - start
+    elapsed = time.perf_counter() - start
+    assert events == count, events
+    return elapsed
+
+
+def best(runs: int, measure: Callable[[], float]) -> float:
+    return min(measure() for _ in range(runs))
+
+
+# -- subprocess measures: import time and peak memory ---------------------------------------
+
+
+def import_time(module: str) -> tuple[float, float]:
+    """(wall seconds, -X importtime cumulative seconds), best of five fresh interpreters."""
+    walls, totals = [], []
+    for _ in range(5):
+        start = time.perf_counter()
+        result = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"],
+                                capture_output=True, text=True, check=True)  # fmt: skip
+        walls.append(time.perf_counter() - start)
+        last = [
+            line for line in result.stderr.splitlines() if line.rstrip().endswith(f"| {module}")
+        ]
+        totals.append(int(last[-1].split("|")[1]) / 1e6)
+    empty = min(_wall([sys.executable, "-c", "pass"]) for _ in range(5))
+    return min(walls) - empty, min(totals)
+
+
+def _wall(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+PEAK = textwrap.dedent(
+    """
+    import sys, openaistream
+    client = openaistream.OpenAI("{key}", base_url=sys.argv[1], max_retries=0)
+    {work}
+    with open("/proc/self/status") as status:
+        print(next(int(l.split()[1]) for l in status if l.startswith("VmHWM:")) / 1024)
+    """
+).replace("{key}", KEY)
+
+
+def peak_mb(url: str, work: str, *args: str) -> float:
+    code = PEAK.replace("{work}", textwrap.dedent(work).strip())
+    result = subprocess.run([sys.executable, "-c", code, url, *args], capture_output=True,
+                            text=True, check=True)  # fmt: skip
+    return float(result.stdout.strip())
+
+
+CONSUME = """
+stream = client.request("POST", "/chat/completions?kind=chunked&n=" + sys.argv[2], json={}, stream=True)
+stream.keep = sys.argv[3] == "keep"
+assert sum(1 for _ in stream) == int(sys.argv[2])
+"""
+UPLOAD = """
+client.files.upload(sys.argv[2], purpose="batch")
+"""
+
+
+# -- the run ------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer events, for a first look")
+    args = parser.parse_args()
+    count = 10_000 if args.quick else 100_000
+    memory_events = 100_000 if args.quick else 1_000_000
+    runs = 3
+
+    ports: Any = multiprocessing.Queue()
+    server = multiprocessing.Process(target=serve, args=(ports,), daemon=True)
+    server.start()
+    url = f"http://127.0.0.1:{ports.get(timeout=10)}/v1"
+
+    import openaistream
+    from openaistream import jsonlib
+    from openaistream.transports.replay import ReplayTransport
+
+    client = openaistream.OpenAI(KEY, base_url=url, max_retries=0)
+    try:
+        import openai  # noqa: F401
+
+        has_openai = True
+    except ImportError:
+        has_openai = False
+
+    rows: list[tuple[str, str, float, str]] = []
+
+    def row(metric: str, contender: str, value: float, unit: str) -> None:
+        rows.append((metric, contender, value, unit))
+        print(f"  {metric:<34} {contender:<34} {value:>12,.1f} {unit}", flush=True)
+
+    print(f"python {sys.version.split()[0]}, orjson {'yes' if jsonlib.FAST else 'no'}, "
+          f"{count:,} events a stream, best of {runs}\n")  # fmt: skip
+
+    with tempfile.TemporaryDirectory() as folder:
+        cassette = Path(folder) / "bench.json"
+        recorder = openaistream.OpenAI(KEY, base_url=url, transport="replay",
+                                       cassette=str(cassette), record_mode="record")  # fmt: skip
+        openaistream_stream(recorder, "chunked", count)
+        recorder.close()
+
+        for kind in ("chunked", "length"):
+            metric = f"events/s, {'one HTTP chunk an event' if kind == 'chunked' else 'Content-Length body'}"
+            base = count / best(runs, lambda kind=kind: baseline_stream(url, kind, count))
+            row(metric, "urllib3 + json.loads (baseline)", base, "/s")
+            fast = count / best(runs, lambda kind=kind: openaistream_stream(client, kind, count))
+            row(
+                metric,
+                f"openaistream ({'orjson' if jsonlib.FAST else 'json'})",
+                fast,
+                f"/s  {fast / base:.2f}x",
+            )
+            if jsonlib.FAST:
+                jsonlib.loads = jsonlib.stdlib_loads
+                plain = count / best(
+                    runs, lambda kind=kind: openaistream_stream(client, kind, count)
+                )
+                jsonlib.loads = jsonlib.orjson_loads
+                row(metric, "openaistream (json)", plain, f"/s  {plain / base:.2f}x")
+            if kind == "chunked":
+
+                def replayed(kind: str = kind) -> float:
+                    player = openaistream.OpenAI(
+                        KEY, base_url=url, transport=ReplayTransport(cassette)
+                    )
+                    return openaistream_stream(player, kind, count)
+
+                replay = count / best(runs, replayed)
+                row(
+                    metric, "openaistream replaying a cassette", replay, f"/s  {replay / base:.2f}x"
+                )
+            if has_openai:
+                theirs = count / best(1, lambda kind=kind: openai_python_stream(url, kind, count))
+                row(metric, "openai-python", theirs, f"/s  {theirs / base:.2f}x")
+
+    base = best(runs, lambda: baseline_stream(url, "first", 1, first=True)) * 1000
+    row("time to first event", "urllib3 + json.loads (baseline)", base, "ms")
+    ours = best(runs, lambda: openaistream_stream(client, "first", 1, first=True)) * 1000
+    row("time to first event", "openaistream", ours, f"ms  {ours / base:.2f}x")
+    if has_openai:
+        theirs = best(runs, lambda: openai_python_stream(url, "first", 1, first=True)) * 1000
+        row("time to first event", "openai-python", theirs, f"ms  {theirs / base:.2f}x")
+
+    posts = 2000 if not args.quick else 500
+    import urllib3
+
+    pool = urllib3.PoolManager()
+
+    def raw_posts() -> float:
+        start = time.perf_counter()
+        for _ in range(posts):
+            answer = pool.request("POST", f"{url}/small", body=b'{"input":"hi"}',
+                                  headers={"Content-Type": "application/json"})  # fmt: skip
+            json.loads(answer.data)
+        return time.perf_counter() - start
+
+    def our_posts() -> float:
+        start = time.perf_counter()
+        for _ in range(posts):
+            client.request("POST", "/small", json={"input": "hi"})
+        return time.perf_counter() - start
+
+    base = posts / best(runs, raw_posts)
+    row("small POSTs/s over keep-alive", "urllib3 + json.loads (baseline)", base, "/s")
+    ours = posts / best(runs, our_posts)
+    row("small POSTs/s over keep-alive", "openaistream", ours, f"/s  {ours / base:.2f}x")
+
+    modules = ["urllib3", "openaistream"] + (["openai"] if has_openai else [])
+    times = {module: import_time(module) for module in modules}
+    for module, (wall, total) in times.items():
+        ratio = f"  {wall / times['urllib3'][0]:.2f}x urllib3"
+        row("import wall time", module, wall * 1000, f"ms{ratio}")
+        row("import, -X importtime total", module, total * 1000, "ms")
+
+    if Path("/proc/self/status").exists():
+        for mode in ("keep", "nokeep"):
+            small = peak_mb(url, CONSUME, "1000", mode)
+            large = peak_mb(url, CONSUME, str(memory_events), mode)
+            label = "default (keeps bytes for received)" if mode == "keep" else "keep=False"
+            row(f"peak RSS, 1,000 events, {label}", "openaistream", small, "MB")
+            row(
+                f"peak RSS, {memory_events:,} events, {label}",
+                "openaistream",
+                large,
+                f"MB  +{large - small:.1f} MB",
+            )
+        with tempfile.TemporaryDirectory() as folder:
+            big = Path(folder) / "big.jsonl"
+            with big.open("wb") as file:
+                file.truncate(1 << 30)
+            row("peak RSS uploading 1 GiB", "openaistream", peak_mb(url, UPLOAD, str(big)), "MB")
+
+    client.close()
+    server.terminate()
+    print("\n| metric | contender | value |\n| --- | --- | --- |")
+    for metric, contender, value, unit in rows:
+        print(f"| {metric} | {contender} | {value:,.1f} {unit} |")
+
+
+if __name__ == "__main__":
+    main()
