@@ -73,3 +73,29 @@ def test_the_decoder_yields_the_same_with_either(monkeypatch: pytest.MonkeyPatch
     fast = decoded()
     monkeypatch.setattr(jsonlib, "loads", jsonlib.stdlib_loads)
     assert decoded() == fast
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a": 1}',
+        b' {"a": 1} ',
+        b'{"a": 1}\n',
+        b"[1, 2]",
+        b'"s"',
+        b"3",
+        b"null",
+        b'{"a": 1} x',
+        b"{",
+        b"",
+        b"  ",
+    ],
+)
+def test_the_stdlib_loader_gives_json_loads_values_and_errors(text: bytes) -> None:
+    try:
+        expected: Any = json.loads(text.decode())
+    except ValueError as error:
+        with pytest.raises(type(error), match=str(error).split(":")[0]):
+            jsonlib.stdlib_loads(text)
+    else:
+        assert jsonlib.stdlib_loads(text) == expected
