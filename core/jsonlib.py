@@ -13,7 +13,7 @@ __all__ = ["FAST", "loads", "orjson_loads", "stdlib_loads"]
 
 # The C scanner json.loads itself runs, called directly: json.loads adds two regular
 # expression passes for surrounding whitespace, a third of its time on an event.
-_scan = json.JSONDecoder().scan_once
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typeshed
 
 
 def stdlib_loads(data: bytes) -> Any:
@@ -30,7 +30,7 @@ def stdlib_loads(data: bytes) -> Any:
 try:
     import orjson
 except ImportError:  # pragma: no cover - depends on the environment
-    orjson = None
+    orjson = None  # type: ignore[assignment]
 
 
 # Nineteen digits in a row may be an integer beyond 64 bits (or part of a string, which json
