@@ -480,7 +480,12 @@ def _bounded(response: Response, deadline: float, total: Optional[float]) -> Res
             yield chunk
 
     return Response(
-        response.status, response.headers, chunks(), close=response.close, info=response.info
+        response.status,
+        response.headers,
+        chunks(),
+        close=response.close,
+        info=response.info,
+        quick_reads=response.quick_reads,
     )
 
 

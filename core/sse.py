@@ -29,9 +29,6 @@ __all__ = ["decode_sse", "stream_error_from_payload"]
 
 _BOM = b"\xef\xbb\xbf"
 _DONE = b"[DONE]"
-# After [DONE], the rest of the body is read (so the connection can go back to the pool),
-# but no more than this: a server that keeps talking is cut off.
-_DRAIN_LIMIT = 64 * 1024
 _SHOWN = 120  # how much of an offending line an error message shows
 
 
@@ -85,7 +82,7 @@ def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
                         yield _item(*found)
                 offset += len(block) + 2
     except _Done:
-        _drain(source)
+        # The stream's own end; what is left of the body is the caller's to finish.
         return
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         raise _undecodable(block, offset, exc) from exc
@@ -200,17 +197,9 @@ def _decode_lines(buffer: bytes, source: Iterator[bytes], offset: int) -> Iterat
             data = found[1]
             yield _item(*found)
     except _Done:
-        _drain(source)
+        return
     except ValueError as exc:
         raise _undecodable(data, start, exc) from exc
-
-
-def _drain(source: Iterator[bytes]) -> None:
-    drained = 0
-    for chunk in source:
-        drained += len(chunk)
-        if drained > _DRAIN_LIMIT:
-            break
 
 
 def stream_error_from_payload(payload: Any) -> APIError:

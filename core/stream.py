@@ -98,8 +98,12 @@ class DataStream(Generic[T]):
                 self._state = "closed"
             raise
         finally:
-            # A body read to its end goes back to the pool; any other is discarded.
-            self.response.close()
+            if self._state == "open":
+                # The decoder saw the end ([DONE] or the end of the body): read what is left
+                # (briefly) so the connection goes back to the pool.
+                self.response.finish()
+            else:
+                self.response.close()  # anything else is discarded, never reused half-read
         self._state = "complete"
         if log is not None:
             log.stream_end(self._delivered)

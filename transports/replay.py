@@ -278,6 +278,7 @@ class ReplayTransport:
             _recording_body(live, response, started, finish),
             close=finish,
             info=live.info,
+            quick_reads=live.quick_reads,
         )
 
     def _store(self, interaction: Interaction) -> None:

@@ -99,6 +99,7 @@ class Urllib3Transport:
             self._body(raw, request.url),
             close=lambda: _release(raw),
             info=self._info(raw),
+            quick_reads=lambda seconds: _shorten_reads(raw, seconds),
         )
 
     def _info(self, raw: urllib3.BaseHTTPResponse) -> dict[str, Any]:
@@ -187,6 +188,14 @@ def without_userinfo(url: str) -> str:
     """The URL without ``user:password@``."""
     parts = urlsplit(url)
     return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+def _shorten_reads(raw: urllib3.HTTPResponse, seconds: float) -> None:
+    """Wait at most ``seconds`` for the reads left of this response. urllib3 sets the socket's
+    timeout again for the next request on the connection."""
+    sock = getattr(raw.connection, "sock", None)
+    if sock is not None:
+        sock.settimeout(seconds)
 
 
 def _release(raw: urllib3.HTTPResponse) -> None:

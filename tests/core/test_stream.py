@@ -4,6 +4,7 @@ is lost when the connection breaks, and the R methods behave as documented."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -172,3 +173,24 @@ def test_keep_can_be_turned_off_after_the_call_and_before_reading() -> None:
     with pytest.raises(StreamError) as caught:
         list(stream)
     assert caught.value.received == []
+
+
+def test_after_done_a_body_that_never_ends_costs_its_connection_not_the_callers_time() -> None:
+    release = threading.Event()
+
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        # [DONE], then neither the last chunk nor a hang-up.
+        conn.send(head(200) + chunk(b'data: {"n": 1}\n\ndata: [DONE]\n\n'))
+        release.wait(10)
+
+    with RawServer(handler) as server:
+        client = client_for(server, timeout=openaistream.Timeout(connect=2, read=30))
+        started = time.monotonic()
+        stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
+        assert list(stream) == [{"n": 1}]
+        waited = time.monotonic() - started
+        release.set()
+        client.close()
+    assert stream.get_state() == "complete"
+    assert waited < 10  # bounded by finish(): about a second, not the 30 s read timeout
