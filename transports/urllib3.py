@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Optional, cast
+from typing import TYPE_CHECKING, Any, Callable, Optional, cast
 from urllib.parse import unquote, urlsplit
 
 import openaistream
@@ -117,7 +117,11 @@ class Urllib3Transport:
 
     def _body(self, raw: urllib3.HTTPResponse, url: str) -> Iterator[bytes]:
         try:
-            if raw.chunked and raw.supports_chunked_reads():
+            fp = getattr(raw._fp, "fp", None)  # the socket's buffered reader
+            if raw.chunked and fp is not None and "content-encoding" not in raw.headers:
+                # At the end, mark the response read, as http.client does after the last chunk.
+                yield from _dechunked(fp, raw._fp._close_conn)  # type: ignore[union-attr]
+            elif raw.chunked and raw.supports_chunked_reads():
                 yield from raw.read_chunked(decode_content=True)
             else:
                 read1 = raw.read1
@@ -127,6 +131,10 @@ class Urllib3Transport:
                     chunk = read1(_READ_SIZE)
         except self._urllib3.exceptions.HTTPError as exc:
             raise self._error(exc, url) from exc
+        except TimeoutError as exc:
+            raise APITimeoutError(
+                f"{_host(url)} sent nothing for longer than the read timeout"
+            ) from exc
         except OSError as exc:
             raise APIConnectionError(f"the connection to {_host(url)} failed: {exc}") from exc
 
@@ -188,6 +196,64 @@ def without_userinfo(url: str) -> str:
     """The URL without ``user:password@``."""
     parts = urlsplit(url)
     return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+
+
+def _dechunked(fp: Any, at_end: Callable[[], None]) -> Iterator[bytes]:
+    """The payload of a chunked body, read from the socket in one ``read1`` at a time
+    (whatever has arrived, up to 64 KiB) and handed on at once: several events a read when
+    the server is ahead, one when it is not, never one waiting for the next. urllib3's own
+    reader costs a chain of Python calls per HTTP chunk, the largest cost left per event.
+
+    ``at_end`` is called once the last chunk and the trailers are read, so that the
+    connection can go back to the pool.
+    """
+    buffer = b""
+    pos = 0  # where the unread part of the buffer starts
+    left = 0  # payload bytes still to come in this chunk; negative: CRLF bytes still to skip
+    while True:
+        data = fp.read1(_READ_SIZE)
+        if not data:
+            raise APIConnectionError("the connection closed in the middle of a chunked body")
+        buffer = buffer[pos:] + data if pos < len(buffer) else data
+        pos, size = 0, len(buffer)
+        pieces = []
+        while pos < size:
+            if left > 0:
+                piece = buffer[pos : pos + left]
+                pieces.append(piece)
+                pos += len(piece)
+                left -= len(piece)
+                if left == 0:
+                    left = -2  # the CRLF after the payload
+                continue
+            if left < 0:
+                skip = min(-left, size - pos)
+                pos += skip
+                left += skip
+                continue
+            end = buffer.find(b"\r\n", pos)
+            if end < 0:
+                break
+            length = int(buffer[pos:end].split(b";", 1)[0], 16)
+            pos = end + 2
+            if length == 0:
+                if pieces:
+                    yield b"".join(pieces)
+                _read_trailers(fp, buffer[pos:])
+                at_end()
+                return
+            left = length
+        if pieces:
+            yield b"".join(pieces)
+
+
+def _read_trailers(fp: Any, rest: bytes) -> None:
+    """Read the trailer section that follows the last chunk, up to its empty line."""
+    while not (rest.startswith(b"\r\n") or b"\r\n\r\n" in rest):
+        data = fp.read1(_READ_SIZE)
+        if not data:
+            break
+        rest += data
 
 
 def _shorten_reads(raw: urllib3.HTTPResponse, seconds: float) -> None:

@@ -8,6 +8,8 @@ import json
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pytest_httpserver import HTTPServer
 
 import openaistream
@@ -180,3 +182,42 @@ def test_a_socks_proxy_picks_the_socks_transport_and_urllib3_refuses_one() -> No
         openaistream.OpenAI(API_KEY, transport="urllib3", proxy="socks5h://127.0.0.1:1080")
     with pytest.raises(ValueError, match="'socks' does not take http:// proxies"):
         openaistream.OpenAI(API_KEY, transport="socks", proxy="http://127.0.0.1:3128")
+
+
+class Reads:
+    """A reader whose read1 returns the given pieces one by one, as a socket might."""
+
+    def __init__(self, pieces: list[bytes]) -> None:
+        self.pieces = pieces
+
+    def read1(self, size: int) -> bytes:
+        return self.pieces.pop(0) if self.pieces else b""
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    payloads=st.lists(st.binary(min_size=1, max_size=300), max_size=12),
+    cuts=st.lists(st.integers(min_value=0, max_value=10_000), max_size=30),
+    trailers=st.booleans(),
+)
+def test_the_chunked_reader_gives_the_payload_whatever_the_reads(
+    payloads: list[bytes], cuts: list[int], trailers: bool
+) -> None:
+    from openaistream.transports.urllib3 import _dechunked
+
+    wire = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(p), p) for p in payloads)
+    wire += b"0\r\nX-Trailer: yes\r\n\r\n" if trailers else b"0\r\n\r\n"
+    points = sorted({cut % (len(wire) + 1) for cut in cuts})
+    pieces = [wire[a:b] for a, b in zip([0, *points], [*points, len(wire)]) if wire[a:b]]
+    ended: list[bool] = []
+    out = list(_dechunked(Reads(pieces), lambda: ended.append(True)))
+    assert b"".join(out) == b"".join(payloads)
+    assert all(out)  # nothing empty is handed on
+    assert ended == [True]
+
+
+def test_the_chunked_reader_says_when_the_body_is_cut() -> None:
+    from openaistream.transports.urllib3 import _dechunked
+
+    with pytest.raises(openaistream.APIConnectionError, match="middle of a chunked body"):
+        list(_dechunked(Reads([b"5\r\nhel"]), lambda: None))
