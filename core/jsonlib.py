@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-__all__ = ["FAST", "loads", "orjson_loads", "stdlib_loads"]
+__all__ = ["FAST", "loads", "loads_for", "orjson_loads", "stdlib_loads"]
 
 
 # The C scanner json.loads itself runs, called directly: json.loads adds two regular
@@ -45,10 +45,23 @@ def orjson_loads(data: bytes) -> Any:
     json's)."""
     if _LONG_RUN in data.translate(_DIGITS):
         return stdlib_loads(data)
+    return _orjson_unchecked(data)
+
+
+def _orjson_unchecked(data: bytes) -> Any:
+    """orjson for a text known to hold no long digit run; json for what orjson refuses."""
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
         return stdlib_loads(data)
+
+
+def loads_for(block: bytes) -> Callable[[bytes], Any]:
+    """The loader for every text cut from ``block``: one digit-run check for a whole read
+    (a Content-Length body arrives 64 KiB at a time) instead of one an event."""
+    if loads is orjson_loads and _LONG_RUN not in block.translate(_DIGITS):
+        return _orjson_unchecked
+    return loads
 
 
 FAST = orjson is not None

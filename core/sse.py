@@ -42,7 +42,6 @@ def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
     head, offset = _skip_bom(source)
     if head:
         source = itertools.chain([head], source)
-    loads = jsonlib.loads
     held: Optional[list[bytes]] = None  # the start of an event still arriving
     block = b""
     try:
@@ -57,9 +56,9 @@ def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
                 held.append(chunk)
                 if not straddles and b"\n\n" not in chunk:
                     continue
-                blocks = b"".join(held).split(b"\n\n")
-            else:
-                blocks = chunk.split(b"\n\n")
+                chunk = b"".join(held)
+            blocks = chunk.split(b"\n\n")
+            loads = jsonlib.loads_for(chunk)
             rest = blocks.pop()
             held = [rest] if rest else None
             for block in blocks:

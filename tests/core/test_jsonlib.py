@@ -99,3 +99,11 @@ def test_the_stdlib_loader_gives_json_loads_values_and_errors(text: bytes) -> No
             jsonlib.stdlib_loads(text)
     else:
         assert jsonlib.stdlib_loads(text) == expected
+
+
+@pytest.mark.parametrize("cut", [0, 10, 20, 26, 40])
+def test_the_decoder_keeps_long_integers_exact_wherever_the_chunks_end(cut: int) -> None:
+    body = b'data: {"n": 123456789012345678901234567890}\n\ndata: {"m": 1}\n\n'
+    events = list(decode_sse([body[:cut], body[cut:]] if cut else [body]))
+    assert events == [{"n": 123456789012345678901234567890}, {"m": 1}]
+    assert isinstance(events[0]["n"], int)
