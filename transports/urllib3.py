@@ -14,6 +14,7 @@ HTTP chunk for chunked bodies, ``read1`` (whatever has arrived) for the others. 
 
 from __future__ import annotations
 
+import socket
 import threading
 import weakref
 from collections.abc import Iterator
@@ -131,7 +132,7 @@ class Urllib3Transport:
                     chunk = read1(_READ_SIZE)
         except self._urllib3.exceptions.HTTPError as exc:
             raise self._error(exc, url) from exc
-        except TimeoutError as exc:
+        except (TimeoutError, socket.timeout) as exc:  # one class from Python 3.10 on
             raise APITimeoutError(
                 f"{_host(url)} sent nothing for longer than the read timeout"
             ) from exc
