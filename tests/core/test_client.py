@@ -4,6 +4,7 @@ headers every request carries."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import Optional
 
@@ -164,19 +165,23 @@ def test_close_closes_pooled_connections(httpserver: HTTPServer) -> None:
     client.close()
 
 
-def test_importing_loads_no_plugin_http_or_logging_library() -> None:
+WATCHED = ("urllib3", "pluggy", "socks", "structlog", "click", "openaistream.plugins.chat")
+
+
+def loaded_after(statement: str) -> list[str]:
+    """The watched modules a fresh interpreter has loaded after running ``statement``."""
     import subprocess
     import sys
 
-    code = (
-        "import sys, openaistream; "
-        "print(sorted(m for m in ('urllib3', 'pluggy', 'structlog', 'click', "
-        "'openaistream.plugins.chat') if m in sys.modules))"
-    )
+    code = f"import sys, openaistream; {statement}; print([m for m in {WATCHED!r} if m in sys.modules])"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "[]"
+    return list(ast.literal_eval(result.stdout))
+
+
+def test_importing_loads_no_plugin_http_or_logging_library() -> None:
+    assert loaded_after("pass") == []
 
 
 @pytest.mark.parametrize(
@@ -218,15 +223,7 @@ def test_a_ca_bundle_that_does_not_exist_fails_at_construction(tmp_path: Path) -
 
 
 def test_building_a_client_loads_plugins_but_not_urllib3_or_structlog() -> None:
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, openaistream; openaistream.OpenAI('sk-test-0000000000000000'); "
-        "print(sorted(m for m in ('urllib3', 'socks', 'structlog', 'click', "
-        "'openaistream.plugins.chat') if m in sys.modules))"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.strip() == "['openaistream.plugins.chat']"
+    assert loaded_after("openaistream.OpenAI('sk-test-0000000000000000')") == [
+        "pluggy",
+        "openaistream.plugins.chat",
+    ]
