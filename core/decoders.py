@@ -5,18 +5,20 @@
 - ``bytes``: the raw chunks as they arrive (audio speech, file downloads).
 
 A decoder is a generator function over the chunks, so each item leaves as soon as its bytes
-are in; it raises StreamError for bytes it cannot decode.
+are in; it raises StreamError for bytes it cannot decode. A text decoder also says where the
+items end in a run of bytes (``boundary``), so a DataStream can let go of the oldest bytes it
+keeps without cutting an item in two.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from . import jsonlib
 from .errors import StreamError
-from .sse import decode_sse
+from .sse import decode_sse, sse_boundary
 
 __all__ = ["BYTES", "DECODERS", "JSON_LINES", "SSE", "Decoder", "decoder_named"]
 
@@ -24,11 +26,17 @@ __all__ = ["BYTES", "DECODERS", "JSON_LINES", "SSE", "Decoder", "decoder_named"]
 @dataclass(frozen=True)
 class Decoder:
     """A named way to decode a body. ``binary`` decoders yield bytes, and a DataStream's
-    ``next_value`` then returns up to ``num`` bytes instead of a list of ``num`` items."""
+    ``next_value`` then returns up to ``num`` bytes instead of a list of ``num`` items.
+
+    ``boundary(data)`` is the offset just past the last item that ``decode`` has yielded once
+    it has read ``data`` (0 when none): bytes before it hold whole items only, and decoding
+    may start again there. A decoder without one is never cut.
+    """
 
     name: str
     decode: Callable[[Iterable[bytes]], Iterator[Any]]
     binary: bool = False
+    boundary: Optional[Callable[[bytes], int]] = None
 
 
 def decode_bytes(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -56,6 +64,11 @@ def decode_json_lines(chunks: Iterable[bytes]) -> Iterator[Any]:
         yield from _json_line(b"".join(held), offset)
 
 
+def json_lines_boundary(data: bytes) -> int:
+    """Past the last newline: every line before it has been decoded."""
+    return data.rfind(b"\n") + 1
+
+
 def _json_line(line: bytes, offset: int) -> Iterator[Any]:
     text = line.strip()
     if not text:
@@ -69,8 +82,8 @@ def _json_line(line: bytes, offset: int) -> Iterator[Any]:
         ) from exc
 
 
-SSE = Decoder("sse", decode_sse)
-JSON_LINES = Decoder("jsonl", decode_json_lines)
+SSE = Decoder("sse", decode_sse, boundary=sse_boundary)
+JSON_LINES = Decoder("jsonl", decode_json_lines, boundary=json_lines_boundary)
 BYTES = Decoder("bytes", decode_bytes, binary=True)
 DECODERS = {decoder.name: decoder for decoder in (SSE, JSON_LINES, BYTES)}
 

@@ -86,7 +86,10 @@ class APIError(OpenAIError):
         self.type = type
         self.body = body
         self.request_id = request_id
+        # Set when a stream fails: the items it delivered, and how many of the oldest of them
+        # it no longer held (see DataStream.keep).
         self.received: list[Any] = []
+        self.omitted = 0
 
     def __str__(self) -> str:
         text = self.message
@@ -153,8 +156,10 @@ class APITimeoutError(APIConnectionError):
 class StreamError(APIError):
     """A stream ended early or sent something that could not be decoded.
 
-    ``received`` holds every event delivered before the failure; ``offset`` is the byte
-    offset in the body where the offending data starts, when it is known.
+    ``received`` holds the events delivered before the failure (``omitted`` says how many of
+    the oldest it no longer holds; none, unless the body outgrew the stream's ``keep``
+    budget); ``offset`` is the byte offset in the body where the offending data starts, when
+    it is known.
     """
 
     def __init__(

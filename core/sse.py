@@ -25,7 +25,7 @@ from typing import Any, Optional
 from . import jsonlib
 from .errors import APIError, StreamError
 
-__all__ = ["decode_sse", "stream_error_from_payload"]
+__all__ = ["decode_sse", "sse_boundary", "stream_error_from_payload"]
 
 _BOM = b"\xef\xbb\xbf"
 _DONE = b"[DONE]"
@@ -88,6 +88,23 @@ def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
     if held is not None:
         # The body ended without a blank line after its last bytes.
         yield from _decode_lines(b"".join(held), source, offset)
+
+
+def sse_boundary(data: bytes) -> int:
+    """The offset just past the last blank line the decoder has acted on once it has read
+    ``data``: every event before it has been dispatched, none after it."""
+    if b"\r" not in data:
+        blank = data.rfind(b"\n\n")
+        return blank + 2 if blank >= 0 else 0
+    lines = data.splitlines(keepends=True)
+    if lines and lines[-1][-1:] != b"\n":
+        lines.pop()  # held back by the decoder: no ending yet, or a CR whose LF may follow
+    end = position = 0
+    for line in lines:
+        position += len(line)
+        if line in (b"\n", b"\r", b"\r\n"):
+            end = position
+    return end
 
 
 def _skip_bom(source: Iterator[bytes]) -> tuple[bytes, int]:
@@ -167,7 +184,9 @@ def _decode_lines(buffer: bytes, source: Iterator[bytes], offset: int) -> Iterat
     line = data = b""
     start = offset  # where the event being read starts
     try:
-        for chunk in itertools.chain(source, [None]):
+        # The buffer first, on its own: every event it completes leaves before the next chunk
+        # is asked for (a DataStream's kept bytes are cut on that promise).
+        for chunk in itertools.chain([b""], source, [None]):
             final = chunk is None
             lines = (buffer + chunk if chunk else buffer).splitlines(keepends=True)
             # Keep the last line back while it may be incomplete: no line ending yet, or a CR

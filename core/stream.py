@@ -5,11 +5,11 @@ R package's methods: ``next_value`` (a list of up to ``num`` items; for binary s
 ``num`` bytes), ``get_state()`` and ``close()``.
 
 Nothing received is lost: every error raised while reading carries ``received``, the items
-delivered before it. To keep them, the stream keeps the body's bytes as they arrived (not the
-decoded items: bytes cost several times less memory and nothing at garbage collection) and
-decodes them again when ``received`` is asked for. ``keep=False`` turns this off, for
-unbounded streams that must run in flat memory; it is the default for binary streams, whose
-bytes the caller has already written somewhere.
+delivered before it, and ``omitted``, how many delivered items ``received`` no longer holds.
+The stream keeps the body's bytes for it within a budget (see ``retention``): a body of up to
+1 MiB is kept whole, a longer one keeps its last 1 to 2 MiB, and memory stays flat however long
+the stream runs. ``keep`` sets the budget: True keeps everything, False nothing (the default
+for binary streams, whose bytes the caller writes somewhere), a number is bytes.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Generic, Optional, TypeVar, Uni
 from .decoders import SSE, Decoder
 from .errors import APIConnectionError, APIError, APITimeoutError, StreamError
 from .http import Response
+from .retention import KeepOption, KeptBytes, keep_budget
 
 if TYPE_CHECKING:
     from .log import CallLog
@@ -43,14 +44,15 @@ class DataStream(Generic[T]):
         decoder: Decoder = SSE,
         num: int = 2,
         *,
-        keep: Optional[bool] = None,
+        keep: KeepOption = None,
         log: Optional[CallLog] = None,
     ) -> None:
         self.response = response
         self.decoder = decoder
         self.num = check_num(num)
-        self.keep = not decoder.binary if keep is None else keep
-        self._kept: list[bytes] = []  # the body as it arrived, while keep is on
+        keep_budget(keep, decoder)  # a bad value fails here, not at the first read
+        self.keep = keep  # may be changed until reading starts
+        self._kept: Optional[KeptBytes] = None  # once reading starts, unless keep is off
         self._delivered = 0
         self._state = "open"
         self._log = log
@@ -74,13 +76,21 @@ class DataStream(Generic[T]):
 
     @property
     def received(self) -> list[T]:
-        """Every item delivered so far (empty when ``keep`` is off)."""
-        again = self.decoder.decode(iter(self._kept))
-        return list(itertools.islice(again, self._delivered)) if self._kept else []
+        """The items delivered so far, all of them unless ``omitted`` says otherwise."""
+        return [] if self._kept is None else self._kept.items(self._delivered)
+
+    @property
+    def omitted(self) -> int:
+        """How many of the items delivered so far ``received`` no longer holds (the oldest)."""
+        return self._delivered if self._kept is None else self._kept.omitted
 
     def _read(self) -> Iterator[T]:
         log = self._log
-        chunks = self._keeping(self.response) if self.keep else self.response
+        budget = keep_budget(self.keep, self.decoder)
+        chunks: Iterable[bytes] = self.response
+        if budget != 0:
+            self._kept = KeptBytes(self.decoder, budget)
+            chunks = self._keeping(chunks, self._kept)
         try:
             for item in self.decoder.decode(chunks):
                 self._delivered += 1
@@ -108,16 +118,16 @@ class DataStream(Generic[T]):
         if log is not None:
             log.stream_end(self._delivered)
 
-    def _keeping(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
-        kept = self._kept
+    def _keeping(self, chunks: Iterable[bytes], kept: KeptBytes) -> Iterator[bytes]:
         for chunk in chunks:
-            kept.append(chunk)
+            kept.add(chunk, self._delivered)
             yield chunk
 
     def _with_received(self, exc: APIError) -> APIError:
         if isinstance(exc, APIConnectionError) and not isinstance(exc, APITimeoutError):
             exc = StreamError(f"the connection was lost mid-stream: {exc}")
         exc.received = self.received
+        exc.omitted = self.omitted
         return exc
 
     @property

@@ -1,0 +1,107 @@
+"""What a DataStream keeps of a body, so that an error can carry the items delivered before it.
+
+The stream keeps the bytes as they arrived, not the decoded items: bytes cost a few hundred a
+chat event and nothing at garbage collection, and they are decoded again only when ``received``
+is asked for. A budget bounds them, so a stream of any length runs in flat memory:
+
+- the bytes are kept in two generations, each starting where an item starts;
+- when the newer one outgrows half the budget, it is cut after its last whole item; the older
+  one is let go (its items counted in ``omitted``), the whole items become the older one and
+  the part of an item still arriving starts the newer one.
+
+So the items of the last half budget, at least, are always there, and a body smaller than
+half the budget is kept whole. Memory peaks at one budget, while the newer generation is
+joined to be cut.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from typing import Any, Optional, Union
+
+from .decoders import Decoder
+
+__all__ = ["KEEP_BYTES", "KeptBytes", "keep_budget"]
+
+# 2 MiB: the last 1 to 2 MiB of a body (4,000 to 8,000 chat chunks, more than most answers
+# have) for at most 3 MiB of memory, however long the stream.
+KEEP_BYTES = 2 << 20
+
+KeepOption = Union[bool, int, None]
+
+
+def keep_budget(keep: KeepOption, decoder: Decoder) -> Optional[int]:
+    """The byte budget a ``keep`` option means; None keeps everything.
+
+    None is the default: ``KEEP_BYTES`` for text streams, nothing for binary ones (whose bytes
+    the caller writes somewhere as they come). True keeps the whole body, False nothing, and a
+    number is a budget in bytes.
+    """
+    if keep is None:
+        return 0 if decoder.binary else KEEP_BYTES
+    if keep is True:
+        return None
+    if keep is False:
+        return 0
+    if isinstance(keep, int) and keep >= 0:
+        return keep
+    raise ValueError(f"keep must be True, False, None or a number of bytes >= 0, not {keep!r}")
+
+
+class KeptBytes:
+    """The bytes of one body, kept within a budget; see the module's docstring."""
+
+    __slots__ = ("_cut_at", "_half", "_newer", "_newer_size", "_newer_start", "_older",
+                 "_older_count", "decoder", "omitted")  # fmt: skip
+
+    def __init__(self, decoder: Decoder, budget: Optional[int]) -> None:
+        self.decoder = decoder
+        self.omitted = 0  # items let go with older generations
+        self._older = b""
+        self._older_count = 0
+        self._newer: list[bytes] = []
+        self._newer_size = 0
+        self._newer_start = 0  # items delivered before the newer generation began
+        cuttable = budget is not None and decoder.boundary is not None
+        self._half = budget // 2 if budget is not None and cuttable else sys.maxsize
+        self._cut_at = self._half
+
+    def add(self, chunk: bytes, delivered: int) -> None:
+        """Keep ``chunk``, the next bytes of the body; ``delivered`` items have been yielded.
+
+        The decoder asks for a chunk only once it has yielded every item the bytes before it
+        complete, which is what makes its ``boundary`` the place to cut.
+        """
+        if self._newer_size > self._cut_at:
+            self._cut(delivered)
+        self._newer.append(chunk)
+        self._newer_size += len(chunk)
+
+    def _cut(self, delivered: int) -> None:
+        # The older generation goes first, so memory holds at most the newer one twice.
+        self.omitted += self._older_count
+        self._older, self._older_count = b"", 0
+        data = b"".join(self._newer)
+        self._newer = []
+        boundary = self.decoder.boundary
+        cut = boundary(data) if boundary is not None else 0
+        if cut == 0:
+            # One item longer than half the budget, still arriving: look again once another
+            # half budget has come, so the joins stay linear in the body's length.
+            self._newer = [data]
+            self._cut_at = len(data) + self._half
+            return
+        self._older, rest = data[:cut], data[cut:]
+        self._older_count = delivered - self._newer_start
+        self._newer = [rest] if rest else []
+        self._newer_size = len(rest)
+        self._newer_start = delivered
+        self._cut_at = self._half
+
+    def items(self, delivered: int) -> list[Any]:
+        """The items kept, decoded again: the last ``delivered - omitted`` of those delivered."""
+        decode = self.decoder.decode
+        older = itertools.islice(decode(iter([self._older])), self._older_count)
+        newer = itertools.islice(decode(iter(self._newer)), delivered - self._newer_start)
+        return [*older, *newer]

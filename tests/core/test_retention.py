@@ -1,0 +1,182 @@
+"""What a stream keeps for ``received``: the whole body while it is small, the newest items
+within a budget once it is not, always whole items, and an honest count of the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import openaistream
+from openaistream import DataStream, Response, StreamError
+from openaistream.decoders import JSON_LINES, SSE
+from openaistream.retention import KEEP_BYTES
+from tests.conftest import API_KEY
+from tests.support.servers import Conn, RawServer, chunk, head
+
+MESSAGES = [{"role": "user", "content": "hi"}]
+
+
+def event(n: int) -> bytes:
+    # About the size of a real chat.completion.chunk event (~250 bytes).
+    return b'data: {"n": %d, "pad": "%s"}\n\n' % (n, b"x" * 220)
+
+
+def read_until_failure(stream: DataStream[Any]) -> tuple[list[Any], StreamError]:
+    delivered: list[Any] = []
+    with pytest.raises(StreamError) as caught:
+        for item in stream:
+            delivered.append(item)
+    return delivered, caught.value
+
+
+def cut_short(events: int) -> Response:
+    """A body of ``events`` whole events and then half of one more."""
+    chunks = [event(n) for n in range(events)] + [b'data: {"n": -1']
+    return Response(200, {}, iter(chunks))
+
+
+def assert_newest_kept(delivered: list[Any], error: StreamError) -> None:
+    kept = len(error.received)
+    assert error.omitted + kept == len(delivered)
+    assert error.received == delivered[len(delivered) - kept :]
+
+
+def test_a_body_under_half_the_budget_is_kept_whole() -> None:
+    events = (KEEP_BYTES // 2) // len(event(0)) - 10
+    delivered, error = read_until_failure(DataStream(cut_short(events)))
+    assert len(delivered) == events
+    assert error.received == delivered
+    assert error.omitted == 0
+
+
+def test_a_long_body_keeps_its_newest_items_within_the_budget() -> None:
+    budget = 64 * 1024
+    stream: DataStream[Any] = DataStream(cut_short(5_000), keep=budget)
+    delivered, error = read_until_failure(stream)
+    assert len(delivered) == 5_000
+    assert error.omitted > 0
+    assert_newest_kept(delivered, error)
+    # At least half a budget's worth, never more than a budget's.
+    kept_bytes = len(error.received) * len(event(0))
+    assert budget // 2 - len(event(0)) <= kept_bytes <= budget
+    assert stream.omitted == error.omitted
+    assert stream.received == error.received
+
+
+def test_the_default_budget_bounds_a_long_stream() -> None:
+    events = 3 * KEEP_BYTES // len(event(0))
+    delivered, error = read_until_failure(DataStream(cut_short(events)))
+    assert error.omitted > 0
+    assert_newest_kept(delivered, error)
+    assert len(error.received) * len(event(0)) <= KEEP_BYTES
+
+
+def test_keep_true_keeps_everything() -> None:
+    events = 3 * KEEP_BYTES // len(event(0))
+    delivered, error = read_until_failure(DataStream(cut_short(events), keep=True))
+    assert error.omitted == 0
+    assert error.received == delivered
+
+
+def test_keep_false_counts_every_item_as_omitted() -> None:
+    delivered, error = read_until_failure(DataStream(cut_short(100), keep=False))
+    assert error.received == []
+    assert error.omitted == len(delivered) == 100
+
+
+def test_one_item_longer_than_the_budget_is_kept_and_cut_after() -> None:
+    huge = b'data: {"huge": "' + b"y" * 10_000 + b'"}\n\n'
+    pieces = [huge[i : i + 1000] for i in range(0, len(huge), 1000)]
+    chunks = [event(0), *pieces, event(1), event(2), b"data: {"]
+    stream: DataStream[Any] = DataStream(Response(200, {}, iter(chunks)), keep=2048)
+    delivered, error = read_until_failure(stream)
+    assert [item.get("n", "huge") for item in delivered] == [0, "huge", 1, 2]
+    assert_newest_kept(delivered, error)
+    assert error.received[-1] == {"n": 2, "pad": "x" * 220}
+
+
+def test_json_lines_are_cut_between_lines() -> None:
+    lines = [b'{"n": %d, "pad": "%s"}\n' % (n, b"z" * 100) for n in range(2_000)]
+    response = Response(200, {}, iter([*lines, b'{"n": ']))
+    delivered, error = read_until_failure(DataStream(response, JSON_LINES, keep=8192))
+    assert len(delivered) == 2_000
+    assert error.omitted > 0
+    assert_newest_kept(delivered, error)
+
+
+@pytest.mark.parametrize("keep", [-1, 1.5, "all", [1]])
+def test_a_bad_keep_is_refused_by_name_before_reading(keep: Any) -> None:
+    def never_read() -> Iterator[bytes]:
+        raise AssertionError("the body was read")
+        yield b""  # pragma: no cover
+
+    with pytest.raises(ValueError, match="keep must be"):
+        DataStream(Response(200, {}, never_read()), keep=keep)
+
+
+# -- any stream, any split, any budget -------------------------------------------------------
+
+ENDINGS = [b"\n", b"\r\n", b"\r"]
+
+
+@st.composite
+def sse_bodies(draw: st.DrawFn) -> bytes:
+    """Events with every line ending, comments, named events and extra blank lines; the body
+    ends with half an event so the stream fails and reports what it kept."""
+    parts = []
+    for n in range(draw(st.integers(min_value=0, max_value=60))):
+        end = draw(st.sampled_from(ENDINGS))
+        lines = [b'data: {"n": %d}' % n]
+        if draw(st.booleans()):
+            lines.insert(0, b"event: step")
+        if draw(st.booleans()):
+            lines.insert(0, b": keep-alive")
+        blank = end * draw(st.integers(min_value=1, max_value=2))
+        parts.append(end.join(lines) + end + blank)
+    return b"".join(parts) + b'data: {"n": '
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=sse_bodies(),
+    cuts=st.lists(st.integers(min_value=0, max_value=10**6), max_size=30),
+    budget=st.integers(min_value=0, max_value=600),
+)
+def test_what_is_kept_is_always_the_newest_whole_items(
+    body: bytes, cuts: list[int], budget: int
+) -> None:
+    points = sorted({cut % (len(body) + 1) for cut in cuts})
+    chunks = [body[a:b] for a, b in zip([0, *points], [*points, len(body)])]
+    stream: DataStream[Any] = DataStream(Response(200, {}, iter(chunks)), SSE, keep=budget)
+    delivered, error = read_until_failure(stream)
+    assert_newest_kept(delivered, error)
+
+
+# -- over a connection -----------------------------------------------------------------------
+
+
+def test_a_connection_lost_after_megabytes_reports_the_newest_events() -> None:
+    events = 2 * KEEP_BYTES // len(event(0))
+
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        conn.send(head(200))
+        for start in range(0, events, 100):
+            conn.send(chunk(b"".join(event(n) for n in range(start, min(start + 100, events)))))
+        # Half an event, then a hang-up without the last chunk (a reset could make the
+        # client's system drop bytes it had received but the client not yet read).
+        conn.send(chunk(b'data: {"n": '))
+
+    with (
+        RawServer(handler) as server,
+        openaistream.OpenAI(api_key=API_KEY, base_url=server.url + "/v1", max_retries=0) as client,
+    ):
+        stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
+        delivered, error = read_until_failure(stream)
+    assert len(delivered) == events
+    assert error.omitted > 0
+    assert_newest_kept(delivered, error)
