@@ -1,0 +1,35 @@
+"""The benchmark itself is not run by the suite, but it must not rot: its quick mode runs here
+and must report every figure the performance issue asks for. Timings are not asserted."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).with_name("bench.py")
+
+METRICS = [
+    "events/s, one HTTP chunk an event",
+    "events/s, Content-Length body",
+    "time to first event",
+    "small POSTs/s over keep-alive",
+    "import wall time",
+    "import, -X importtime total",
+    "peak RSS, 1,000 events, default",
+    "peak RSS, 100,000 events, default",
+    "peak RSS, 100,000 events, keep=False",
+    "peak RSS uploading 1 GiB",
+]
+
+
+def test_the_quick_benchmark_reports_every_figure() -> None:
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--quick"], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    table = done.stdout[done.stdout.index("| metric |") :].splitlines()
+    for metric in METRICS:
+        assert any(line.startswith(f"| {metric}") for line in table), metric
+    ours = [line for line in table if "| openaistream (json) |" in line]
+    assert len(ours) == 2 and all(line.rstrip(" |").endswith("x") for line in ours)
