@@ -71,13 +71,12 @@ class State:
             raise click.UsageError(
                 "no API key: pass --api-key or set OPENAI_API_KEY (or replay a --cassette)"
             )
-        transport = o.get("transport") or ("replay" if o.get("cassette") else None)
         try:
             return OpenAI(
                 key,
                 base_url=o.get("base_url"),
                 proxy=o.get("proxy"),
-                transport=transport,
+                transport=o.get("transport"),
                 cassette=o.get("cassette"),
                 record_mode=o.get("record_mode"),
                 verbosity=min(self.verbosity, 3),

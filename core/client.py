@@ -86,6 +86,8 @@ class OpenAI:
         )
         self._retry = RetryPolicy.of(max_retries)
         self._cassette = None if cassette is None else os.fspath(cassette)
+        if record_mode is not None and cassette is None:
+            raise ValueError("record_mode is given without a cassette to record into")
         self._record_mode = record_mode
         # Plugins (and pluggy) load with the first client, not at import.
         from .registry import get_registry
@@ -200,15 +202,25 @@ class OpenAI:
     def _choose_transport(
         self, transport: Union[str, Transport, None]
     ) -> tuple[Optional[str], Optional[Transport]]:
-        """(the name the user gave, or None to pick by proxy; the object the user gave)."""
-        if transport is None or isinstance(transport, str):
-            self._registry.transport_factory(transport or DEFAULT_TRANSPORT)  # unknown: fail now
+        """(the name the user gave, or the one a cassette needs, or None to pick by proxy;
+        the object the user gave)."""
+        if transport is None and self._cassette is not None:
+            return self._registry.transport_for_cassette(), None
+        if transport is None:
+            self._registry.transport_factory(DEFAULT_TRANSPORT)
+            return None, None
+        if isinstance(transport, str):
+            self._registry.transport_factory(transport)  # unknown: fail now
+            if self._cassette is not None and not self._registry.plays_cassettes(transport):
+                raise ValueError(f"cassette is given, but transport {transport!r} plays none")
             return transport, None
         if not isinstance(transport, Transport):
             raise TypeError(
                 "transport must be a transport name or an object with send() and close(), "
                 f"not {type(transport).__name__}"
             )
+        if self._cassette is not None:
+            raise ValueError("cassette is given with a transport object, which plays none")
         return None, transport
 
     def _transport_to_build(self) -> str:

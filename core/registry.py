@@ -100,6 +100,16 @@ class Registry:
         _check_known("transport", [name], self.transports)
         return self.transports[name][0]
 
+    def transport_for_cassette(self) -> str:
+        """The transport that plays cassettes: the first that says so (``cassettes = True``)."""
+        for name, (factory, _) in sorted(self.transports.items()):
+            if _declared(factory, "cassettes", False):
+                return name
+        raise ValueError(f"no transport plays cassettes; transports: {sorted(self.transports)}")
+
+    def plays_cassettes(self, name: str) -> bool:
+        return bool(_declared(self.transport_factory(name), "cassettes", False))
+
     def transport_for_proxy(self, preferred: str, scheme: str) -> str:
         """The transport to use with a proxy of this scheme: ``preferred`` if it takes such
         proxies (a factory says so in ``proxy_schemes``), else the first one that does and

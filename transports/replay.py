@@ -125,6 +125,7 @@ class ReplayTransport:
     # It sends through the network transport, which takes the proxy; never picked for one.
     proxy_schemes = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
     wraps = True
+    cassettes = True  # picked when a client is given a cassette and no transport
 
     def __init__(
         self,

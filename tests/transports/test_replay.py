@@ -406,3 +406,53 @@ def test_streams_left_open_are_closed_with_the_client(tmp_path: Path) -> None:
     assert stream.response.closed
     (interaction,) = json.loads(cassette.read_text())["interactions"]
     assert interaction["response"]["end"] == "closed before the end"
+
+
+# -- choosing the replay transport -------------------------------------------------------------
+
+JOKE = Path(__file__).resolve().parents[2] / "examples" / "cassettes" / "chat_joke.json"
+JOKE_MESSAGES = [{"role": "user", "content": "Tell me a joke about opentelemetry"}]
+
+
+def joke_text(events: list[Any]) -> str:
+    return "".join(e["choices"][0]["delta"].get("content") or "" for e in events)
+
+
+# The answer as recorded at the source (examples/recorded/chat_joke.sse).
+RECORDED_JOKE = joke_text(
+    [
+        json.loads(line[6:])
+        for line in (JOKE.parent.parent / "recorded" / "chat_joke.sse").read_text().splitlines()
+        if line.startswith("data: {")
+    ]
+)
+
+
+def test_a_cassette_alone_picks_the_replay_transport_and_no_network() -> None:
+    # A base URL with nothing listening: a call that went to the network would fail.
+    with RawServer(lambda conn: None) as gone:
+        url = gone.url
+    client = openaistream.OpenAI(API_KEY, base_url=url + "/v1", cassette=JOKE, max_retries=0)
+    with client:
+        events = list(client.chat.create(JOKE_MESSAGES, "gpt-3.5-turbo", stream=True))
+    assert joke_text(events) == RECORDED_JOKE
+
+
+def test_a_cassette_is_replayed_even_with_a_socks_proxy_configured() -> None:
+    # The proxy applies to recording; a replay never reaches it (nothing listens there).
+    with RawServer(lambda conn: None) as gone:
+        proxy = "socks5h://" + gone.url.split("//")[1]
+    with openaistream.OpenAI(API_KEY, proxy=proxy, cassette=JOKE, max_retries=0) as client:
+        events = list(client.chat.create(JOKE_MESSAGES, "gpt-3.5-turbo", stream=True))
+        assert client.get_proxy() == proxy
+    assert joke_text(events) == RECORDED_JOKE
+
+
+def test_a_cassette_with_a_transport_that_plays_none_is_refused() -> None:
+    with pytest.raises(ValueError, match="cassette is given, but transport 'urllib3' plays none"):
+        openaistream.OpenAI(API_KEY, transport="urllib3", cassette=JOKE)
+
+
+def test_a_record_mode_without_a_cassette_is_refused() -> None:
+    with pytest.raises(ValueError, match="record_mode is given without a cassette"):
+        openaistream.OpenAI(API_KEY, record_mode="once")
