@@ -41,8 +41,6 @@ __all__ = [
     "write_table",
 ]
 
-# The key a replayed cassette is sent with: replaying sends nothing to the API.
-_REPLAY_KEY = "sk-replay-0000000000000000"
 _PLUGIN_PACKAGE = "openaistream.plugins."
 
 
@@ -65,9 +63,7 @@ class State:
 
         o = self.options
         key = o.get("api_key") or os.environ.get("OPENAI_API_KEY")
-        if not key and o.get("cassette"):
-            key = _REPLAY_KEY
-        if not key:
+        if not key and not o.get("cassette"):  # replaying needs no key
             raise click.UsageError(
                 "no API key: pass --api-key or set OPENAI_API_KEY (or replay a --cassette)"
             )

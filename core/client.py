@@ -83,6 +83,7 @@ class OpenAI:
             ca_bundle=ca_bundle,
             timeout=timeout,
             verbosity=verbosity,
+            key_required=cassette is None or record_mode not in (None, "replay"),
         )
         self._retry = RetryPolicy.of(max_retries)
         self._cassette = None if cassette is None else os.fspath(cassette)
@@ -145,8 +146,8 @@ class OpenAI:
         self._config.api_key = api_key
 
     def get_api_key(self) -> str:
-        """The API key, masked (``sk-...abcd``)."""
-        return mask_secret(self._config.api_key)
+        """The API key, masked (``sk-...abcd``); empty when there is none (replaying)."""
+        return mask_secret(self._config.api_key) if self._config.api_key else ""
 
     def set_proxy(self, proxy_ip: str, proxy_port: Union[int, str]) -> None:
         """Send requests through the HTTP proxy at ``proxy_ip:proxy_port`` from now on."""

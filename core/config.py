@@ -46,9 +46,13 @@ class ClientConfig:
         timeout: Union[Timeout, float, None] = None,
         verbosity: int = 0,
         environ: Mapping[str, str] = os.environ,
+        key_required: bool = True,
     ) -> ClientConfig:
-        key = _text("api_key", api_key) or environ.get("OPENAI_API_KEY")
-        if not key:
+        """The configuration from the arguments, with the environment for what is not given.
+        ``key_required=False`` (a client replaying a cassette sends nothing) lets the key be
+        missing: then no Authorization header is sent."""
+        key = _text("api_key", api_key) or environ.get("OPENAI_API_KEY") or ""
+        if not key and key_required:
             raise OpenAIError(
                 "No API key: pass api_key=... to the client or set the OPENAI_API_KEY "
                 "environment variable."
@@ -69,10 +73,9 @@ class ClientConfig:
 
     def headers(self) -> dict[str, str]:
         """The headers every request carries."""
-        headers = {
-            "Authorization": f"Bearer {self.api_key}",
-            "User-Agent": f"openaistream/{__version__}",
-        }
+        headers = {"User-Agent": f"openaistream/{__version__}"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
         if self.organization:
             headers["OpenAI-Organization"] = self.organization
         if self.project:

@@ -190,6 +190,7 @@ class ReplayTransport:
             with self._lock:
                 found = self._find(recorded)
             if found is not None:
+                _consume(request.body)
                 return self._track(self._replayed(self.cassette.interactions[found]))
             if self.record_mode != "new":
                 raise self._no_match(recorded)
@@ -311,6 +312,14 @@ class ReplayTransport:
             response.close()
         if self._network is not None:
             self._network.close()
+
+
+def _consume(body: Any) -> None:
+    """Read a streamed request body to its end, as sending it would: a replayed upload
+    reports its progress and meets the errors of reading its file as a live one does."""
+    if body is not None and not isinstance(body, (bytes, bytearray)):
+        for _ in body:
+            pass
 
 
 def described(request: Request) -> Interaction:

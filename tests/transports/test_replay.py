@@ -456,3 +456,33 @@ def test_a_cassette_with_a_transport_that_plays_none_is_refused() -> None:
 def test_a_record_mode_without_a_cassette_is_refused() -> None:
     with pytest.raises(ValueError, match="record_mode is given without a cassette"):
         openaistream.OpenAI(API_KEY, record_mode="once")
+
+
+def test_a_replayed_upload_reads_its_file_and_reports_progress(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    data = tmp_path / "train.jsonl"
+    data.write_bytes(b'{"prompt": "a", "completion": "b"}\n' * 3000)
+    answer = {"id": "file-1", "object": "file", "bytes": data.stat().st_size}
+    httpserver.expect_request("/v1/files", method="POST").respond_with_json(answer)
+    cassette = tmp_path / "upload.json"
+    with client(httpserver.url_for("/v1"), cassette, "record") as live:
+        live.files.upload(data, "fine-tune")
+    httpserver.clear()
+    sent: list[int] = []
+    with client("http://127.0.0.1:9/v1", cassette, "replay") as replay:
+        assert replay.files.upload(data, "fine-tune", progress=sent.append) == answer
+    assert sum(sent) >= data.stat().st_size  # the file, and the multipart framing around it
+
+
+def test_replaying_needs_no_key_and_recording_does(tmp_path: Path) -> None:
+    with openaistream.OpenAI(cassette=JOKE) as replay:
+        assert replay.get_api_key() == ""
+        events = list(replay.chat.create(JOKE_MESSAGES, "gpt-3.5-turbo", stream=True))
+        assert "authorization" not in {name.lower() for name in replay.build_request(
+            "GET", "/models").headers}  # fmt: skip
+    assert joke_text(events) == RECORDED_JOKE
+    with pytest.raises(openaistream.OpenAIError, match="No API key"):
+        openaistream.OpenAI(cassette=tmp_path / "new.json", record_mode="record")
+    with pytest.raises(openaistream.OpenAIError, match="No API key"):
+        openaistream.OpenAI()
