@@ -14,11 +14,13 @@ core, named in its docstring.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 import pluggy
 
 if TYPE_CHECKING:
+    import click
+
     from .http import Request, Response, TransportFactory
     from .resource import Resource
 
@@ -52,9 +54,12 @@ def register_transports(register: Callable[[str, TransportFactory], None]) -> No
     """Add transports: call ``register(name, factory)`` once for each.
 
     ``factory(options)`` receives :class:`openaistream.TransportOptions` (proxy, timeouts, CA
-    bundle) and returns an object with ``send(request) -> Response`` and ``close()``. A client
-    picks a transport with ``OpenAI(transport=name)``; the default is ``"urllib3"``. Names
-    are unique across plugins, as for resources.
+    bundle, cassette, record mode, and ``network()`` to build the transport the client would
+    otherwise use) and returns an object with ``send(request) -> Response`` and ``close()``.
+    A client picks a transport with ``OpenAI(transport=name)``; the default is ``"urllib3"``.
+    Names are unique across plugins, as for resources. A factory may declare
+    ``proxy_schemes``, ``wraps = True`` (it sends through ``network()``) and
+    ``cassettes = True`` (a client given a cassette picks it).
 
     Example::
 
@@ -67,7 +72,7 @@ def register_transports(register: Callable[[str, TransportFactory], None]) -> No
 
 
 @hookspec
-def register_commands(cli: Any) -> None:
+def register_commands(cli: click.Group) -> None:
     """Add commands to the ``openaistream`` command line.
 
     ``cli`` is the root ``click.Group``; add commands or groups to it with ``cli.command()``,

@@ -1,12 +1,17 @@
-"""The README and docs/resources.md name every resource and every public method, so neither
-falls behind the plugins."""
+"""The docs keep up with the code: the README and docs/resources.md name every resource and
+method, the hook reference every hook with its signature (and every hook has a test), the R
+mapping every method of the R package, and the site's navigation every page."""
 
 from __future__ import annotations
 
+import ast
+import inspect
+import json
 import re
 from pathlib import Path
 
 import openaistream
+from openaistream import hookspecs
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,3 +41,86 @@ def test_docs_resources_lists_every_method() -> None:
             assert re.search(rf"`({resource}\.)?{method}\(", text), (
                 f"docs/resources.md does not document {resource}.{method}"
             )
+
+
+# -- the hook reference ----------------------------------------------------------------------
+
+
+def hook_specs() -> dict[str, str]:
+    """Each hook spec's name and its signature as written in core/hookspecs.py."""
+    specs = {}
+    for name, function in inspect.getmembers(hookspecs, inspect.isfunction):
+        if hasattr(function, "openaistream_spec"):
+            signature = inspect.signature(function)  # annotations are the source's strings
+            params = ", ".join(f"{p.name}: {p.annotation}" for p in signature.parameters.values())
+            specs[name] = f"{name}({params}) -> {signature.return_annotation}"
+    return specs
+
+
+def hook_sections() -> dict[str, str]:
+    """docs/hooks.md's level-2 sections: heading text to body."""
+    text = (ROOT / "docs" / "hooks.md").read_text(encoding="utf-8")
+    parts = re.split(r"(?m)^## ", text)[1:]
+    return {part.partition("\n")[0].strip(): part.partition("\n")[2] for part in parts}
+
+
+def test_every_hook_is_documented_with_its_current_signature() -> None:
+    sections = hook_sections()
+    specs = hook_specs()
+    assert len(specs) == 5  # the five hooks of the design; a new one needs its section too
+    for name, signature in specs.items():
+        heading = f"`{signature}`"
+        assert heading in sections, f"docs/hooks.md has no heading {heading}"
+        body = sections[heading]
+        for argument in inspect.signature(getattr(hookspecs, name)).parameters:
+            assert f"- `{argument}`:" in body, f"{name}: argument {argument} is not described"
+        example = re.search(r"```python\n(.*?)```", body, re.DOTALL)
+        assert example, f"{name} has no example"
+        assert "@openaistream.hookimpl" in example.group(1)
+        assert f"def {name}(" in example.group(1)
+
+
+def test_the_hook_reference_documents_no_hook_that_is_gone() -> None:
+    documented = {heading.strip("`").partition("(")[0] for heading in hook_sections()}
+    assert documented == set(hook_specs())
+
+
+def test_every_hook_has_a_test_of_its_own() -> None:
+    names = set()
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names |= {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+    for hook in hook_specs():
+        assert any(name.startswith(f"test_hook_{hook}") for name in names), (
+            f"hook {hook} has no test named test_hook_{hook}..."
+        )
+
+
+# -- the R mapping, the site ---------------------------------------------------------------
+
+
+def test_the_r_mapping_covers_every_method_of_the_r_package() -> None:
+    methods = json.loads((ROOT / "tests/fixtures/r_reference/methods.json").read_text())
+    rows = [
+        line
+        for line in (ROOT / "docs" / "from-r.md").read_text(encoding="utf-8").splitlines()
+        if line.startswith("| `")
+    ]
+    missing = [
+        f"{owner}${method}"
+        for owner, names in methods.items()
+        for method in names
+        if not any(
+            row.startswith(f"| `{owner}${method}(") or row.startswith(f"| `{owner}${method}` |")
+            for row in rows
+        )
+    ]
+    assert sum(map(len, methods.values())) == 91
+    assert not missing, f"docs/from-r.md has no row for {missing}"
+
+
+def test_every_page_of_docs_is_in_the_site_navigation() -> None:
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    in_nav = set(re.findall(r":\s*([\w-]+\.md)\s*$", config, re.MULTILINE))
+    pages = {path.name for path in (ROOT / "docs").glob("*.md")}
+    assert in_nav == pages
