@@ -45,6 +45,10 @@ def keep_budget(keep: KeepOption, decoder: Decoder) -> Optional[int]:
     if keep is False:
         return 0
     if isinstance(keep, int) and keep >= 0:
+        if keep and decoder.boundary is None:
+            # A binary stream's items are the chunks as they came: there is no whole item to
+            # cut at, so it keeps everything or nothing.
+            raise ValueError(f"keep for a {decoder.name} stream is True or False, not {keep!r}")
         return keep
     raise ValueError(f"keep must be True, False, None or a number of bytes >= 0, not {keep!r}")
 
@@ -63,8 +67,7 @@ class KeptBytes:
         self._newer: list[bytes] = []
         self._newer_size = 0
         self._newer_start = 0  # items delivered before the newer generation began
-        cuttable = budget is not None and decoder.boundary is not None
-        self._half = budget // 2 if budget is not None and cuttable else sys.maxsize
+        self._half = budget // 2 if budget is not None else sys.maxsize
         self._cut_at = self._half
 
     def add(self, chunk: bytes, delivered: int) -> None:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import openaistream
 from openaistream import DataStream, Response, StreamError
-from openaistream.decoders import JSON_LINES, SSE
+from openaistream.decoders import BYTES, JSON_LINES, SSE
 from openaistream.retention import KEEP_BYTES
 from tests.conftest import API_KEY
 from tests.support.servers import Conn, RawServer, chunk, head
@@ -116,6 +116,14 @@ def test_a_bad_keep_is_refused_by_name_before_reading(keep: Any) -> None:
 
     with pytest.raises(ValueError, match="keep must be"):
         DataStream(Response(200, {}, never_read()), keep=keep)
+
+
+def test_a_binary_stream_keeps_all_or_nothing() -> None:
+    chunks = [b"ID3", b"\x00\x01", b"\xff"]
+    with pytest.raises(ValueError, match="keep for a bytes stream is True or False"):
+        DataStream(Response(200, {}, iter(chunks)), BYTES, keep=1024)
+    stream: DataStream[bytes] = DataStream(Response(200, {}, iter(chunks)), BYTES, keep=True)
+    assert list(stream) == stream.received == chunks
 
 
 # -- any stream, any split, any budget -------------------------------------------------------
