@@ -37,7 +37,6 @@ from .errors import (
     UnprocessableEntityError,
 )
 from .http import Request, Response, Timeout, Transport, TransportOptions
-from .multipart import Multipart
 from .pagination import paginate
 from .resource import Resource
 from .retries import RetryPolicy
@@ -45,6 +44,7 @@ from .stream import DataStream
 
 if TYPE_CHECKING:
     from .hookspecs import hookimpl
+    from .multipart import Multipart
 
 __all__ = [
     "APIConnectionError",
@@ -79,10 +79,14 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # hookimpl needs pluggy; plugin modules ask for it, plain users never do.
-    if name == "hookimpl":
-        from .hookspecs import hookimpl
+# Loaded when first asked for: hookimpl needs pluggy (plugin modules ask for it, plain users
+# never do), Multipart needs mimetypes and pathlib (only uploads do).
+_LAZY = {"hookimpl": "hookspecs", "Multipart": "multipart"}
 
-        return hookimpl
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'openaistream' has no attribute {name!r}")

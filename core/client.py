@@ -32,13 +32,13 @@ from .errors import (
 )
 from .http import Body, Request, Response, Timeout, Transport, TransportOptions
 from .log import CallLog
-from .multipart import Multipart
 from .redact import mask_secret, mask_url
 from .resource import Resource
 from .retries import RetryPolicy
 from .stream import DataStream, check_num
 
 if TYPE_CHECKING:
+    from .multipart import Multipart  # built by the resources that upload
     from .registry import Registry
 
 __all__ = ["OpenAI"]

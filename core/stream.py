@@ -17,7 +17,6 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, Optional, TypeVar, Union, cast
 
@@ -154,6 +153,8 @@ class DataStream(Generic[T]):
             raise TypeError("write_to is for binary streams; this one yields decoded items")
         if not isinstance(target, (str, os.PathLike)):
             return self._copy_to(target)
+        from pathlib import Path  # here, not at import: most streams are never written out
+
         final = Path(target)
         partial = final.with_name(f".{final.name}.partial")
         try:

@@ -165,7 +165,8 @@ def test_close_closes_pooled_connections(httpserver: HTTPServer) -> None:
     client.close()
 
 
-WATCHED = ("urllib3", "pluggy", "socks", "structlog", "click", "openaistream.plugins.chat")
+WATCHED = ("urllib3", "pluggy", "socks", "structlog", "click", "openaistream.plugins.chat",
+           "openaistream.multipart", "mimetypes")  # fmt: skip
 
 
 def loaded_after(statement: str) -> list[str]:
@@ -182,6 +183,11 @@ def loaded_after(statement: str) -> list[str]:
 
 def test_importing_loads_no_plugin_http_or_logging_library() -> None:
     assert loaded_after("pass") == []
+
+
+def test_the_lazy_names_load_when_first_asked_for() -> None:
+    assert loaded_after("openaistream.Multipart") == ["openaistream.multipart", "mimetypes"]
+    assert loaded_after("openaistream.hookimpl") == ["pluggy"]
 
 
 @pytest.mark.parametrize(
