@@ -229,7 +229,10 @@ def test_a_ca_bundle_that_does_not_exist_fails_at_construction(tmp_path: Path) -
 
 
 def test_building_a_client_loads_plugins_but_not_urllib3_or_structlog() -> None:
+    # The resource plugins that upload (files, audio, images) bring the multipart module.
     assert loaded_after("openaistream.OpenAI('sk-test-0000000000000000')") == [
         "pluggy",
         "openaistream.plugins.chat",
+        "openaistream.multipart",
+        "mimetypes",
     ]
