@@ -25,7 +25,7 @@ from .decoders import Decoder
 __all__ = ["KEEP_BYTES", "KeptBytes", "keep_budget"]
 
 # 2 MiB: the last 1 to 2 MiB of a body (4,000 to 8,000 chat chunks, more than most answers
-# have) for at most 3 MiB of memory, however long the stream.
+# have) for at most about 2 MiB of memory, however long the stream.
 KEEP_BYTES = 2 << 20
 
 KeepOption = Union[bool, int, None]
@@ -82,7 +82,8 @@ class KeptBytes:
         self._newer_size += len(chunk)
 
     def _cut(self, delivered: int) -> None:
-        # The older generation goes first, so memory holds at most the newer one twice.
+        # The older generation goes first, so memory holds at most the newer one twice (its
+        # chunks and their join), one budget.
         self.omitted += self._older_count
         self._older, self._older_count = b"", 0
         data = b"".join(self._newer)

@@ -32,15 +32,6 @@ def sse_text(name: str, pick: Callable[[str, dict], str]) -> str:
     )
 
 
-def joke() -> str:
-    source = (EXAMPLES / "recorded" / "chat_joke.sse").read_bytes()
-    return "".join(
-        json.loads(data)["choices"][0]["delta"].get("content") or ""
-        for _, data in recordings.reference_events(source)
-        if data != "[DONE]"
-    )
-
-
 def message_text(event: str, data: dict) -> str:
     if event != "thread.message.delta":
         return ""
@@ -61,7 +52,7 @@ def run_example(script: str, folder: Path, *args: str) -> str:
 
 
 def test_stream_chat(tmp_path: Path) -> None:
-    assert run_example("stream_chat.py", tmp_path) == joke() + "\n"
+    assert run_example("stream_chat.py", tmp_path) == recordings.example_joke() + "\n"
 
 
 def test_assistants_run_tools(tmp_path: Path) -> None:
@@ -101,7 +92,7 @@ def test_batch_input_output(tmp_path: Path) -> None:
 
 def test_socks_proxy(tmp_path: Path) -> None:
     out = run_example("socks_proxy.py", tmp_path, "socks5h://127.0.0.1:1")
-    assert out == f"proxy: socks5h://127.0.0.1:1\n{joke()}\n"
+    assert out == f"proxy: socks5h://127.0.0.1:1\n{recordings.example_joke()}\n"
 
 
 def test_replay_in_a_test(tmp_path: Path) -> None:

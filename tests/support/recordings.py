@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "recordings"
+# The recorded answer the examples' chat cassette was made from (see examples/recorded).
+EXAMPLE_JOKE = ROOT.parents[2] / "examples" / "recorded" / "chat_joke.sse"
 
 
 def load(name: str) -> dict[str, Any]:
@@ -51,3 +53,14 @@ def reference_events(raw: bytes) -> list[tuple[str, str]]:
         if data:
             events.append((name, "\n".join(data)))
     return events
+
+
+def chat_text(chunks: Any) -> str:
+    """The content of the first choice of streamed chat.completion.chunk dicts, joined."""
+    return "".join(chunk["choices"][0]["delta"].get("content") or "" for chunk in chunks)
+
+
+def example_joke() -> str:
+    """The answer in examples/recorded/chat_joke.sse, by the reference parser."""
+    events = reference_events(EXAMPLE_JOKE.read_bytes())
+    return chat_text(json.loads(data) for _, data in events if data != "[DONE]")

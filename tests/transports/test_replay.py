@@ -414,20 +414,6 @@ JOKE = Path(__file__).resolve().parents[2] / "examples" / "cassettes" / "chat_jo
 JOKE_MESSAGES = [{"role": "user", "content": "Tell me a joke about opentelemetry"}]
 
 
-def joke_text(events: list[Any]) -> str:
-    return "".join(e["choices"][0]["delta"].get("content") or "" for e in events)
-
-
-# The answer as recorded at the source (examples/recorded/chat_joke.sse).
-RECORDED_JOKE = joke_text(
-    [
-        json.loads(line[6:])
-        for line in (JOKE.parent.parent / "recorded" / "chat_joke.sse").read_text().splitlines()
-        if line.startswith("data: {")
-    ]
-)
-
-
 def test_a_cassette_alone_picks_the_replay_transport_and_no_network() -> None:
     # A base URL with nothing listening: a call that went to the network would fail.
     with RawServer(lambda conn: None) as gone:
@@ -435,7 +421,7 @@ def test_a_cassette_alone_picks_the_replay_transport_and_no_network() -> None:
     client = openaistream.OpenAI(API_KEY, base_url=url + "/v1", cassette=JOKE, max_retries=0)
     with client:
         events = list(client.chat.create(JOKE_MESSAGES, "gpt-3.5-turbo", stream=True))
-    assert joke_text(events) == RECORDED_JOKE
+    assert recordings.chat_text(events) == recordings.example_joke()
 
 
 def test_a_cassette_is_replayed_even_with_a_socks_proxy_configured() -> None:
@@ -445,7 +431,7 @@ def test_a_cassette_is_replayed_even_with_a_socks_proxy_configured() -> None:
     with openaistream.OpenAI(API_KEY, proxy=proxy, cassette=JOKE, max_retries=0) as client:
         events = list(client.chat.create(JOKE_MESSAGES, "gpt-3.5-turbo", stream=True))
         assert client.get_proxy() == proxy
-    assert joke_text(events) == RECORDED_JOKE
+    assert recordings.chat_text(events) == recordings.example_joke()
 
 
 def test_a_cassette_with_a_transport_that_plays_none_is_refused() -> None:
@@ -481,7 +467,7 @@ def test_replaying_needs_no_key_and_recording_does(tmp_path: Path) -> None:
         events = list(replay.chat.create(JOKE_MESSAGES, "gpt-3.5-turbo", stream=True))
         assert "authorization" not in {name.lower() for name in replay.build_request(
             "GET", "/models").headers}  # fmt: skip
-    assert joke_text(events) == RECORDED_JOKE
+    assert recordings.chat_text(events) == recordings.example_joke()
     with pytest.raises(openaistream.OpenAIError, match="No API key"):
         openaistream.OpenAI(cassette=tmp_path / "new.json", record_mode="record")
     with pytest.raises(openaistream.OpenAIError, match="No API key"):
