@@ -79,6 +79,9 @@ class Request:
     """One HTTP request, complete: the URL is absolute and the headers are final.
 
     ``stream`` tells the transport that the caller reads the body as it arrives.
+    ``deadline``, when the call has a total timeout, is the ``time.monotonic()`` value by
+    which the whole call must end: a transport ends any wait there (connecting, a status line
+    or headers that drip in, each read of the body) with ``APITimeoutError``.
     Hooks (``before_request``) may change ``headers`` and ``url`` in place.
     """
 
@@ -88,6 +91,7 @@ class Request:
     body: Body = None
     stream: bool = False
     timeout: Timeout = field(default_factory=Timeout)
+    deadline: Optional[float] = None
 
     def __repr__(self) -> str:
         return (
