@@ -16,10 +16,19 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Optional, Union, cast
+from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
 from urllib.parse import urlencode, urlsplit
 
-from .config import ClientConfig, check_verbosity, proxy_from_address
+from . import answers
+from .config import (
+    ClientConfig,
+    api_url,
+    check_verbosity,
+    checked_headers,
+    header_text,
+    proxy_from_address,
+)
+from .connections import Connections
 from .decoders import decoder_named
 from .errors import (
     APIConnectionError,
@@ -28,11 +37,10 @@ from .errors import (
     OpenAIError,
     PluginError,
     StreamError,
-    status_error,
 )
-from .http import Body, Request, Response, Timeout, Transport, TransportOptions
+from .http import SECRET_HEADERS, Body, Request, Response, Timeout, Transport, TransportOptions
 from .log import CallLog
-from .redact import mask_secret, mask_url
+from .redact import Redactor, mask_secret, mask_url, request_secrets
 from .resource import Resource
 from .retries import RetryPolicy
 from .stream import DataStream, check_num
@@ -44,12 +52,28 @@ if TYPE_CHECKING:
 __all__ = ["OpenAI"]
 
 DEFAULT_TRANSPORT = "urllib3"
+E = TypeVar("E", bound=APIError)
 
 
 class OpenAI:
-    """A client for the OpenAI API. Resources are attributes: ``client.chat``,
-    ``client.models``, ... one for each resource plugin loaded (or each one named in
-    ``plugins``).
+    """A client for the OpenAI API. Resources are attributes, one for each resource plugin
+    loaded (or each one named in ``plugins``); ``client.resources`` lists them, and so does
+    ``dir(client)``. The built-in ones:
+
+    - ``assistants``: assistants (``/assistants``)
+    - ``audio``: speech, transcriptions and translations (``/audio``)
+    - ``batches``: batch jobs, and their input and output files (``/batches``)
+    - ``chat``: chat completions, streamed or not (``/chat/completions``)
+    - ``embeddings``: embeddings (``/embeddings``)
+    - ``files``: uploads, downloads and file contents (``/files``)
+    - ``fine_tuning``: fine-tuning jobs (``/fine_tuning/jobs``)
+    - ``images``: image generation and edits (``/images``)
+    - ``messages``: the messages of a thread (``/threads/{thread_id}/messages``)
+    - ``models``: the models there are (``/models``)
+    - ``moderations``: moderation (``/moderations``)
+    - ``responses``: the Responses API, streamed or not (``/responses``)
+    - ``runs``: the runs of a thread, streamed or not (``/threads/{thread_id}/runs``)
+    - ``threads``: threads (``/threads``)
 
     Arguments fall back to the environment: ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
     ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``. ``transport`` is a registered transport's name
@@ -95,8 +119,7 @@ class OpenAI:
 
         self._registry: Registry = get_registry()
         self._transport_name, self._given_transport = self._choose_transport(transport)
-        # Built now, so that a bad option fails here; transports defer their heavy imports.
-        self._transport = self._given_transport or self._build_transport()
+        self._connections = self._connect()
         self._resources = self._build_resources(plugins)
 
     # -- resources -----------------------------------------------------------------------
@@ -140,37 +163,32 @@ class OpenAI:
         self._config.verbosity = check_verbosity(value)
 
     def set_api_key(self, api_key: str) -> None:
-        """Use another API key from now on."""
-        if not isinstance(api_key, str) or not api_key:
+        """Use another API key from now on (surrounding whitespace is dropped)."""
+        key = header_text("api_key", api_key)
+        if not key:
             raise ValueError("api_key must be a non-empty string")
-        self._config.api_key = api_key
+        self._config.api_key = key
 
     def get_api_key(self) -> str:
         """The API key, masked (``sk-...abcd``); empty when there is none (replaying)."""
         return mask_secret(self._config.api_key) if self._config.api_key else ""
 
     def set_proxy(self, proxy_ip: str, proxy_port: Union[int, str]) -> None:
-        """Send requests through the HTTP proxy at ``proxy_ip:proxy_port`` from now on."""
+        """Send requests through the HTTP proxy at ``proxy_ip:proxy_port`` from now on: this
+        client and every client it shares its connections with (``with_options``)."""
         if self._given_transport is not None:
             raise OpenAIError("set_proxy needs a named transport; this client was given an object")
         proxy = proxy_from_address(proxy_ip, proxy_port)
-        old_proxy, self._config.proxy = self._config.proxy, proxy
-        try:
-            transport = self._build_transport()
-        except Exception:
-            self._config.proxy = old_proxy
-            raise
-        old, self._transport = self._transport, transport
-        old.close()
+        self._connections.switch(self._build_transport(proxy), proxy)
 
     def get_proxy(self) -> Optional[str]:
         """The proxy URL in use (password masked), or None."""
-        return mask_url(self._config.proxy)
+        return mask_url(self._connections.proxy)
 
     def get_api_endpoints(self) -> dict[str, str]:
         """Each resource's endpoint URL, by resource name."""
         return {
-            name: self._config.base_url + type(resource).endpoint
+            name: api_url(self._config.base_url, type(resource).endpoint)
             for name, resource in sorted(self._resources.items())
         }
 
@@ -182,7 +200,8 @@ class OpenAI:
         verbosity: Optional[int] = None,
     ) -> OpenAI:
         """A client for some calls with other timeouts, retries or verbosity, sharing this
-        one's connections (closing either closes them)::
+        one's connections and proxy (closing either closes them; ``set_proxy`` on either
+        changes both)::
 
             client.with_options(timeout=Timeout(total=30), max_retries=0).chat.create(...)
         """
@@ -224,13 +243,29 @@ class OpenAI:
             raise ValueError("cassette is given with a transport object, which plays none")
         return None, transport
 
-    def _transport_to_build(self) -> str:
+    def _connect(self) -> Connections:
+        """The connections, built now so that a bad option fails here (transports defer their
+        heavy imports). A proxy from the environment that cannot be used fails the calls
+        that would use it, not the building of the client."""
+        config = self._config
+        if self._given_transport is not None:
+            return Connections(self._given_transport, None)
+        if config.proxy_problem is not None and self._cassette is None:
+            return Connections(None, None, config.proxy_problem)
+        try:
+            return Connections(self._build_transport(config.proxy), config.proxy)
+        except (ValueError, PluginError) as exc:
+            if config.proxy_source == "proxy" or config.proxy is None:
+                raise
+            return Connections(None, None, f"{config.proxy_source}: {exc}")
+
+    def _transport_to_build(self, proxy: Optional[str]) -> str:
         """The transport for the proxy in use: the one named, or the default unless it
         cannot take the proxy's scheme (a socks:// proxy picks the SOCKS transport)."""
         name = self._transport_name or DEFAULT_TRANSPORT
-        if not self._config.proxy:
+        if not proxy:
             return name
-        scheme = urlsplit(self._config.proxy).scheme
+        scheme = urlsplit(proxy).scheme
         chosen = self._registry.transport_for_proxy(name, scheme)
         if self._transport_name and chosen != self._transport_name:
             raise ValueError(
@@ -238,36 +273,42 @@ class OpenAI:
             )
         return chosen
 
-    def _build_transport(self) -> Transport:
-        factory = self._registry.transport_factory(self._transport_to_build())
+    def _build_transport(self, proxy: Optional[str]) -> Transport:
+        factory = self._registry.transport_factory(self._transport_to_build(proxy))
         return factory(
             TransportOptions(
-                proxy=self._config.proxy,
+                proxy=proxy,
                 timeout=self._config.timeout,
                 ca_bundle=self._config.ca_bundle,
                 cassette=self._cassette,
                 record_mode=self._record_mode,
-                network=self._network_transport,
+                network=lambda: self._network_transport(proxy),
             )
         )
 
-    def _network_transport(self) -> Transport:
+    def _network_transport(self, proxy: Optional[str]) -> Transport:
         """The transport this client would use for the network, for a transport that wraps
         another (the replay transport records through it)."""
+        if self._config.proxy_problem is not None and proxy is None:
+            raise APIConnectionError(self._config.proxy_problem)
         name = DEFAULT_TRANSPORT
-        if self._config.proxy:
-            name = self._registry.transport_for_proxy(name, urlsplit(self._config.proxy).scheme)
+        if proxy:
+            name = self._registry.transport_for_proxy(name, urlsplit(proxy).scheme)
         return self._registry.transport_factory(name)(
             TransportOptions(
-                proxy=self._config.proxy,
-                timeout=self._config.timeout,
-                ca_bundle=self._config.ca_bundle,
+                proxy=proxy, timeout=self._config.timeout, ca_bundle=self._config.ca_bundle
             )
         )
+
+    @property
+    def _transport(self) -> Optional[Transport]:
+        """The transport in use (None while an environment proxy that cannot be used stands
+        in the way). For tests and for debugging."""
+        return self._connections.transport
 
     def close(self) -> None:
         """Close the connections this client holds; it opens new ones if used again."""
-        self._transport.close()
+        self._connections.close()
 
     def __enter__(self) -> OpenAI:
         return self
@@ -324,9 +365,13 @@ class OpenAI:
         log = CallLog(level, self._config.redactor()) if level else None
         response = self.send(request, log=log)
         if chosen is not None:
-            if chosen.name == "sse" and "json" in response.headers.get("content-type", ""):
-                raise self._not_streamed(response)
+            reason = answers.not_a_stream(response.headers) if chosen.name == "sse" else None
+            if reason is not None:
+                raise self._mismatch(StreamError, reason, response, log)
             return DataStream(response, chosen, num, log=log)
+        reason = answers.not_json(response.headers) if parse in ("auto", "json") else None
+        if reason is not None:
+            raise self._mismatch(APIError, reason, response, log)
         body = response.read()
         if log is not None:
             log.response_body(body)
@@ -343,11 +388,10 @@ class OpenAI:
         headers: Optional[dict[str, str]] = None,
         stream: bool = False,
     ) -> Request:
-        """The complete Request for a path under the base URL."""
-        url = self._config.base_url + path
-        if params:
-            query = urlencode(query_pairs(params))
-            url += ("&" if "?" in url else "?") + query if query else ""
+        """The complete Request for a path under the base URL (whose query, if any, every
+        request keeps, before ``params``)."""
+        extra = checked_headers(headers or {}, "headers")
+        url = api_url(self._config.base_url, path, urlencode(query_pairs(params or {})))
         sent = self._config.headers()
         body: Body = None
         if json is not None:
@@ -361,50 +405,78 @@ class OpenAI:
             sent["Content-Type"] = multipart.content_type
             sent["Content-Length"] = str(multipart.length)
         sent["Accept"] = "text/event-stream" if stream else "application/json"
-        sent.update(headers or {})
+        sent.update(extra)
         return Request(method, url, sent, body, stream, self._config.timeout)
 
     def send(self, request: Request, *, log: Optional[CallLog] = None) -> Response:
         """Send a request with hooks, logging and retries; return the Response as soon as its
-        headers are in, or raise the typed error for a status >= 400. A total timeout bounds
-        every attempt, every wait between them, and the reading of the body."""
-        transport = self._transport
+        headers are in, or raise the typed error for a status >= 300. A total timeout bounds
+        every attempt, every wait between them, and the reading of the body.
+
+        Everything the transport raises, from ``send`` or from the body, passes here: no
+        secret the request carried leaves in an error."""
         total = request.timeout.total
         deadline = None if total is None else time.monotonic() + total
         # A body given as an iterable is consumed by the first try: it cannot be sent again.
         max_retries = self._retry.max_retries if _replayable(request) else 0
-        for attempt in range(max_retries + 1):
-            # Each attempt starts from the request as built, so hooks need not be idempotent.
-            sent = replace(request, headers=dict(request.headers))
-            if deadline is not None:
-                sent.timeout = request.timeout.within(deadline - time.monotonic())
-            self._registry.before_request(sent)
-            if log is not None:
-                log.request(sent, attempt)
-            try:
-                response = transport.send(sent)
-            except APIConnectionError as exc:
-                reason = f"connection error: {exc}"
-                if attempt == max_retries or not self._wait(
-                    attempt + 1, None, reason, log, deadline
+        lease = self._connections.lease()
+        kept = False  # the returned response holds the lease until it is closed
+        try:
+            for attempt in range(max_retries + 1):
+                sent = self._prepared(request, deadline)
+                redactor = self._redactor(sent)
+                if log is not None:
+                    log.request(sent, attempt)
+                response, failure = _sent(lease.transport, sent)
+                if failure is not None:
+                    if not isinstance(failure, APIConnectionError) or (
+                        attempt == max_retries
+                        or not self._wait(
+                            attempt + 1, None, f"connection error: {failure}", log, deadline
+                        )
+                    ):
+                        raise redactor.exception(failure)
+                    continue
+                assert response is not None
+                self._registry.after_response(sent, response)
+                kept = not answers.is_failure(response.status)
+                release = lease.release if kept else None
+                response = _guarded(response, redactor, deadline, total, release)
+                if log is not None:
+                    log.response(response)
+                if kept:
+                    return response
+                error = self._status_error(response, log, redactor)
+                if (
+                    attempt == max_retries
+                    or not self._retry.retries_status(response.status, response.headers)
+                    or not self._wait(
+                        attempt + 1, response.headers, f"status {response.status}", log, deadline
+                    )
                 ):
-                    raise self._scrubbed(exc)  # noqa: B904 - the transport chained the cause
-                continue
-            self._registry.after_response(sent, response)
-            if log is not None:
-                log.response(response)
-            if response.status < 400:
-                return response if deadline is None else _bounded(response, deadline, total)
-            error = self._status_error(response, log)
-            if (
-                attempt == max_retries
-                or not self._retry.retries_status(response.status, response.headers)
-                or not self._wait(
-                    attempt + 1, response.headers, f"status {response.status}", log, deadline
-                )
-            ):
-                raise error
-        raise AssertionError("unreachable: the loop returns or raises")
+                    raise error
+            raise AssertionError("unreachable: the loop returns or raises")
+        finally:
+            if not kept:
+                lease.release()
+
+    def _prepared(self, request: Request, deadline: Optional[float]) -> Request:
+        """One attempt's request: a copy of the request as built (so hooks need not be
+        idempotent), its timeouts cut to the deadline, after the before_request hooks, whose
+        headers are checked as the caller's are."""
+        sent = replace(request, headers=dict(request.headers), deadline=deadline)
+        if deadline is not None:
+            sent.timeout = request.timeout.within(deadline - time.monotonic())
+        self._registry.before_request(sent)
+        sent.headers = checked_headers(sent.headers, "headers after the before_request hooks")
+        sent.url = header_text("the URL after the before_request hooks", sent.url) or ""
+        return sent
+
+    def _redactor(self, request: Request) -> Redactor:
+        """What must not show from this request: the client's secrets and the request's own
+        (secret headers, cookies, credential query parameters, a hook may have added)."""
+        redactor = self._config.redactor()
+        return redactor.with_secrets(request_secrets(request.url, request.headers, SECRET_HEADERS))
 
     def _wait(
         self,
@@ -424,37 +496,23 @@ class OpenAI:
         time.sleep(wait)
         return True
 
-    def _status_error(self, response: Response, log: Optional[CallLog]) -> APIError:
-        raw = response.read()
+    def _status_error(
+        self, response: Response, log: Optional[CallLog], redactor: Redactor
+    ) -> APIError:
+        start = _read_start(response)
         if log is not None:
-            log.response_body(raw)
-        try:
-            body: Any = jsonlib.loads(raw.decode()) if raw else None
-        except ValueError:
-            body = raw.decode("utf-8", "replace")
-        error = status_error(response.status, body, response.headers.get("x-request-id"))
-        return self._scrubbed(error)
+            log.response_body(start.data)
+        error = answers.status_failure(response.status, response.headers, start)
+        return _scrubbed(error, redactor)
 
-    def _not_streamed(self, response: Response) -> StreamError:
-        """A server that answered a stream request with plain JSON (some OpenAI-compatible
-        servers ignore ``stream``): say so, rather than yield nothing."""
-        body = response.read()
-        error = StreamError(
-            "a stream was asked for, but the server answered with one JSON body "
-            f"(content-type {response.headers.get('content-type')}): "
-            f"{body[:200].decode('utf-8', 'replace')}"
-        )
-        error.body = body.decode("utf-8", "replace")
-        error.request_id = response.headers.get("x-request-id")
-        return cast(StreamError, self._scrubbed(error))
-
-    def _scrubbed(self, error: APIError) -> APIError:
-        """The error with any secret removed from its message and body."""
-        redactor = self._config.redactor()
-        error.message = redactor.text(error.message)
-        error.body = redactor.data(error.body)
-        error.args = (error.message,)
-        return error
+    def _mismatch(self, cls: type[E], reason: str, response: Response, log: Optional[CallLog]) -> E:
+        """The error for an answer that is not what was asked for (an HTML page, a JSON body
+        to a stream request), with the start of its body, read no further."""
+        start = _read_start(response)
+        if log is not None:
+            log.response_body(start.data)
+        error = answers.mismatch_error(cls, reason, response.headers, start)
+        return _scrubbed(error, self._config.redactor())
 
     def _parsed(self, response: Response, body: bytes, parse: str) -> Any:
         kind = response.headers.get("content-type", "")
@@ -467,11 +525,13 @@ class OpenAI:
         try:
             return jsonlib.loads(body.decode()) if body else None
         except ValueError as exc:
-            raise APIError(
-                f"the API sent a body that is not valid JSON ({exc})",
-                body=body[:1000].decode("utf-8", "replace"),
-                request_id=response.headers.get("x-request-id"),
-            ) from exc
+            start = answers.BodyStart()
+            start.feed(body)
+            error = answers.mismatch_error(
+                APIError, f"the API sent a body that is not valid JSON ({exc})", response.headers,
+                start,
+            )  # fmt: skip
+            raise _scrubbed(error, self._config.redactor()) from None
 
     def __repr__(self) -> str:
         return (
@@ -483,23 +543,104 @@ class OpenAI:
 _PARSERS = ("auto", "json", "text", "bytes")
 
 
-def _bounded(response: Response, deadline: float, total: Optional[float]) -> Response:
-    """The response, its body ending in APITimeoutError once the call's deadline passes."""
+def _sent(
+    transport: Transport, request: Request
+) -> tuple[Optional[Response], Optional[BaseException]]:
+    """(the response, or what the transport raised). The exception is handed back, not
+    raised here, so that what the core raises in its place does not chain it as context."""
+    try:
+        return transport.send(request), None
+    except Exception as exc:
+        return None, exc
+
+
+def _guarded(
+    response: Response,
+    redactor: Redactor,
+    deadline: Optional[float],
+    total: Optional[float],
+    release: Optional[Callable[[], None]],
+) -> Response:
+    """The response, its body ending in APITimeoutError once the call's deadline passes, and
+    any error from reading it scrubbed of secrets; closing it lets the transport go."""
 
     def chunks() -> Iterator[bytes]:
-        for chunk in response:
-            if time.monotonic() > deadline:
-                raise APITimeoutError(f"the call took longer than its total timeout of {total} s")
-            yield chunk
+        try:
+            if deadline is None:
+                yield from response
+                return
+            for chunk in response:
+                if time.monotonic() > deadline:
+                    raise APITimeoutError(
+                        f"the call took longer than its total timeout of {total} s"
+                    )
+                yield chunk
+            return
+        except Exception as exc:
+            failure = exc
+        raise redactor.exception(failure)
 
-    return Response(
-        response.status,
-        response.headers,
-        chunks(),
-        close=response.close,
-        info=response.info,
-        quick_reads=response.quick_reads,
-    )
+    def close() -> None:
+        try:
+            response.close()
+        finally:
+            if release is not None:
+                release()
+
+    return _GuardedResponse(response, chunks(), close)
+
+
+class _GuardedResponse(Response):
+    """A response read through the core's guard: closed when its transport's response is
+    (a recording transport closes the streams left open when it closes)."""
+
+    def __init__(self, inner: Response, chunks: Iterator[bytes], close: Callable[[], None]):
+        self._inner = inner
+        self._closed = False
+        super().__init__(
+            inner.status,
+            inner.headers,
+            chunks,
+            close=close,
+            info=inner.info,
+            quick_reads=inner.quick_reads,
+        )
+
+    @property  # type: ignore[override]
+    def closed(self) -> bool:
+        return self._closed or self._inner.closed
+
+    @closed.setter
+    def closed(self, value: bool) -> None:
+        self._closed = value
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._close()
+
+
+def _read_start(response: Response) -> answers.BodyStart:
+    """The start of a body that only explains an error: at most ``BODY_KEPT`` bytes, and
+    what came before a timeout or a hang-up; the connection is not kept (the rest unread)."""
+    start = answers.BodyStart()
+    try:
+        for chunk in response:
+            if not start.feed(chunk):
+                break
+    except APIConnectionError:  # the call's deadline, a stall, a hang-up: what came will do
+        start.cut()
+    finally:
+        response.close()
+    return start
+
+
+def _scrubbed(error: E, redactor: Redactor) -> E:
+    """The error with any secret removed from its message and body."""
+    error.message = redactor.text(error.message)
+    error.body = redactor.data(error.body)
+    error.args = (error.message,)
+    return error
 
 
 def _replayable(request: Request) -> bool:

@@ -1,23 +1,45 @@
 """Client configuration: arguments first, then the environment, then the defaults; every
-value checked before any network, with an error that names the argument."""
+value checked before any network, with an error that names the argument (or the environment
+variable) and never shows a value that may be a secret.
+
+Values that go into headers (the key, organization, project, any header a caller or a hook
+sets) lose surrounding whitespace (a key read from a file ends in a newline); any other
+control character, or one that HTTP headers cannot carry (outside Latin-1), is refused.
+
+An environment proxy that cannot be used does not stop a client from being built: the call
+that would use it fails, naming the variable (see ``ClientConfig.proxy_problem``). A
+``socks://`` proxy (what desktop environments set) means ``socks5h://``: SOCKS5, with the
+proxy resolving host names.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Optional, Union
-from urllib.parse import urlsplit
+from typing import Any, Optional, Union
+from urllib.parse import urlsplit, urlunsplit
 
 from ._version import __version__
 from .errors import OpenAIError
 from .http import Timeout
-from .redact import Redactor, mask_secret, mask_url, url_password
+from .redact import Redactor, mask_secret, mask_url, mask_userinfo, url_password
 
-__all__ = ["DEFAULT_BASE_URL", "ClientConfig", "check_verbosity", "proxy_url"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "ClientConfig",
+    "api_url",
+    "check_verbosity",
+    "checked_headers",
+    "header_text",
+    "proxy_url",
+]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
+# Schemes read as another: socks:// is what GNOME and KDE put in ALL_PROXY.
+PROXY_ALIASES = {"socks": "socks5h"}
+_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 
 @dataclass
@@ -32,6 +54,10 @@ class ClientConfig:
     ca_bundle: Optional[str] = None
     timeout: Timeout = field(default_factory=Timeout)
     verbosity: int = 0
+    # Why the environment's proxy cannot be used, naming the variable; the calls that would
+    # go through it fail with this (the client is still built: it may never call out).
+    proxy_problem: Optional[str] = None
+    proxy_source: str = "proxy"  # where the proxy came from, for errors
 
     @classmethod
     def resolve(
@@ -51,24 +77,31 @@ class ClientConfig:
         """The configuration from the arguments, with the environment for what is not given.
         ``key_required=False`` (a client replaying a cassette sends nothing) lets the key be
         missing: then no Authorization header is sent."""
-        key = _text("api_key", api_key) or environ.get("OPENAI_API_KEY") or ""
+        key = _setting("api_key", api_key, "OPENAI_API_KEY", environ) or ""
         if not key and key_required:
             raise OpenAIError(
                 "No API key: pass api_key=... to the client or set the OPENAI_API_KEY "
                 "environment variable."
             )
         url = base_url_of(
-            _text("base_url", base_url) or environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+            *_labelled("base_url", base_url, "OPENAI_BASE_URL", environ, DEFAULT_BASE_URL)
         )
+        problem, source = None, "proxy"
+        if proxy is not None:
+            chosen = proxy_url(proxy)
+        else:
+            chosen, problem, source = _environment_proxy(url, environ)
         return cls(
             api_key=key,
             base_url=url,
-            organization=_text("organization", organization) or environ.get("OPENAI_ORG_ID"),
-            project=_text("project", project) or environ.get("OPENAI_PROJECT_ID"),
-            proxy=proxy_url(proxy if proxy is not None else environment_proxy(url, environ)),
+            organization=_setting("organization", organization, "OPENAI_ORG_ID", environ),
+            project=_setting("project", project, "OPENAI_PROJECT_ID", environ),
+            proxy=chosen,
             ca_bundle=_ca_bundle(ca_bundle),
             timeout=Timeout.of(timeout),
             verbosity=check_verbosity(verbosity),
+            proxy_problem=problem,
+            proxy_source=source,
         )
 
     def headers(self) -> dict[str, str]:
@@ -102,35 +135,128 @@ def _text(name: str, value: object) -> Optional[str]:
     raise TypeError(f"{name} must be a string, not {type(value).__name__}")
 
 
-def base_url_of(url: str) -> str:
-    """The base URL without a trailing slash, once it is known to be an http(s) URL."""
-    parts = urlsplit(url)
+def _setting(
+    name: str, value: Optional[str], variable: str, environ: Mapping[str, str]
+) -> Optional[str]:
+    """An argument, else its environment variable; checked as header text, None when unset
+    or blank."""
+    return _labelled(name, value, variable, environ, None)[0]
+
+
+def _labelled(
+    name: str, value: Optional[str], variable: str, environ: Mapping[str, str], default: Any
+) -> tuple[Any, str]:
+    """(an argument, else its environment variable, else the default; where it came from)."""
+    given = header_text(name, _text(name, value))
+    if given:
+        return given, name
+    label = f"the {variable} environment variable"
+    return header_text(label, environ.get(variable)) or default, label
+
+
+def header_text(name: str, value: object) -> Optional[str]:
+    """A value that goes into a header (or a URL), without its surrounding whitespace.
+    ``name`` says where it came from; the value itself is never shown (it may be a key)."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    value = value.strip()
+    for position, char in enumerate(value):
+        if char < " " or "\x7f" <= char <= "\x9f":
+            raise ValueError(
+                f"{name} holds a control character (at position {position}); the value is not shown"
+            )
+        if ord(char) > 0xFF:
+            raise ValueError(
+                f"{name} holds a character HTTP headers cannot carry (at position "
+                f"{position}, not Latin-1): is it pasted from a document? The value is not shown"
+            )
+    return value
+
+
+def checked_headers(headers: Mapping[str, object], where: str) -> dict[str, str]:
+    """Headers as they can be sent: names that are HTTP tokens, values checked as
+    :func:`header_text` (an error names the header and ``where`` it was set)."""
+    if not isinstance(headers, Mapping):
+        raise TypeError(f"{where} must be a dict of header names to values")
+    checked = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not name or not set(name) <= _TOKEN:
+            raise ValueError(f"{where}: {name!r} is not a valid header name")
+        checked[name] = header_text(f"{where}: the value of {name!r}", value) or ""
+    return checked
+
+
+def base_url_of(url: str, name: str = "base_url") -> str:
+    """The base URL without a trailing slash before its query (kept: gateways read
+    ``?api-version=...`` on every call), once it is known to be an http(s) URL with no
+    user info."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a port that is not a number
+    except ValueError as exc:
+        raise ValueError(f"{name} is not a valid URL ({exc}): {mask_userinfo(url)!r}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"base_url must be an http:// or https:// URL with a host, not {url!r}")
-    return url.rstrip("/")
+        raise ValueError(
+            f"{name} must be an http:// or https:// URL with a host, not {mask_userinfo(url)!r}"
+        )
+    if "@" in parts.netloc:
+        raise ValueError(
+            f"{name} must not hold a user name or password ({parts.scheme}://***@"
+            f"{parts.netloc.rpartition('@')[2]}...): they are never used to authenticate; "
+            "pass the key as api_key"
+        )
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), parts.query, ""))
 
 
-def proxy_url(url: Optional[str]) -> Optional[str]:
-    """A proxy URL checked for its scheme, host and port; None means no proxy."""
+def api_url(base_url: str, path: str, query: str = "") -> str:
+    """The URL of ``path`` under the base URL: the path before the base URL's query, then the
+    path's own query, then ``query`` (the call's parameters)."""
+    base, _, base_query = base_url.partition("?")
+    path, _, path_query = path.partition("?")
+    queries = [part for part in (base_query, path_query, query) if part]
+    return base + path + ("?" + "&".join(queries) if queries else "")
+
+
+def proxy_url(url: Optional[str], name: str = "proxy") -> Optional[str]:
+    """A proxy URL checked for its scheme, host and port (``socks://`` read as
+    ``socks5h://``); None means no proxy. ``name`` is where it came from, for errors."""
     if url is None:
         return None
-    _text("proxy", url)
-    shown = mask_url(url)
+    url = header_text(name, url) or ""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme.lower() in PROXY_ALIASES:
+        url = f"{PROXY_ALIASES[scheme.lower()]}://{rest}"
+    shown = mask_userinfo(url)
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise ValueError(f"proxy is not a valid URL ({exc}): {shown!r}") from None
+        raise ValueError(f"{name} is not a valid URL ({exc}): {shown!r}") from None
     if parts.scheme not in PROXY_SCHEMES:
-        raise ValueError(
-            f"proxy must start with one of {', '.join(s + '://' for s in PROXY_SCHEMES)}; "
-            f"got {shown!r}"
-        )
+        schemes = ", ".join(s + "://" for s in (*PROXY_SCHEMES, *PROXY_ALIASES))
+        raise ValueError(f"{name} must start with one of {schemes}; got {shown!r}")
     if not parts.hostname or port is None:
         raise ValueError(
-            f"proxy must name a host and a port, as in http://host:8080; got {shown!r}"
+            f"{name} must name a host and a port, as in http://host:8080; got {shown!r}"
         )
     return url
+
+
+def _environment_proxy(
+    base_url: str, environ: Mapping[str, str]
+) -> tuple[Optional[str], Optional[str], str]:
+    """(the environment's proxy for ``base_url``, checked, or None; why it cannot be used, or
+    None; the variable it came from, as errors name it)."""
+    found = environment_proxy_variable(base_url, environ)
+    if found is None:
+        return None, None, "proxy"
+    source = f"the {found[0]} environment variable"
+    try:
+        return proxy_url(found[1], source), None, source
+    except (TypeError, ValueError) as exc:
+        return None, str(exc), source
 
 
 def environment_proxy(base_url: str, environ: Mapping[str, str]) -> Optional[str]:
@@ -138,14 +264,27 @@ def environment_proxy(base_url: str, environ: Mapping[str, str]) -> Optional[str
     for an http:// base URL), else ``ALL_PROXY``; none when ``NO_PROXY`` covers its host.
     Lower-case names win over upper-case ones, as in curl."""
 
-    def variable(name: str) -> Optional[str]:
-        return environ.get(name.lower()) or environ.get(name.upper()) or None
+    found = environment_proxy_variable(base_url, environ)
+    return None if found is None else found[1]
+
+
+def environment_proxy_variable(
+    base_url: str, environ: Mapping[str, str]
+) -> Optional[tuple[str, str]]:
+    """(the variable's name, its value) for :func:`environment_proxy`."""
+
+    def variable(name: str) -> Optional[tuple[str, str]]:
+        for spelled in (name.lower(), name.upper()):
+            if environ.get(spelled):
+                return spelled, environ[spelled]
+        return None
 
     parts = urlsplit(base_url)
-    proxy = variable(f"{parts.scheme}_proxy") or variable("all_proxy")
-    if proxy and _bypassed(parts.hostname or "", parts.port, variable("no_proxy") or ""):
+    found = variable(f"{parts.scheme}_proxy") or variable("all_proxy")
+    no_proxy = variable("no_proxy")
+    if found and _bypassed(parts.hostname or "", parts.port, no_proxy[1] if no_proxy else ""):
         return None
-    return proxy
+    return found
 
 
 def _bypassed(host: str, port: Optional[int], no_proxy: str) -> bool:

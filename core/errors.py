@@ -4,7 +4,8 @@
     ├── PluginError                     a plugin could not be loaded or chosen
     ├── ReplayError                     no recording matches a request, or a cassette is refused
     └── APIError                        anything the API or the network did
-        ├── APIStatusError              an HTTP status >= 400
+        ├── APIStatusError              an HTTP status that is not an answer: >= 400, or 3xx
+        │   ├── RedirectError               3xx (redirects are never followed)
         │   ├── BadRequestError             400
         │   ├── AuthenticationError         401
         │   ├── PermissionDeniedError       403
@@ -19,6 +20,12 @@
 
 Every error raised while a DataStream was being read carries ``received``: the
 events the stream delivered before it failed, so nothing received is lost.
+
+A status error's message is the server's own text whatever the shape of its error body
+(OpenAI's ``{"error": {"message": ...}}``, FastAPI's ``{"detail": ...}``, a ``message``, plain
+text), cut to ``MESSAGE_SHOWN`` characters; ``body`` is what openai-python's is: the inner
+``error`` object when there is one, else the parsed body; ``truncated`` says the server sent
+more than the client kept (``BODY_KEPT`` bytes).
 """
 
 from __future__ import annotations
@@ -39,11 +46,16 @@ __all__ = [
     "PermissionDeniedError",
     "PluginError",
     "RateLimitError",
+    "RedirectError",
     "ReplayError",
     "StreamError",
     "UnprocessableEntityError",
+    "server_message",
     "status_error",
 ]
+
+MESSAGE_SHOWN = 2000  # characters of the server's text an error message shows
+BODY_KEPT = 64 * 1024  # bytes of an error body kept on the error
 
 
 class OpenAIError(Exception):
@@ -68,8 +80,9 @@ class ReplayError(OpenAIError):
 
 
 class APIError(OpenAIError):
-    """Something the API or the network did; ``message``, ``code`` and ``type`` come from the
-    API's error object when there is one."""
+    """Something the API or the network did; ``message``, ``code``, ``type`` and ``param``
+    come from the API's error object when there is one. ``truncated`` is True when ``body``
+    holds only the start of what the server sent."""
 
     def __init__(
         self,
@@ -77,15 +90,19 @@ class APIError(OpenAIError):
         *,
         code: Optional[str] = None,
         type: Optional[str] = None,
+        param: Optional[str] = None,
         body: Any = None,
         request_id: Optional[str] = None,
+        truncated: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.type = type
+        self.param = param
         self.body = body
         self.request_id = request_id
+        self.truncated = truncated
         # Set when a stream fails: the items it delivered, and how many of the oldest of them
         # it no longer held (see DataStream.keep).
         self.received: list[Any] = []
@@ -101,7 +118,7 @@ class APIError(OpenAIError):
 
 
 class APIStatusError(APIError):
-    """The API answered with an HTTP status of 400 or more."""
+    """The API answered with an HTTP status of 400 or more (or a redirect)."""
 
     def __init__(self, message: str, *, status: int, **details: Any) -> None:
         super().__init__(message, **details)
@@ -110,7 +127,20 @@ class APIStatusError(APIError):
         self.status_code = status
 
     def __str__(self) -> str:
-        return f"{self.status} {super().__str__()}"
+        text = super().__str__()
+        # Servers that send the status as the code would read "401 401: ...".
+        if self.code is not None and self.code == str(self.status):
+            text = text[len(self.code) + 2 :]
+        return f"{self.status} {text}"
+
+
+class RedirectError(APIStatusError):
+    """3xx: the server sent the call elsewhere (``location``). Redirects are never followed:
+    a request would carry the API key to another host; point ``base_url`` there instead."""
+
+    def __init__(self, message: str, *, location: Optional[str] = None, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.location = location
 
 
 class BadRequestError(APIStatusError):
@@ -181,18 +211,80 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
 }
 
 
-def status_error(status: int, body: Any, request_id: Optional[str]) -> APIStatusError:
-    """The typed error for an HTTP status, with the API's message, code and type when the body
-    is the API's error object (``{"error": {...}}``)."""
-    details = body.get("error") if isinstance(body, dict) else None
-    if isinstance(details, dict):
-        message = str(details.get("message") or f"HTTP {status}")
-        code, kind = _text(details.get("code")), _text(details.get("type"))
-    else:
-        message = body if isinstance(body, str) and body else f"HTTP {status}"
-        code = kind = None
+def status_error(
+    status: int,
+    body: Any,
+    request_id: Optional[str],
+    *,
+    truncated: bool = False,
+    location: Optional[str] = None,
+) -> APIStatusError:
+    """The typed error for an HTTP status, with the server's message whatever the shape of
+    its error body, and the code, type and param of an OpenAI error object."""
+    inner = body.get("error") if isinstance(body, dict) else None
+    details = inner if isinstance(inner, dict) else {}
+    message = server_message(body) or f"HTTP {status}"
+    if truncated:
+        message += " (the server sent more; the body was cut)"
+    common: dict[str, Any] = {
+        "status": status,
+        "code": _text(details.get("code")),
+        "type": _text(details.get("type")),
+        "param": _text(details.get("param")),
+        # As openai-python: the inner error object when there is one, else the whole body.
+        "body": body if inner is None else inner,
+        "request_id": request_id,
+        "truncated": truncated,
+    }
+    if 300 <= status < 400:
+        where = f" to {location}" if location else " (no Location given)"
+        return RedirectError(
+            f"the server redirected the call{where}; redirects are not followed: "
+            f"point base_url where the API is. {message}",
+            location=location,
+            **common,
+        )
     cls = _STATUS_ERRORS.get(status, InternalServerError if status >= 500 else APIStatusError)
-    return cls(message, status=status, code=code, type=kind, body=body, request_id=request_id)
+    return cls(message, **common)
+
+
+def server_message(body: Any) -> Optional[str]:
+    """The server's own words in an error body, whatever its shape: OpenAI's
+    ``{"error": {"message": ...}}``, ``{"error": "..."}``, FastAPI's ``{"detail": "..."}`` or
+    its list of validation errors (``[{"loc": [...], "msg": ...}]``), ``{"message": ...}``,
+    or plain text. Cut to ``MESSAGE_SHOWN`` characters; None when there are none."""
+    text = _words(body)
+    if text is None or not text.strip():
+        return None
+    text = " ".join(text.split()) if len(text) <= 4 * MESSAGE_SHOWN else text.strip()
+    if len(text) > MESSAGE_SHOWN:
+        text = f"{text[:MESSAGE_SHOWN]}... ({len(text) - MESSAGE_SHOWN} more characters)"
+    return text
+
+
+def _words(body: Any) -> Optional[str]:
+    if isinstance(body, str):
+        return body
+    if isinstance(body, list):
+        parts = [_words(item) for item in body]
+        return "; ".join(part for part in parts if part) or None
+    if not isinstance(body, dict):
+        return None if body is None else _compact(body)
+    for key in ("error", "detail", "message", "msg"):
+        if body.get(key) not in (None, "", [], {}):
+            found = _words(body[key])
+            if found:
+                if key == "msg" and body.get("loc"):  # one FastAPI validation error
+                    where = ".".join(str(part) for part in body["loc"])
+                    return f"{where}: {found}"
+                return found
+    return _compact(body)
+
+
+def _compact(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
 def _text(value: Any) -> Optional[str]:

@@ -28,8 +28,11 @@ __all__ = [
 # A request body: bytes, or an iterable of bytes sent as they are produced (uploads).
 Body = Union[bytes, Iterable[bytes], None]
 
-# Header names whose values are secrets; they are masked wherever a Request is shown.
-SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "api-key", "x-api-key"})
+# Header names whose values are secrets (credentials, and cookies, which often carry a
+# session); they are masked wherever a Request or a Response is shown or logged.
+SECRET_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie", "set-cookie"}
+)
 
 
 @dataclass(frozen=True)

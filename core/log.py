@@ -7,7 +7,9 @@
 
 Logs go through structlog, which the library never configures: an application (or the CLI)
 decides where they go. Every value passes the client's Redactor first, so the API key and
-proxy passwords never appear, and Authorization headers are masked.
+proxy passwords never appear, secret headers (Authorization, api-key, Cookie, Set-Cookie, ...)
+are masked in requests and responses alike, and credential query parameters (``api-key=``)
+are masked in URLs.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from .http import Request, Response, shown_headers
-from .redact import Redactor, mask_url
+from .redact import Redactor, mask_query, mask_url
 
 __all__ = ["CallLog"]
 
@@ -42,7 +44,7 @@ class CallLog:
             1,
             "http.request",
             method=request.method,
-            url=request.url,
+            url=mask_query(request.url),
             headers=shown_headers(request.headers),
             attempt=attempt,
         )
@@ -50,7 +52,9 @@ class CallLog:
             self._emit(2, "http.request.body", body=_shown_body(request.body))
 
     def response(self, response: Response) -> None:
-        self._emit(1, "http.response", status=response.status, headers=response.headers)
+        self._emit(
+            1, "http.response", status=response.status, headers=shown_headers(response.headers)
+        )
         if response.info:
             info = dict(response.info)
             if "proxy" in info:

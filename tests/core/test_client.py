@@ -220,7 +220,7 @@ def test_an_explicit_proxy_wins_over_the_environment(monkeypatch: pytest.MonkeyP
     assert openaistream.OpenAI(API_KEY, proxy="http://mine:8080").get_proxy() == "http://mine:8080"
     monkeypatch.setenv("HTTPS_PROXY", "ftp://bad:1")
     with pytest.raises(ValueError, match="proxy"):
-        openaistream.OpenAI(API_KEY)
+        openaistream.OpenAI(API_KEY, proxy="ftp://bad:1")
 
 
 def test_a_ca_bundle_that_does_not_exist_fails_at_construction(tmp_path: Path) -> None:
