@@ -16,8 +16,10 @@ SECRET_PARAMS = frozenset({"api-key", "api_key", "apikey", "key", "access_token"
 
 def mask_secret(value: str) -> str:
     """``sk-...abcd``: enough to tell keys apart, never enough to use one.
-    A ``Bearer`` prefix is kept; a short value is hidden entirely."""
+    An auth scheme (``Bearer``) is kept; a short value is hidden entirely."""
     scheme, _, token = value.rpartition(" ")
+    if not scheme.isalpha():  # not "Bearer <token>": a cookie, or text with spaces
+        scheme, token = "", value
     prefix = f"{scheme} " if scheme else ""
     if len(token) < 12:
         return f"{prefix}***"

@@ -5,6 +5,7 @@ headers every request carries."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -14,6 +15,7 @@ from pytest_httpserver import HTTPServer
 import openaistream
 from openaistream import OpenAIError
 from tests.conftest import API_KEY, BUILTIN_RESOURCES
+from tests.support.proxies import Pproxy
 
 
 def test_a_missing_key_names_the_environment_variable_before_any_network(
@@ -236,3 +238,139 @@ def test_building_a_client_loads_plugins_but_not_urllib3_or_structlog() -> None:
         "openaistream.multipart",
         "mimetypes",
     ]
+
+
+# -- issue 12 -----------------------------------------------------------------------------
+
+
+def test_help_and_dir_list_the_built_in_resources() -> None:
+    import pydoc
+
+    from openaistream.registry import get_registry
+
+    shown = pydoc.render_doc(openaistream.OpenAI, renderer=pydoc.plaintext)
+    listed = sorted(re.findall(r"^\s*- ``(\w+)``:", openaistream.OpenAI.__doc__ or "", re.M))
+    assert listed == sorted(get_registry().resource_classes()) == BUILTIN_RESOURCES
+    for name in BUILTIN_RESOURCES:
+        assert f"``{name}``" in shown
+    assert set(BUILTIN_RESOURCES) <= set(dir(openaistream.OpenAI(API_KEY)))
+
+
+def test_a_base_url_with_a_query_keeps_it_on_every_request(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/openai/models").respond_with_json({"data": []})
+    base = httpserver.url_for("/openai/") + "?api-version=2024-10-21"
+    with openaistream.OpenAI(API_KEY, base_url=base) as client:
+        client.models.list()
+        client.request("GET", "/models", params={"limit": 2})
+        assert (
+            client.get_api_endpoints()["models"]
+            == httpserver.url_for("/openai/models") + "?api-version=2024-10-21"
+        )
+    queries = [request.query_string.decode() for request, _ in httpserver.log]
+    assert queries == ["api-version=2024-10-21", "api-version=2024-10-21&limit=2"]
+
+
+def test_a_base_url_with_user_info_is_refused_without_showing_the_password() -> None:
+    with pytest.raises(
+        ValueError, match="base_url must not hold a user name or password"
+    ) as caught:
+        openaistream.OpenAI(API_KEY, base_url="https://user:hunter2@gw.example/v1")
+    assert "hunter2" not in str(caught.value) and "gw.example" in str(caught.value)
+
+
+def test_socks_in_the_environment_means_socks5h(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALL_PROXY", "socks://127.0.0.1:1080/")
+    client = openaistream.OpenAI(API_KEY)
+    assert client.get_proxy() == "socks5h://127.0.0.1:1080/"
+    assert (
+        openaistream.OpenAI(API_KEY, proxy="socks://127.0.0.1:1080").get_proxy()
+        == "socks5h://127.0.0.1:1080"
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "ftp://user:hunter2@proxy:21",
+        "http://user:hunter2@proxy:notaport",
+        "user:hunter2@proxy:3128",
+    ],
+)
+def test_an_unusable_environment_proxy_fails_the_call_not_the_client(
+    monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer, value: str
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", value)
+    client = openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"))  # no error here
+    with pytest.raises(openaistream.APIConnectionError, match="HTTP_PROXY") as caught:
+        client.models.list()
+    assert "hunter2" not in str(caught.value)
+    assert httpserver.log == []
+    # Calls that do not use it still work: a client replaying a cassette, a proxy set later.
+    httpserver.expect_request("/v1/models").respond_with_json({"data": []})
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    assert openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1")).models.list() == {
+        "data": []
+    }
+
+
+def pproxy_http(tmp_path: Path, name: str) -> Pproxy:
+    return Pproxy("http", tmp_path / f"{name}.log")
+
+
+def test_set_proxy_on_a_derived_client_moves_the_parent_too(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    httpserver.expect_request("/v1/models").respond_with_json({"data": []})
+    proxy = pproxy_http(tmp_path, "one")
+    try:
+        parent = openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"), max_retries=0)
+        parent.models.list()  # a pooled direct connection
+        child = parent.with_options(timeout=30)
+        child.set_proxy("127.0.0.1", proxy.port)
+        assert parent.get_proxy() == child.get_proxy() == f"http://127.0.0.1:{proxy.port}"
+        parent.models.list()
+        child.models.list()
+        parent.close()
+    finally:
+        proxy.stop()
+    assert proxy.carried().count(f":{httpserver.port}") == 2
+    assert len(httpserver.log) == 3
+
+
+def test_threads_on_the_parent_survive_set_proxy_on_a_clone(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    import threading
+
+    httpserver.expect_request("/v1/chat/completions").respond_with_data(
+        b'data: {"n": 1}\n\ndata: {"n": 2}\n\ndata: [DONE]\n\n', content_type="text/event-stream"
+    )
+    proxies = [pproxy_http(tmp_path, "a"), pproxy_http(tmp_path, "b")]
+    failures: list[BaseException] = []
+    parent = openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"), max_retries=0)
+    clone = parent.with_options(verbosity=0)
+
+    def use_parent() -> None:
+        for _ in range(15):
+            try:
+                assert list(
+                    parent.chat.create([{"role": "user", "content": "hi"}], "m", stream=True)
+                ) == [{"n": 1}, {"n": 2}]
+            except BaseException as exc:  # collected, checked below
+                failures.append(exc)
+
+    try:
+        threads = [threading.Thread(target=use_parent) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for turn in range(10):
+            clone.set_proxy("127.0.0.1", proxies[turn % 2].port)
+        for thread in threads:
+            thread.join(30)
+        assert parent.get_proxy() == f"http://127.0.0.1:{proxies[1].port}"
+        parent.close()
+    finally:
+        for proxy in proxies:
+            proxy.stop()
+    assert failures == []
+    assert len(httpserver.log) == 45

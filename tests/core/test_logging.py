@@ -152,3 +152,21 @@ def test_a_proxy_password_is_never_logged(capsys: pytest.CaptureFixture[str]) ->
     text = output.out + output.err + str(caught.value) + repr(caught.value)
     assert "s3cret-proxy-pw" not in text
     assert "http.request" in text
+
+
+def test_cookies_and_api_key_parameters_are_masked_in_logs(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/openai/models").respond_with_json(
+        {"data": []}, headers={"Set-Cookie": "session=SETCOOKIE-SECRET-1234; HttpOnly"}
+    )
+    base = httpserver.url_for("/openai") + "?api-version=1&api-key=QUERY-SECRET-5678"
+    with openaistream.OpenAI(API_KEY, base_url=base) as client, capture_logs() as logs:
+        client.request(
+            "GET", "/models", headers={"Cookie": "session=COOKIE-SECRET-9012"}, verbosity=3
+        )
+    shown = json.dumps(logs)
+    for secret in ("SETCOOKIE-SECRET", "QUERY-SECRET", "COOKIE-SECRET"):
+        assert secret not in shown
+    assert "api-version=1" in shown and "api-key=***" in shown
+    request = next(entry for entry in logs if entry["event"] == "http.request")
+    response = next(entry for entry in logs if entry["event"] == "http.response")
+    assert "Cookie" in request["headers"] and "set-cookie" in response["headers"]

@@ -4,13 +4,14 @@ never retried once its body has reached the caller."""
 from __future__ import annotations
 
 import socket
+import time
 
 import pytest
 from pytest_httpserver import HTTPServer
 from structlog.testing import capture_logs
 
 import openaistream
-from openaistream import RetryPolicy
+from openaistream import RetryPolicy, Timeout
 from tests.conftest import API_KEY
 from tests.support.servers import Conn, RawServer, chunk, head
 
@@ -140,3 +141,43 @@ def test_retry_after_is_capped() -> None:
     assert 0.375 <= policy.wait(1, {"retry-after": "3600"}) <= 0.5
     assert 3.0 <= policy.wait(4, {}) <= 4.0
     assert 6.0 <= policy.wait(10, {}) <= 8.0
+
+
+def drip_502(conn: Conn) -> None:
+    """A 502 page of Content-Length 200 sent a byte every 0.1 s: 20 s to send whole."""
+    while conn.read_request() is not None:
+        page = b"<html>" + b"x" * 187 + b"</html>"
+        conn.send(head(502, {"Content-Type": "text/html", "Content-Length": "200"}, chunked=False))
+        for byte in page:
+            conn.send(bytes([byte]))
+            time.sleep(0.1)
+
+
+def test_a_dripping_error_body_ends_at_the_total_timeout() -> None:
+    with RawServer(drip_502) as server:
+        client = openaistream.OpenAI(
+            API_KEY, base_url=server.url + "/v1", timeout=Timeout(total=2), max_retries=FAST
+        )
+        started = time.monotonic()
+        with pytest.raises(openaistream.InternalServerError) as caught:
+            client.models.list()
+        took = time.monotonic() - started
+        client.close()
+    assert took < 4  # the page alone takes 20 s; without the bound each retry adds another
+    assert caught.value.truncated and caught.value.status == 502
+
+
+def test_retries_and_their_waits_end_at_the_total_timeout(httpserver: HTTPServer) -> None:
+    httpserver.expect_request("/v1/models").respond_with_data(
+        "busy", status=503, headers={"Retry-After": "1"}
+    )
+    policy = RetryPolicy(max_retries=50)
+    client = openaistream.OpenAI(
+        API_KEY, base_url=httpserver.url_for("/v1"), timeout=Timeout(total=2), max_retries=policy
+    )
+    started = time.monotonic()
+    with pytest.raises(openaistream.InternalServerError, match="busy"):
+        client.models.list()
+    assert time.monotonic() - started < 4
+    assert 1 <= len(httpserver.log) <= 3
+    client.close()
