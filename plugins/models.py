@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 import openaistream
-from openaistream.resource import path_segment
+from openaistream.resource import path_for
 
 
 class Models(openaistream.Resource):
@@ -21,12 +21,12 @@ class Models(openaistream.Resource):
 
     def retrieve(self, model: str, *, verbosity: Optional[int] = None) -> Any:
         """One model: its id, owner and creation time."""
-        path = f"/models/{path_segment('model', model)}"
+        path = path_for("/models/{model}", model=model)
         return self.client.request("GET", path, verbosity=verbosity)
 
     def delete(self, model: str, *, verbosity: Optional[int] = None) -> Any:
         """Delete a fine-tuned model (the organization's Owner role is needed)."""
-        path = f"/models/{path_segment('model', model)}"
+        path = path_for("/models/{model}", model=model)
         return self.client.request("DELETE", path, verbosity=verbosity)
 
 
