@@ -14,8 +14,10 @@ every recorded interaction. It keeps the request (method, path, query, a few hea
 JSON body as JSON) and the response (status, headers, the body as the exact chunks that
 arrived, text where it is text, base64 where not, each with its time offset), and how the
 stream ended: complete, cut (replayed as the same error), or closed early by the caller.
-It never keeps Authorization, api-key, organization or project headers, cookies or proxy
-credentials, and a cassette that would still contain the API key is refused.
+It never keeps Authorization, api-key, organization or project headers, cookies (``Cookie``
+and ``Set-Cookie``), a key or token in the query (Azure's ``api-key``) or proxy credentials,
+and a cassette that would still contain the API key, a query token or a cookie the request
+sent is refused.
 """
 
 from __future__ import annotations
@@ -56,9 +58,16 @@ KEPT_REQUEST_HEADERS = ("accept", "content-type", "openai-beta")
 # the framing on the wire (the chunks kept are the body as the transport handed it on).
 DROPPED_RESPONSE_HEADERS = frozenset(
     {"set-cookie", "openai-organization", "openai-project", "authorization", "api-key",
-     "x-api-key", "proxy-authorization", "cookie", "content-encoding", "content-length",
-     "transfer-encoding", "connection", "keep-alive"}
+     "x-api-key", "proxy-authorization", "cookie", "set-cookie2", "content-encoding",
+     "content-length", "transfer-encoding", "connection", "keep-alive"}
 )  # fmt: skip
+# Query parameters that carry a credential (Azure's api-key, a token in the URL): never
+# written, and left out when requests are matched, so a new key replays the same cassette.
+SECRET_QUERY_PARAMETERS = frozenset(
+    {"api-key", "api_key", "apikey", "key", "access_token", "token", "sig"}
+)
+# A cookie value this short cannot be told from ordinary text, nor be much of a secret.
+SHORTEST_COOKIE_SECRET = 8
 _ERRORS = {"APIConnectionError": APIConnectionError, "APITimeoutError": APITimeoutError}
 
 Interaction = dict[str, Any]
@@ -291,11 +300,18 @@ class ReplayTransport:
             self.cassette.save(sorted(self._secrets))
 
     def _note_secrets(self, request: Request) -> None:
+        """What this request carries that no cassette may hold, wherever it would show:
+        keys and tokens in headers or in the query, and cookie values."""
         for name, value in request.headers.items():
             if name.lower() == "authorization":
                 self._secrets.add(value.rpartition(" ")[2])
             elif name.lower() in ("api-key", "x-api-key"):
                 self._secrets.add(value)
+            elif name.lower() == "cookie":
+                self._secrets.update(_cookie_values(value))
+        for name, values in parse_qs(urlsplit(request.url).query).items():
+            if name.lower() in SECRET_QUERY_PARAMETERS:
+                self._secrets.update(values)
 
     def _track(self, response: Response) -> Response:
         with self._lock:
@@ -332,7 +348,11 @@ def described(request: Request) -> Interaction:
     description: Interaction = {
         "method": request.method,
         "path": parts.path,
-        "query": parse_qs(parts.query, keep_blank_values=True),
+        "query": {
+            name: values
+            for name, values in parse_qs(parts.query, keep_blank_values=True).items()
+            if name.lower() not in SECRET_QUERY_PARAMETERS
+        },
         "headers": kept,
         "body": None,
     }
@@ -343,6 +363,12 @@ def described(request: Request) -> Interaction:
         length = headers.get("content-length", "unknown")
         description["body_note"] = f"{kept.get('content-type', 'streamed')} body, {length} bytes"
     return description
+
+
+def _cookie_values(header: str) -> list[str]:
+    """The values of a ``Cookie`` header's ``name=value`` pairs long enough to be secrets."""
+    pairs = (pair.partition("=")[2].strip() for pair in header.split(";"))
+    return [value for value in pairs if len(value) >= SHORTEST_COOKIE_SECRET]
 
 
 def _body_value(body: bytes, content_type: str) -> Any:
@@ -457,8 +483,8 @@ def _refuse_secrets(
     for secret in secrets:
         if secret and (secret in text or secret.encode() in binary):
             raise ReplayError(
-                f"refusing to write {path}: it would contain the API key or a proxy password; "
-                "scrub it with redact="
+                f"refusing to write {path}: it would contain the API key, a token, a cookie "
+                "or a proxy password; scrub it with redact="
             )
 
 

@@ -334,6 +334,64 @@ def test_the_cassette_holds_no_secret(httpserver: HTTPServer, tmp_path: Path) ->
     assert request["headers"] == {"accept": "application/json"}
 
 
+def test_an_api_key_in_the_query_is_never_recorded_nor_matched_on(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """Azure-style gateways take the key as ``?api-key=``: the cassette keeps the rest of the
+    query, and replays for whoever holds another key."""
+    cassette = tmp_path / "azure.json"
+    httpserver.expect_request("/v1/models").respond_with_json({"data": [{"id": "gpt-4o"}]})
+    live = client(httpserver.url_for("/v1"), cassette, "record")
+    query = {"api-version": "2024-10-21", "api-key": API_KEY}
+    assert live.request("GET", "/models", params=query) == {"data": [{"id": "gpt-4o"}]}
+    live.close()
+    text = cassette.read_text()
+    assert API_KEY not in text and "api-key" not in text
+    recorded = json.loads(text)["interactions"][0]["request"]
+    assert recorded["query"] == {"api-version": ["2024-10-21"]}
+    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+    other = {"api-version": "2024-10-21", "api-key": "another-key-0123456789"}
+    assert replay.request("GET", "/models", params=other) == {"data": [{"id": "gpt-4o"}]}
+
+
+def test_cookies_never_reach_a_cassette(tmp_path: Path) -> None:
+    cassette = tmp_path / "cookies.json"
+
+    def handler(conn: Conn) -> None:
+        while conn.read_request() is not None:
+            body = b'{"object": "list", "data": []}'
+            conn.send(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Set-Cookie: session=server-cookie-0001; Path=/; HttpOnly\r\n"
+                b"SET-COOKIE: __cf_bm=server-cookie-0002; Secure\r\n"
+                b"Set-Cookie2: legacy=server-cookie-0003\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
+
+    with RawServer(handler) as server:
+        live = client(server.url + "/v1", cassette, "record")
+        live.request("GET", "/models", headers={"Cookie": "session=client-cookie-0004; a=1"})
+        live.close()
+    text = cassette.read_text()
+    for secret in ("server-cookie-000", "client-cookie-0004", "session=", "__cf_bm"):
+        assert secret not in text
+    assert set(json.loads(text)["interactions"][0]["response"]["headers"]) == {"content-type"}
+
+
+def test_a_cassette_that_would_contain_a_cookie_the_request_sent_is_refused(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    cassette = tmp_path / "echo.json"
+    httpserver.expect_request("/v1/models").respond_with_json(
+        {"echo": "your cookie was session=client-cookie-0005"}
+    )
+    c = client(httpserver.url_for("/v1"), cassette, "record")
+    with pytest.raises(ReplayError, match=r"refusing to write .* a cookie"):
+        c.request("GET", "/models", headers={"Cookie": "session=client-cookie-0005"})
+    c.close()
+    assert not cassette.exists()
+
+
 def test_a_cassette_that_would_contain_the_key_is_refused(
     httpserver: HTTPServer, tmp_path: Path
 ) -> None:
