@@ -325,11 +325,21 @@ class Holding:
             self.closed_by_client.set()
 
 
+# A shell starts a background job with SIGINT ignored, and an ignored signal stays ignored
+# across exec, so a suite run as one would hand that on; Python then installs no Ctrl-C
+# handler. The script is started as a terminal starts it: SIGINT back to its default, then exec.
+DEFAULT_SIGINT_THEN_EXEC = (
+    "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+    "os.execv(sys.argv[1], sys.argv[1:])"
+)
+
+
 def run_script(server: RawServer) -> subprocess.Popen[bytes]:
     env = {**os.environ, "OPENAI_API_KEY": API_KEY, "OPENAI_BASE_URL": server.url + "/v1"}
     return subprocess.Popen(
-        [str(SCRIPT), "chat", "hi"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
-    )
+        [sys.executable, "-c", DEFAULT_SIGINT_THEN_EXEC, str(SCRIPT), "chat", "hi"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
 
 
 def read_until(proc: subprocess.Popen[bytes], marker: bytes, seconds: float = 10) -> bytes:
