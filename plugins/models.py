@@ -35,15 +35,21 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
     register("models", Models)
 
 
+# Old command names, kept working: the commands are named after the methods.
+COMMAND_ALIASES = {"get": "retrieve"}
+
+
 @openaistream.hookimpl
 def register_commands(cli: Any) -> None:
     from openaistream.cli import resource_group
 
     calls = [
         ("list", "list", [], "List the models."),
-        ("get", "retrieve", ["model"], "Show one model."),
+        ("retrieve", "retrieve", ["model"], "Show one model."),
         ("delete", "delete", ["model"], "Delete a fine-tuned model."),
     ]
     cli.add_command(
-        resource_group("models", "models", "The models.", calls, ("id", "owned_by", "created"))
+        resource_group(
+            "models", "models", "The models.", calls, ("id", "owned_by", "created"), COMMAND_ALIASES
+        )
     )

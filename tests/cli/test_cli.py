@@ -121,10 +121,15 @@ def test_files_upload_and_content(httpserver: HTTPServer, tmp_path: Path) -> Non
     assert "uploading" not in result.output  # no progress bar when stderr is no terminal
 
     answer(httpserver, b"line one\nline two\n", content_type="application/octet-stream")
-    assert invoke(httpserver, "files", "content", "file-1").stdout_bytes == b"line one\nline two\n"
+    assert (
+        invoke(httpserver, "files", "retrieve-content", "file-1").stdout_bytes
+        == b"line one\nline two\n"
+    )
     answer(httpserver, b"line one\nline two\n", content_type="application/octet-stream")
     target = tmp_path / "out.jsonl"
-    assert invoke(httpserver, "files", "content", "file-1", "-o", str(target)).exit_code == 0
+    assert (
+        invoke(httpserver, "files", "retrieve-content", "file-1", "-o", str(target)).exit_code == 0
+    )
     assert target.read_bytes() == b"line one\nline two\n"
 
 
@@ -140,11 +145,11 @@ def test_audio_speech_to_a_file_and_transcription(httpserver: HTTPServer, tmp_pa
     assert json.loads(last(httpserver).get_data())["speed"] == 1.2
 
     answer(httpserver, json.loads(recordings.body("audio_transcription/json")))
-    result = invoke(httpserver, "audio", "transcribe", str(target), "-o", "language=en")
+    result = invoke(httpserver, "audio", "transcription", str(target), "-o", "language=en")
     assert result.output == "Hello, world! This is a test.\n"
     assert last(httpserver).form["language"] == "en"
     answer(httpserver, b"Hello, world!\n", content_type="text/plain")
-    assert invoke(httpserver, "audio", "translate", str(target)).output == "Hello, world!\n"
+    assert invoke(httpserver, "audio", "translation", str(target)).output == "Hello, world!\n"
 
 
 def test_images_saved_from_b64(httpserver: HTTPServer, tmp_path: Path) -> None:
