@@ -97,7 +97,7 @@ class Cassette:
                 f"{self.path} is a version {document.get('version')} cassette; this "
                 f"openaistream reads version {VERSION}: record it again"
             )
-        interactions = document.get("interactions")
+        interactions: Any = document.get("interactions")
         problem = _interactions_problem(interactions)
         if problem:
             raise ReplayError(f"{self.path} is not a valid cassette: {problem}")
