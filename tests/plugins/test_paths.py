@@ -61,8 +61,10 @@ NAMES = [method[0] for method in METHODS]
 
 def answer_json(conn: Conn) -> None:
     while conn.read_request() is not None:
-        conn.send(head(200, {"Content-Type": "application/json", "Content-Length": "2"}, False))
-        conn.send(b"{}")
+        # One write: a head and a body sent apart wait out the peer's delayed ACK.
+        conn.send(
+            head(200, {"Content-Type": "application/json", "Content-Length": "2"}, False) + b"{}"
+        )
 
 
 @pytest.fixture
