@@ -13,12 +13,13 @@ options describe, ``State.emit`` for output (a table for lists, JSON with ``--js
 
 from __future__ import annotations
 
+import difflib
 import io
 import json
 import os
 import sys
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Optional
 
 import click
@@ -29,6 +30,7 @@ from .registry import DEFAULT_PLUGINS
 __all__ = [
     "JSON_OPTION",
     "PARAMS_OPTION",
+    "CommandGroup",
     "State",
     "call_command",
     "cli",
@@ -85,12 +87,34 @@ class State:
             self._client.close()
 
     def emit(self, data: Any, *, columns: Sequence[str] = (), json_output: bool = False) -> None:
-        """Print an answer: JSON with --json (or when it is no list), else a table."""
+        """Print an answer whatever its kind: a list as a table (JSON with --json), other
+        JSON as JSON, text as text, bytes as they are, and a stream (an ``-o stream=true``
+        makes most methods return one) as one JSON line per item as it arrives."""
+        if isinstance(data, Iterator):
+            try:
+                for item in data:
+                    self.emit(item if isinstance(item, (bytes, bytearray)) else _json_line(item))
+            finally:
+                close = getattr(data, "close", None)
+                if callable(close):
+                    close()
+            return
+        if isinstance(data, (bytes, bytearray)):
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+            return
+        if isinstance(data, str):
+            click.echo(data, nl=not data.endswith("\n"))
+            return
         rows = data.get("data") if isinstance(data, dict) else None
         if json_output or self.json_output or not columns or not isinstance(rows, list):
             click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         else:
             write_table(rows, columns)
+
+
+def _json_line(item: Any) -> str:
+    return json.dumps(item, ensure_ascii=False) + "\n"
 
 
 def write_table(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
@@ -109,14 +133,25 @@ def _cell(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
-def parse_params(pairs: Iterable[str]) -> dict[str, Any]:
+def parse_params(
+    pairs: Iterable[str], *, taken: Optional[Mapping[str, str]] = None, option: str = "-o"
+) -> dict[str, Any]:
     """``-o key=value`` options as API parameters; a value that parses as JSON is JSON
-    (``-o temperature=0.2``, ``-o stop='["\\n"]'``), anything else a string."""
+    (``-o temperature=0.2``, ``-o stop='["\\n"]'``), anything else a string.
+
+    ``taken`` names the parameters the command sets itself, each with what sets it (``{"stream":
+    "--no-stream"}``): one of them given again with ``-o`` is a usage error saying so, not a
+    clash in the call. ``option`` is how the command spells its params option (``-p``)."""
     params: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="-o")
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint=option)
+        if taken and key in taken:
+            raise click.BadParameter(
+                f"{key!r} is set by {taken[key]}, not by {option}",
+                param_hint=option,
+            )
         try:
             params[key] = json.loads(value)
         except ValueError:
@@ -156,9 +191,12 @@ def call_command(
     ``client.<resource>.<method>(*ARGUMENTS, **params)`` and prints the answer (a table of
     ``columns`` for a list)."""
 
+    taken = {argument: argument.upper() for argument in arguments}
+
     def callback(state: State, params: tuple[str, ...], json_output: bool, **values: Any) -> None:
+        options = parse_params(params, taken=taken)
         call = getattr(getattr(state.client(), resource), method)
-        answer = call(*(values[argument] for argument in arguments), **parse_params(params))
+        answer = call(*(values[argument] for argument in arguments), **options)
         state.emit(answer, columns=columns, json_output=json_output)
 
     command = click.Command(
@@ -170,16 +208,56 @@ def call_command(
     return JSON_OPTION(PARAMS_OPTION(command))
 
 
+class CommandGroup(click.Group):
+    """A command group that answers a mistyped command with the closest names ("Did you
+    mean ...?") and keeps old command names working as hidden ``aliases`` (old -> new)."""
+
+    def __init__(
+        self, *args: Any, aliases: Optional[Mapping[str, str]] = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.aliases = dict(aliases or {})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        found = super().get_command(ctx, cmd_name)
+        if found is None and cmd_name in self.aliases:
+            found = super().get_command(ctx, self.aliases[cmd_name])
+        return found
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[Optional[str], Optional[click.Command], list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as error:
+            hint = _did_you_mean(args[0], self.list_commands(ctx), self.aliases) if args else ""
+            if not hint or not error.message.startswith("No such command"):
+                raise
+            raise click.UsageError(error.message + hint, ctx=error.ctx) from None
+
+
+def _did_you_mean(typed: str, names: Sequence[str], aliases: Mapping[str, str]) -> str:
+    """ " Did you mean 'models'?" for the names closest to ``typed``, or nothing."""
+    close = difflib.get_close_matches(typed, [*names, *aliases], n=3, cutoff=0.6)
+    shown = list(dict.fromkeys(aliases.get(name, name) for name in close))
+    if not shown:
+        return ""
+    return " Did you mean " + " or ".join(repr(name) for name in shown) + "?"
+
+
 def resource_group(
     name: str,
     resource: str,
     help: str,
     calls: Sequence[tuple[str, str, Sequence[str], str]],
     columns: Sequence[str] = (),
-) -> click.Group:
+    aliases: Optional[Mapping[str, str]] = None,
+) -> CommandGroup:
     """A command group of :func:`call_command` commands, one per ``(command, method,
-    arguments, help)``; ``columns`` are the table columns of the list commands."""
-    group = click.Group(name, help=help)
+    arguments, help)``; ``columns`` are the table columns of the list commands. Name each
+    command after its method (``retrieve_content`` -> ``retrieve-content``); ``aliases``
+    keeps old names working, unlisted (``{"get": "retrieve"}``)."""
+    group = CommandGroup(name, help=help, aliases=aliases)
     for command, method, arguments, text in calls:
         shown = columns if method.endswith("list") else ()
         group.add_command(
@@ -219,7 +297,7 @@ def _builtin_commands() -> dict[str, str]:
     return {name.replace("_", "-"): name for name in names}
 
 
-class PluginGroup(click.Group):
+class PluginGroup(CommandGroup):
     """The root group: its own commands, and those the plugins register, loaded the first
     time a plugin command is asked for."""
 
@@ -347,6 +425,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             traceback.print_exc()
         click.echo(f"Error: {_one_line(error)}", err=True)
         return 2 if isinstance(error, (OSError, ValueError, TypeError)) else 1
+    except Exception as error:  # a bug, ours or a plugin's: still one line, not a traceback
+        if verbosity >= 3:
+            traceback.print_exc()
+        click.echo(
+            f"Error: {type(error).__name__}: {_one_line(error)} (an unexpected error; "
+            "-vvv shows where)",
+            err=True,
+        )
+        return 1
     return 0
 
 

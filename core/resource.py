@@ -13,7 +13,7 @@ does the rest: headers, hooks, retries, logging, errors, and decoding. A minimal
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 if TYPE_CHECKING:
     from .client import OpenAI
@@ -43,18 +43,41 @@ class Resource:
 
 
 def path_segment(name: str, value: Any) -> str:
-    """An ID checked and quoted for use in a URL path: a clear error for a wrong type or an
-    empty value, before any network."""
+    """An ID checked and quoted for use as one URL path segment, or a clear error naming the
+    argument, before any network: a wrong type, an empty or blank value, or a dot segment.
+
+    ``.`` and ``..`` (and anything that decodes to them, such as ``%2e``) are refused: URL
+    libraries and servers remove dot segments, so ``models.retrieve("..")`` would reach
+    another endpoint than the one the method names, and a delete could land on a collection.
+    Every other character is percent-encoded, ``/``, ``?`` and ``#`` included, so the ID
+    stays one segment.
+    """
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, not {type(value).__name__}")
-    if not value:
-        raise ValueError(f"{name} must not be empty")
+    if not value.strip():
+        raise ValueError(f"{name} must not be empty or only whitespace")
+    decoded = _fully_decoded(value)
+    if decoded in (".", ".."):
+        shown = repr(value) if value == decoded else f"{value!r} (it decodes to {decoded!r})"
+        raise ValueError(
+            f"{name} must not be {shown}: a dot segment would send the request to another path"
+        )
     return quote(value, safe="")
+
+
+def _fully_decoded(value: str) -> str:
+    """``value`` percent-decoded until nothing changes: a server or proxy that decodes twice
+    must not find a dot segment either. Each round shortens the text, so this ends."""
+    while True:
+        decoded = unquote(value)
+        if decoded == value:
+            return value
+        value = decoded
 
 
 def path_for(template: str, **ids: Any) -> str:
     """A path from a template such as ``/threads/{thread_id}/runs/{run_id}``, each ID
-    checked and quoted by :func:`path_segment`."""
+    checked and quoted by :func:`path_segment`: what every resource builds its paths with."""
     return template.format(**{name: path_segment(name, value) for name, value in ids.items()})
 
 

@@ -108,9 +108,21 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
 def register_commands(cli: Any) -> None:
     import click
 
-    from openaistream.cli import JSON_OPTION, PARAMS_OPTION, State, params_option, parse_params
+    from openaistream.cli import (
+        JSON_OPTION,
+        PARAMS_OPTION,
+        CommandGroup,
+        State,
+        params_option,
+        parse_params,
+        print_stream,
+    )
 
-    group = click.Group("audio", help="Speech, transcription and translation.")
+    group = CommandGroup(
+        "audio",
+        help="Speech, transcription and translation.",
+        aliases={"transcribe": "transcription", "translate": "translation"},
+    )
 
     @group.command("speech")
     @click.argument("input")
@@ -126,7 +138,15 @@ def register_commands(cli: Any) -> None:
         state: State, input: str, model: str, voice: str, output: str, params: tuple[str, ...]
     ) -> None:
         """Speak INPUT into the file OUTPUT, written as the audio arrives."""
-        stream = state.client().audio.speech(input, model, voice, True, **parse_params(params))
+        taken = {"input": "INPUT", "model": "-m/--model", "voice": "--voice"}
+        taken["stream"] = "the command itself (it streams into --output)"
+        options = parse_params(params, taken=taken, option="-p")
+        if options.get("stream_format", "audio") != "audio":
+            raise click.BadParameter(
+                "stream_format: this command writes the audio itself to --output; leave it out",
+                param_hint="-p",
+            )
+        stream = state.client().audio.speech(input, model, voice, True, **options)
         with stream:
             written = stream.write_to(output)
         click.echo(f"{output}: {written} bytes", err=True)
@@ -141,14 +161,30 @@ def register_commands(cli: Any) -> None:
         def command(
             state: State, path: str, model: str, params: tuple[str, ...], json_output: bool
         ) -> None:
-            answer = getattr(state.client().audio, method)(path, model, **parse_params(params))
-            if isinstance(answer, str):
+            options = parse_params(params, taken={"file": "PATH", "model": "-m/--model"})
+            answer = getattr(state.client().audio, method)(path, model, **options)
+            if isinstance(
+                answer, openaistream.DataStream
+            ):  # -o stream=true: the text as it is transcribed
+                with answer:
+                    print_stream(answer, _transcript_delta, json_output or state.json_output)
+            elif isinstance(answer, str):
                 click.echo(answer, nl=not answer.endswith("\n"))
             elif json_output or state.json_output or "text" not in answer:
                 state.emit(answer)
             else:
                 click.echo(answer["text"])
 
-    recording_command("transcribe", "transcription", "The text of the recording at PATH.")
-    recording_command("translate", "translation", "The recording at PATH, in English.")
+    recording_command("transcription", "transcription", "The text of the recording at PATH.")
+    recording_command("translation", "translation", "The recording at PATH, in English.")
     cli.add_command(group)
+
+
+def _transcript_delta(event: dict[str, Any]) -> Optional[str]:
+    """The text a ``transcript.text.delta`` event adds, whether the server named the event
+    in an ``event:`` line or only in the data's ``type``."""
+    data = event.get("data")
+    if not isinstance(data, dict):
+        data = event
+    kind = event.get("event") or data.get("type")
+    return str(data.get("delta", "")) if kind == "transcript.text.delta" else None

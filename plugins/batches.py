@@ -102,6 +102,10 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
     register("batches", Batches)
 
 
+# Old command names, kept working: the commands are named after the methods.
+COMMAND_ALIASES = {"get": "retrieve"}
+
+
 @openaistream.hookimpl
 def register_commands(cli: Any) -> None:
     from openaistream.cli import resource_group
@@ -109,8 +113,10 @@ def register_commands(cli: Any) -> None:
     calls = [
         ("create", "create", ["input_file_id", "endpoint"], "Start a batch of an uploaded file."),
         ("list", "list", [], "List the batches."),
-        ("get", "retrieve", ["batch_id"], "Show a batch."),
+        ("retrieve", "retrieve", ["batch_id"], "Show a batch."),
         ("cancel", "cancel", ["batch_id"], "Cancel a batch."),
     ]
     columns = ("id", "status", "endpoint", "created_at")
-    cli.add_command(resource_group("batches", "batches", "Batches.", calls, columns))
+    cli.add_command(
+        resource_group("batches", "batches", "Batches.", calls, columns, COMMAND_ALIASES)
+    )

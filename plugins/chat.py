@@ -178,7 +178,8 @@ def register_commands(cli: Any) -> None:
         text = sys.stdin.read() if prompt == "-" else prompt
         messages = [{"role": "system", "content": system}] if system else []
         messages.append({"role": "user", "content": text})
-        options = {"max_tokens": max_tokens, "temperature": temperature, **parse_params(params)}
+        given = parse_params(params, taken=_SET_BY_OPTIONS)
+        options = {"max_tokens": max_tokens, "temperature": temperature, **given}
         options = {key: value for key, value in options.items() if value is not None}
         client = state.client()
         if no_stream or n > 1:
@@ -195,6 +196,12 @@ def register_commands(cli: Any) -> None:
         stream = client.chat.create(messages, model, stream=True, **options)
         with stream:
             print_stream(stream, _delta_text, json_output or state.json_output)
+
+
+# API parameters the chat command sets from its own arguments and options.
+_SET_BY_OPTIONS = {
+    "messages": "PROMPT and --system", "model": "-m/--model", "stream": "--no-stream", "n": "-n",
+}  # fmt: skip
 
 
 def _delta_text(chunk: dict[str, Any]) -> Optional[str]:

@@ -87,11 +87,12 @@ def register_commands(cli: Any) -> None:
 
     calls = [
         ("list", "list", [], "List the files."),
-        ("get", "retrieve", ["file_id"], "Show a file."),
+        ("retrieve", "retrieve", ["file_id"], "Show a file."),
         ("delete", "delete", ["file_id"], "Delete a file."),
     ]
     columns = ("id", "filename", "purpose", "bytes", "created_at")
-    group = resource_group("files", "files", "Uploaded files.", calls, columns)
+    aliases = {"get": "retrieve", "content": "retrieve-content"}
+    group = resource_group("files", "files", "Uploaded files.", calls, columns, aliases)
 
     @group.command("upload")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
@@ -103,7 +104,7 @@ def register_commands(cli: Any) -> None:
             answer = state.client().files.upload(path, purpose, progress=bar.update)
         state.emit(answer)
 
-    @group.command("content")
+    @group.command("retrieve-content")
     @click.argument("file_id")
     @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write it to a file.")
     @click.pass_obj

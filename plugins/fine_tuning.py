@@ -84,11 +84,13 @@ def register_commands(cli: Any) -> None:
     calls = [
         ("create", "create", ["model", "training_file"], "Start a fine-tuning job."),
         ("list", "list", [], "List the jobs."),
-        ("get", "retrieve", ["job_id"], "Show a job."),
+        ("retrieve", "retrieve", ["job_id"], "Show a job."),
         ("cancel", "cancel", ["job_id"], "Cancel a job."),
     ]
     columns = ("id", "model", "status", "fine_tuned_model", "created_at")
-    group = resource_group("fine-tuning", "fine_tuning", "Fine-tuning jobs.", calls, columns)
+    group = resource_group(
+        "fine-tuning", "fine_tuning", "Fine-tuning jobs.", calls, columns, {"get": "retrieve"}
+    )
 
     @group.command("events")
     @click.argument("job_id")

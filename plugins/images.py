@@ -79,14 +79,25 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
 def register_commands(cli: Any) -> None:
     import click
 
-    from openaistream.cli import JSON_OPTION, State, params_option, parse_params
+    from openaistream.cli import JSON_OPTION, CommandGroup, State, params_option, parse_params
 
     PARAMS_OPTION = params_option("-p")  # -o names the output file here
 
-    group = click.Group("images", help="Generate, edit and vary images.")
+    group = CommandGroup("images", help="Generate, edit and vary images.")
+
+    def params_of(params: tuple[str, ...], *taken: str) -> dict[str, Any]:
+        return parse_params(params, taken={name: name.upper() for name in taken}, option="-p")
 
     def save(state: State, answer: Any, output: Optional[str]) -> None:
-        """Print the answer (JSON); with -o, write each b64_json image to a file instead."""
+        """Print the answer (JSON); with -o, write each b64_json image to a file instead.
+        Streamed (``-p stream=true``): each event as a JSON line as it arrives, or with -o
+        the final images the stream ends with."""
+        if isinstance(answer, openaistream.DataStream):
+            if not output:
+                state.emit(answer)
+                return
+            with answer:
+                answer = {"data": [_event_data(event) for event in answer if _is_final(event)]}
         images = [item for item in answer.get("data", []) if item.get("b64_json")]
         if not output or not images:
             state.emit(answer)
@@ -113,7 +124,7 @@ def register_commands(cli: Any) -> None:
         state: State, prompt: str, output: Optional[str], params: tuple[str, ...], json_output: bool
     ) -> None:
         """Generate images for PROMPT."""
-        save(state, state.client().images.create(prompt, **parse_params(params)), output)
+        save(state, state.client().images.create(prompt, **params_of(params, "prompt")), output)
 
     @group.command("edit")
     @click.argument("image", type=click.Path(exists=True, dir_okay=False))
@@ -131,7 +142,8 @@ def register_commands(cli: Any) -> None:
         params: tuple[str, ...],
     ) -> None:
         """Edit IMAGE as PROMPT says."""
-        answer = state.client().images.edit(image, prompt, mask, **parse_params(params))
+        options = params_of(params, "image", "prompt", "mask")
+        answer = state.client().images.edit(image, prompt, mask, **options)
         save(state, answer, output)
 
     @group.command("variation")
@@ -144,6 +156,18 @@ def register_commands(cli: Any) -> None:
         state: State, image: str, output: Optional[str], params: tuple[str, ...], json_output: bool
     ) -> None:
         """Variations of IMAGE."""
-        save(state, state.client().images.variation(image, **parse_params(params)), output)
+        save(state, state.client().images.variation(image, **params_of(params, "image")), output)
 
     cli.add_command(group)
+
+
+def _event_data(event: dict[str, Any]) -> dict[str, Any]:
+    """A streamed event's payload, whether the server named it in an ``event:`` line or
+    only in the data's ``type``."""
+    data = event.get("data")
+    return data if isinstance(data, dict) else event
+
+
+def _is_final(event: dict[str, Any]) -> bool:
+    kind = event.get("event") or _event_data(event).get("type") or ""
+    return str(kind).endswith(".completed")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 import openaistream
-from openaistream.resource import path_segment
+from openaistream.resource import path_for
 
 
 class Models(openaistream.Resource):
@@ -21,12 +21,12 @@ class Models(openaistream.Resource):
 
     def retrieve(self, model: str, *, verbosity: Optional[int] = None) -> Any:
         """One model: its id, owner and creation time."""
-        path = f"/models/{path_segment('model', model)}"
+        path = path_for("/models/{model}", model=model)
         return self.client.request("GET", path, verbosity=verbosity)
 
     def delete(self, model: str, *, verbosity: Optional[int] = None) -> Any:
         """Delete a fine-tuned model (the organization's Owner role is needed)."""
-        path = f"/models/{path_segment('model', model)}"
+        path = path_for("/models/{model}", model=model)
         return self.client.request("DELETE", path, verbosity=verbosity)
 
 
@@ -35,15 +35,21 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
     register("models", Models)
 
 
+# Old command names, kept working: the commands are named after the methods.
+COMMAND_ALIASES = {"get": "retrieve"}
+
+
 @openaistream.hookimpl
 def register_commands(cli: Any) -> None:
     from openaistream.cli import resource_group
 
     calls = [
         ("list", "list", [], "List the models."),
-        ("get", "retrieve", ["model"], "Show one model."),
+        ("retrieve", "retrieve", ["model"], "Show one model."),
         ("delete", "delete", ["model"], "Delete a fine-tuned model."),
     ]
     cli.add_command(
-        resource_group("models", "models", "The models.", calls, ("id", "owned_by", "created"))
+        resource_group(
+            "models", "models", "The models.", calls, ("id", "owned_by", "created"), COMMAND_ALIASES
+        )
     )

@@ -81,13 +81,14 @@ def register_commands(cli: Any) -> None:
     from openaistream.cli import (
         JSON_OPTION,
         PARAMS_OPTION,
+        CommandGroup,
         State,
         call_command,
         parse_params,
         print_stream,
     )
 
-    group = click.Group("responses", help="The Responses API.")
+    group = CommandGroup("responses", help="The Responses API.", aliases={"get": "retrieve"})
 
     @group.command("create")
     @click.argument("input")
@@ -105,15 +106,17 @@ def register_commands(cli: Any) -> None:
         json_output: bool,
     ) -> None:
         """Create a response to INPUT and print its text as it streams."""
+        taken = {"model": "-m/--model", "input": "INPUT", "stream": "--no-stream"}
+        options = parse_params(params, taken=taken)
         client = state.client()
         if no_stream:
-            state.emit(client.responses.create(model, input, **parse_params(params)))
+            state.emit(client.responses.create(model, input, **options))
             return
-        with client.responses.create(model, input, stream=True, **parse_params(params)) as stream:
+        with client.responses.create(model, input, stream=True, **options) as stream:
             print_stream(stream, _delta_text, json_output or state.json_output)
 
     for name, method, help_text in (
-        ("get", "retrieve", "Show a response."),
+        ("retrieve", "retrieve", "Show a response."),
         ("delete", "delete", "Delete a response."),
         ("cancel", "cancel", "Cancel a background response."),
         ("input-items", "input_items", "List a response's input items."),

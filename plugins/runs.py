@@ -167,15 +167,15 @@ def register_commands(cli: Any) -> None:
 
     calls = [
         ("list", "list", ["thread_id"], "List a thread's runs."),
-        ("get", "retrieve", ["thread_id", "run_id"], "Show a run."),
+        ("retrieve", "retrieve", ["thread_id", "run_id"], "Show a run."),
         ("modify", "modify", ["thread_id", "run_id"], "Change a run's metadata."),
         ("cancel", "cancel", ["thread_id", "run_id"], "Cancel a run."),
         ("steps-list", "steps_list", ["thread_id", "run_id"], "List a run's steps."),
-        ("steps-get", "steps_retrieve", ["thread_id", "run_id", "step_id"], "Show a step."),
+        ("steps-retrieve", "steps_retrieve", ["thread_id", "run_id", "step_id"], "Show a step."),
     ]
-    group = resource_group(
-        "runs", "runs", "Assistants runs.", calls, ("id", "status", "created_at")
-    )
+    aliases = {"get": "retrieve", "steps-get": "steps-retrieve"}
+    columns = ("id", "status", "created_at")
+    group = resource_group("runs", "runs", "Assistants runs.", calls, columns, aliases)
 
     def show(state: State, answer: Any, stream: bool, json_output: bool) -> None:
         if stream:
@@ -200,7 +200,8 @@ def register_commands(cli: Any) -> None:
         json_output: bool,
     ) -> None:
         """Run ASSISTANT_ID on THREAD_ID."""
-        answer = state.client().runs.create(thread_id, assistant_id, stream, **parse_params(params))
+        options = parse_params(params, taken={**_SET_BY_OPTIONS, "thread_id": "THREAD_ID"})
+        answer = state.client().runs.create(thread_id, assistant_id, stream, **options)
         show(state, answer, stream, json_output)
 
     @group.command("create-thread")
@@ -213,7 +214,8 @@ def register_commands(cli: Any) -> None:
         state: State, assistant_id: str, stream: bool, params: tuple[str, ...], json_output: bool
     ) -> None:
         """Create a thread (-o thread='{"messages": [...]}') and run ASSISTANT_ID on it."""
-        answer = state.client().runs.create_thread(assistant_id, stream, **parse_params(params))
+        options = parse_params(params, taken=_SET_BY_OPTIONS)
+        answer = state.client().runs.create_thread(assistant_id, stream, **options)
         show(state, answer, stream, json_output)
 
     @group.command("submit-tool-outputs")
@@ -241,6 +243,10 @@ def register_commands(cli: Any) -> None:
         show(state, answer, stream, json_output)
 
     cli.add_command(group)
+
+
+# API parameters the run commands set from their own arguments and options.
+_SET_BY_OPTIONS = {"assistant_id": "ASSISTANT_ID", "stream": "--stream"}
 
 
 def _delta_text(event: dict[str, Any]) -> Optional[str]:

@@ -38,14 +38,21 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
     register("threads", Threads)
 
 
+# Old command names, kept working: the commands are named after the methods.
+COMMAND_ALIASES = {"get": "retrieve"}
+
+
 @openaistream.hookimpl
 def register_commands(cli: Any) -> None:
     from openaistream.cli import resource_group
 
     calls = [
         ("create", "create", [], "Create a thread (-o messages='[...]')."),
-        ("get", "retrieve", ["thread_id"], "Show a thread."),
+        ("retrieve", "retrieve", ["thread_id"], "Show a thread."),
         ("modify", "modify", ["thread_id"], "Change a thread (-o metadata='{...}')."),
         ("delete", "delete", ["thread_id"], "Delete a thread."),
     ]
-    cli.add_command(resource_group("threads", "threads", "Assistants threads.", calls))
+    group = resource_group(
+        "threads", "threads", "Assistants threads.", calls, aliases=COMMAND_ALIASES
+    )
+    cli.add_command(group)

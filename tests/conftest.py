@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import structlog
+from hypothesis.configuration import set_hypothesis_home_dir
 from pytest_httpserver import HTTPServer
 
 import openaistream
@@ -22,6 +25,22 @@ BUILTIN_RESOURCES = [
     "messages", "models", "moderations", "responses", "runs", "threads",
 ]  # fmt: skip
 BUILTIN_TRANSPORTS = ["replay", "socks", "urllib3"]
+HYPOTHESIS_HOME = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Hypothesis keeps its example database and caches in a temporary folder removed when
+    the run ends, not in a .hypothesis/ folder wherever the suite was started (it writes
+    there as soon as the test modules are collected, before any fixture runs)."""
+    home = tempfile.mkdtemp(prefix="openaistream-hypothesis-")
+    config.stash[HYPOTHESIS_HOME] = home
+    set_hypothesis_home_dir(home)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    home = config.stash.get(HYPOTHESIS_HOME, None)
+    if home is not None:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +54,18 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     reset_registry()
     # The CLI configures structlog for its run; no test inherits that.
     structlog.reset_defaults()
+
+
+@pytest.fixture
+def httpserver(make_httpserver: HTTPServer) -> Iterator[HTTPServer]:
+    """pytest-httpserver's server, whose logged requests are closed when the test ends: an
+    uploaded file the server parsed is a temporary file, and one left for the garbage
+    collector is a ResourceWarning in whichever test runs then."""
+    make_httpserver.clear()
+    yield make_httpserver
+    for request, _ in make_httpserver.log:
+        request.close()
+    make_httpserver.clear()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -96,14 +97,22 @@ def test_socks_proxy(tmp_path: Path) -> None:
 
 
 def test_replay_in_a_test(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    """Run as a user runs it, from a copy with its cassette: pytest writes the bytecode of a
+    test module it rewrites beside it, and nothing of a test run belongs in examples/."""
+    shutil.copy(EXAMPLES / "replay_in_a_test.py", tmp_path)
+    (tmp_path / "cassettes").mkdir()
+    shutil.copy(EXAMPLES / "cassettes" / "chat_joke.json", tmp_path / "cassettes")
+    before = sorted(EXAMPLES.rglob("*"))
+    # Bytecode on, as on most machines: pytest then writes beside the module it rewrites.
+    unset = ("OPENAI_API_KEY", "PYTHONDONTWRITEBYTECODE")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
-         str(EXAMPLES / "replay_in_a_test.py")],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "replay_in_a_test.py"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed" in done.stdout
+    assert sorted(EXAMPLES.rglob("*")) == before
 
 
 def test_every_example_has_a_test_here() -> None:

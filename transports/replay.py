@@ -14,8 +14,10 @@ every recorded interaction. It keeps the request (method, path, query, a few hea
 JSON body as JSON) and the response (status, headers, the body as the exact chunks that
 arrived, text where it is text, base64 where not, each with its time offset), and how the
 stream ended: complete, cut (replayed as the same error), or closed early by the caller.
-It never keeps Authorization, api-key, organization or project headers, cookies or proxy
-credentials, and a cassette that would still contain the API key is refused.
+It never keeps Authorization, api-key, organization or project headers, cookies (``Cookie``
+and ``Set-Cookie``), a key or token in the query (Azure's ``api-key``) or proxy credentials,
+and a cassette that would still contain the API key, a query token or a cookie the request
+sent is refused.
 """
 
 from __future__ import annotations
@@ -56,9 +58,16 @@ KEPT_REQUEST_HEADERS = ("accept", "content-type", "openai-beta")
 # the framing on the wire (the chunks kept are the body as the transport handed it on).
 DROPPED_RESPONSE_HEADERS = frozenset(
     {"set-cookie", "openai-organization", "openai-project", "authorization", "api-key",
-     "x-api-key", "proxy-authorization", "cookie", "content-encoding", "content-length",
-     "transfer-encoding", "connection", "keep-alive"}
+     "x-api-key", "proxy-authorization", "cookie", "set-cookie2", "content-encoding",
+     "content-length", "transfer-encoding", "connection", "keep-alive"}
 )  # fmt: skip
+# Query parameters that carry a credential (Azure's api-key, a token in the URL): never
+# written, and left out when requests are matched, so a new key replays the same cassette.
+SECRET_QUERY_PARAMETERS = frozenset(
+    {"api-key", "api_key", "apikey", "key", "access_token", "token", "sig"}
+)
+# A cookie value this short cannot be told from ordinary text, nor be much of a secret.
+SHORTEST_COOKIE_SECRET = 8
 _ERRORS = {"APIConnectionError": APIConnectionError, "APITimeoutError": APITimeoutError}
 
 Interaction = dict[str, Any]
@@ -88,7 +97,24 @@ class Cassette:
                 f"{self.path} is a version {document.get('version')} cassette; this "
                 f"openaistream reads version {VERSION}: record it again"
             )
-        return list(document.get("interactions", []))
+        interactions: Any = document.get("interactions")
+        problem = _interactions_problem(interactions)
+        if problem:
+            raise ReplayError(f"{self.path} is not a valid cassette: {problem}")
+        return list(interactions)
+
+    def check_writable(self) -> None:
+        """Fail now if the cassette could not be written later: a recording is saved after
+        its call, and a paid call whose answer cannot be kept is lost."""
+        if self.path.is_dir():
+            raise ReplayError(f"cannot record into {self.path}: it is a directory")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, probe = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            os.close(handle)
+            os.unlink(probe)
+        except OSError as exc:
+            raise ReplayError(f"cannot record into {self.path}: {exc}") from exc
 
     def save(self, secrets: Sequence[str]) -> None:
         """Write the cassette atomically: a crash mid-write leaves the old file whole."""
@@ -156,6 +182,8 @@ class ReplayTransport:
         self.recording = record_mode == "record" or (
             record_mode == "once" and not self.cassette.existed
         )
+        if self.recording or record_mode == "new":
+            self.cassette.check_writable()
         self.match_on = tuple(match_on)
         self.matcher = matcher
         self.timing = timing
@@ -291,11 +319,18 @@ class ReplayTransport:
             self.cassette.save(sorted(self._secrets))
 
     def _note_secrets(self, request: Request) -> None:
+        """What this request carries that no cassette may hold, wherever it would show:
+        keys and tokens in headers or in the query, and cookie values."""
         for name, value in request.headers.items():
             if name.lower() == "authorization":
                 self._secrets.add(value.rpartition(" ")[2])
             elif name.lower() in ("api-key", "x-api-key"):
                 self._secrets.add(value)
+            elif name.lower() == "cookie":
+                self._secrets.update(_cookie_values(value))
+        for name, values in parse_qs(urlsplit(request.url).query).items():
+            if name.lower() in SECRET_QUERY_PARAMETERS:
+                self._secrets.update(values)
 
     def _track(self, response: Response) -> Response:
         with self._lock:
@@ -312,6 +347,88 @@ class ReplayTransport:
             response.close()
         if self._network is not None:
             self._network.close()
+
+
+# -- what a cassette must hold --------------------------------------------------------------
+# Checked when it is read, so a hand-edited or truncated cassette is one clear error naming
+# the file and the fault, not a KeyError in the middle of a test.
+
+
+def _interactions_problem(interactions: Any) -> Optional[str]:
+    if not isinstance(interactions, list):
+        return f"'interactions' is {_kind(interactions)}, not a list"
+    for index, interaction in enumerate(interactions):
+        problem = _interaction_problem(interaction)
+        if problem:
+            return f"interaction #{index}: {problem}"
+    return None
+
+
+def _interaction_problem(interaction: Any) -> Optional[str]:
+    if not isinstance(interaction, dict):
+        return f"it is {_kind(interaction)}, not an object"
+    for part in ("request", "response"):
+        if not isinstance(interaction.get(part), dict):
+            return f"'{part}' is {_kind(interaction.get(part))}, not an object"
+    return _request_problem(interaction["request"]) or _response_problem(interaction["response"])
+
+
+def _request_problem(request: dict[str, Any]) -> Optional[str]:
+    for field in ("method", "path"):
+        if not isinstance(request.get(field), str):
+            return f"the request's '{field}' is {_kind(request.get(field))}, not a string"
+    for field in ("query", "headers"):
+        if not isinstance(request.get(field, {}), dict):
+            return f"the request's '{field}' is {_kind(request[field])}, not an object"
+    return None
+
+
+def _response_problem(response: dict[str, Any]) -> Optional[str]:
+    status = response.get("status")
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        return f"the response's 'status' is {_kind(status)}, not an HTTP status (100-599)"
+    headers = response.get("headers", {})
+    if not isinstance(headers, dict) or not all(isinstance(v, str) for v in headers.values()):
+        return "the response's 'headers' is not an object of strings"
+    chunks = response.get("chunks", [])
+    if not isinstance(chunks, list):
+        return f"the response's 'chunks' is {_kind(chunks)}, not a list"
+    for index, chunk in enumerate(chunks):
+        problem = _chunk_problem(chunk)
+        if problem:
+            return f"the response's chunk #{index} {problem}"
+    if not isinstance(response.get("end", "complete"), (str, dict)):
+        return f"the response's 'end' is {_kind(response['end'])}, not a string or an object"
+    return None
+
+
+def _chunk_problem(chunk: Any) -> Optional[str]:
+    if not isinstance(chunk, dict):
+        return f"is {_kind(chunk)}, not an object"
+    time_offset = chunk.get("t", 0.0)
+    if not isinstance(time_offset, (int, float)) or isinstance(time_offset, bool):
+        return f"has a time 't' that is {_kind(time_offset)}, not a number"
+    if "base64" in chunk:
+        try:
+            base64.b64decode(chunk["base64"], validate=True)
+        except (TypeError, ValueError):
+            return "has a 'base64' that is not base64"
+    elif not isinstance(chunk.get("text"), str):
+        return "has neither a 'text' string nor 'base64'"
+    return None
+
+
+def _kind(value: Any) -> str:
+    """A JSON value's kind, as a message names it."""
+    if value is None:
+        return "missing or null"
+    if isinstance(value, bool):
+        return f"{str(value).lower()}"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {_shown(value)}"
+    return "a list" if isinstance(value, list) else "an object"
 
 
 def _consume(body: Any) -> None:
@@ -332,7 +449,11 @@ def described(request: Request) -> Interaction:
     description: Interaction = {
         "method": request.method,
         "path": parts.path,
-        "query": parse_qs(parts.query, keep_blank_values=True),
+        "query": {
+            name: values
+            for name, values in parse_qs(parts.query, keep_blank_values=True).items()
+            if name.lower() not in SECRET_QUERY_PARAMETERS
+        },
         "headers": kept,
         "body": None,
     }
@@ -343,6 +464,12 @@ def described(request: Request) -> Interaction:
         length = headers.get("content-length", "unknown")
         description["body_note"] = f"{kept.get('content-type', 'streamed')} body, {length} bytes"
     return description
+
+
+def _cookie_values(header: str) -> list[str]:
+    """The values of a ``Cookie`` header's ``name=value`` pairs long enough to be secrets."""
+    pairs = (pair.partition("=")[2].strip() for pair in header.split(";"))
+    return [value for value in pairs if len(value) >= SHORTEST_COOKIE_SECRET]
 
 
 def _body_value(body: bytes, content_type: str) -> Any:
@@ -457,8 +584,8 @@ def _refuse_secrets(
     for secret in secrets:
         if secret and (secret in text or secret.encode() in binary):
             raise ReplayError(
-                f"refusing to write {path}: it would contain the API key or a proxy password; "
-                "scrub it with redact="
+                f"refusing to write {path}: it would contain the API key, a token, a cookie "
+                "or a proxy password; scrub it with redact="
             )
 
 

@@ -22,7 +22,7 @@ BETA = "assistants=v2"
 # (arguments, method, path, query, JSON body or None, beta header)
 COMMANDS: list[tuple[list[str], str, str, dict[str, list[str]], Optional[dict[str, Any]], bool]] = [
     (["models", "list"], "GET", "/v1/models", {}, None, False),
-    (["models", "get", "gpt-4o"], "GET", "/v1/models/gpt-4o", {}, None, False),
+    (["models", "retrieve", "gpt-4o"], "GET", "/v1/models/gpt-4o", {}, None, False),
     (["models", "delete", "ft:x"], "DELETE", "/v1/models/ft:x", {}, None, False),
     (
         ["files", "list", "-o", "purpose=batch"],
@@ -32,7 +32,7 @@ COMMANDS: list[tuple[list[str], str, str, dict[str, list[str]], Optional[dict[st
         None,
         False,
     ),
-    (["files", "get", "file-1"], "GET", "/v1/files/file-1", {}, None, False),
+    (["files", "retrieve", "file-1"], "GET", "/v1/files/file-1", {}, None, False),
     (["files", "delete", "file-1"], "DELETE", "/v1/files/file-1", {}, None, False),
     (
         ["fine-tuning", "create", "gpt-4o-mini", "file-t", "-o", "suffix=x"],
@@ -55,7 +55,14 @@ COMMANDS: list[tuple[list[str], str, str, dict[str, list[str]], Optional[dict[st
         None,
         False,
     ),
-    (["fine-tuning", "get", "ftjob-1"], "GET", "/v1/fine_tuning/jobs/ftjob-1", {}, None, False),
+    (
+        ["fine-tuning", "retrieve", "ftjob-1"],
+        "GET",
+        "/v1/fine_tuning/jobs/ftjob-1",
+        {},
+        None,
+        False,
+    ),
     (
         ["fine-tuning", "cancel", "ftjob-1"],
         "POST",
@@ -97,7 +104,7 @@ COMMANDS: list[tuple[list[str], str, str, dict[str, list[str]], Optional[dict[st
         True,
     ),
     (["assistants", "list"], "GET", "/v1/assistants", {}, None, True),
-    (["assistants", "get", "asst_1"], "GET", "/v1/assistants/asst_1", {}, None, True),
+    (["assistants", "retrieve", "asst_1"], "GET", "/v1/assistants/asst_1", {}, None, True),
     (
         ["assistants", "modify", "asst_1", "-o", "instructions=Be brief."],
         "POST",
@@ -108,7 +115,7 @@ COMMANDS: list[tuple[list[str], str, str, dict[str, list[str]], Optional[dict[st
     ),
     (["assistants", "delete", "asst_1"], "DELETE", "/v1/assistants/asst_1", {}, None, True),
     (["threads", "create"], "POST", "/v1/threads", {}, {}, True),
-    (["threads", "get", "thread_1"], "GET", "/v1/threads/thread_1", {}, None, True),
+    (["threads", "retrieve", "thread_1"], "GET", "/v1/threads/thread_1", {}, None, True),
     (
         ["threads", "modify", "thread_1", "-o", 'metadata={"a": "b"}'],
         "POST",
@@ -135,7 +142,7 @@ COMMANDS: list[tuple[list[str], str, str, dict[str, list[str]], Optional[dict[st
         True,
     ),
     (
-        ["messages", "get", "thread_1", "msg_1"],
+        ["messages", "retrieve", "thread_1", "msg_1"],
         "GET",
         "/v1/threads/thread_1/messages/msg_1",
         {},
@@ -168,7 +175,7 @@ COMMANDS: list[tuple[list[str], str, str, dict[str, list[str]], Optional[dict[st
     ),
     (["runs", "list", "thread_1"], "GET", "/v1/threads/thread_1/runs", {}, None, True),
     (
-        ["runs", "get", "thread_1", "run_1"],
+        ["runs", "retrieve", "thread_1", "run_1"],
         "GET",
         "/v1/threads/thread_1/runs/run_1",
         {},
@@ -222,14 +229,14 @@ COMMANDS: list[tuple[list[str], str, str, dict[str, list[str]], Optional[dict[st
         True,
     ),
     (
-        ["runs", "steps-get", "thread_1", "run_1", "step_1"],
+        ["runs", "steps-retrieve", "thread_1", "run_1", "step_1"],
         "GET",
         "/v1/threads/thread_1/runs/run_1/steps/step_1",
         {},
         None,
         True,
     ),
-    (["responses", "get", "resp_1"], "GET", "/v1/responses/resp_1", {}, None, False),
+    (["responses", "retrieve", "resp_1"], "GET", "/v1/responses/resp_1", {}, None, False),
     (["responses", "delete", "resp_1"], "DELETE", "/v1/responses/resp_1", {}, None, False),
     (["responses", "cancel", "resp_1"], "POST", "/v1/responses/resp_1/cancel", {}, None, False),
     (
@@ -261,7 +268,7 @@ COMMANDS: list[tuple[list[str], str, str, dict[str, list[str]], Optional[dict[st
         False,
     ),
     (["batches", "list"], "GET", "/v1/batches", {}, None, False),
-    (["batches", "get", "batch_1"], "GET", "/v1/batches/batch_1", {}, None, False),
+    (["batches", "retrieve", "batch_1"], "GET", "/v1/batches/batch_1", {}, None, False),
     (["batches", "cancel", "batch_1"], "POST", "/v1/batches/batch_1/cancel", {}, None, False),
 ]
 

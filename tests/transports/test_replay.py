@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -334,6 +335,64 @@ def test_the_cassette_holds_no_secret(httpserver: HTTPServer, tmp_path: Path) ->
     assert request["headers"] == {"accept": "application/json"}
 
 
+def test_an_api_key_in_the_query_is_never_recorded_nor_matched_on(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    """Azure-style gateways take the key as ``?api-key=``: the cassette keeps the rest of the
+    query, and replays for whoever holds another key."""
+    cassette = tmp_path / "azure.json"
+    httpserver.expect_request("/v1/models").respond_with_json({"data": [{"id": "gpt-4o"}]})
+    live = client(httpserver.url_for("/v1"), cassette, "record")
+    query = {"api-version": "2024-10-21", "api-key": API_KEY}
+    assert live.request("GET", "/models", params=query) == {"data": [{"id": "gpt-4o"}]}
+    live.close()
+    text = cassette.read_text()
+    assert API_KEY not in text and "api-key" not in text
+    recorded = json.loads(text)["interactions"][0]["request"]
+    assert recorded["query"] == {"api-version": ["2024-10-21"]}
+    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+    other = {"api-version": "2024-10-21", "api-key": "another-key-0123456789"}
+    assert replay.request("GET", "/models", params=other) == {"data": [{"id": "gpt-4o"}]}
+
+
+def test_cookies_never_reach_a_cassette(tmp_path: Path) -> None:
+    cassette = tmp_path / "cookies.json"
+
+    def handler(conn: Conn) -> None:
+        while conn.read_request() is not None:
+            body = b'{"object": "list", "data": []}'
+            conn.send(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Set-Cookie: session=server-cookie-0001; Path=/; HttpOnly\r\n"
+                b"SET-COOKIE: __cf_bm=server-cookie-0002; Secure\r\n"
+                b"Set-Cookie2: legacy=server-cookie-0003\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
+
+    with RawServer(handler) as server:
+        live = client(server.url + "/v1", cassette, "record")
+        live.request("GET", "/models", headers={"Cookie": "session=client-cookie-0004; a=1"})
+        live.close()
+    text = cassette.read_text()
+    for secret in ("server-cookie-000", "client-cookie-0004", "session=", "__cf_bm"):
+        assert secret not in text
+    assert set(json.loads(text)["interactions"][0]["response"]["headers"]) == {"content-type"}
+
+
+def test_a_cassette_that_would_contain_a_cookie_the_request_sent_is_refused(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    cassette = tmp_path / "echo.json"
+    httpserver.expect_request("/v1/models").respond_with_json(
+        {"echo": "your cookie was session=client-cookie-0005"}
+    )
+    c = client(httpserver.url_for("/v1"), cassette, "record")
+    with pytest.raises(ReplayError, match=r"refusing to write .* a cookie"):
+        c.request("GET", "/models", headers={"Cookie": "session=client-cookie-0005"})
+    c.close()
+    assert not cassette.exists()
+
+
 def test_a_cassette_that_would_contain_the_key_is_refused(
     httpserver: HTTPServer, tmp_path: Path
 ) -> None:
@@ -406,6 +465,98 @@ def test_streams_left_open_are_closed_with_the_client(tmp_path: Path) -> None:
     assert stream.response.closed
     (interaction,) = json.loads(cassette.read_text())["interactions"]
     assert interaction["response"]["end"] == "closed before the end"
+
+
+# -- cassettes that cannot be written or read -------------------------------------------------
+
+UNWRITABLE = ["a directory", "under a regular file", "under /proc"]
+
+
+def unwritable(tmp_path: Path, kind: str) -> Path:
+    if kind == "a directory":
+        return tmp_path
+    if kind == "under a regular file":
+        (tmp_path / "file").write_text("a file, not a folder")
+        return tmp_path / "file" / "sub" / "cassette.json"
+    if not Path("/proc/self").is_dir():
+        pytest.skip("no /proc here")
+    return Path("/proc/openaistream-cassettes/cassette.json")
+
+
+@pytest.mark.parametrize("mode", ["record", "once", "new"])
+@pytest.mark.parametrize("kind", UNWRITABLE)
+def test_recording_where_no_cassette_can_be_written_fails_before_the_call_is_sent(
+    tmp_path: Path, kind: str, mode: str
+) -> None:
+    """The paid call is never made when its answer could not be kept."""
+    cassette = unwritable(tmp_path, kind)
+    with (
+        serve_chunks(EVENTS) as server,
+        pytest.raises(ReplayError, match=re.escape(str(cassette))) as caught,
+    ):
+        c = client(server.url + "/v1", cassette, mode)
+        c.close()
+    assert server.requests == [] and server.connections == 0
+    assert API_KEY not in str(caught.value)
+
+
+def write_cassette(tmp_path: Path, interactions: Any) -> Path:
+    cassette = tmp_path / "hand-edited.json"
+    document = {"format": "openaistream-cassette", "version": 1, "interactions": interactions}
+    cassette.write_text(json.dumps(document))
+    return cassette
+
+
+GOOD = {
+    "request": {"method": "GET", "path": "/v1/models", "query": {}, "headers": {}, "body": None},
+    "response": {"status": 200, "headers": {"content-type": "application/json"},
+                 "chunks": [{"t": 0.0, "text": "{}"}], "end": "complete"},
+}  # fmt: skip
+
+
+def edited(change: Callable[[dict[str, Any]], Any]) -> list[Any]:
+    """A good interaction, then a copy of it with ``change`` made."""
+    interaction = json.loads(json.dumps(GOOD))
+    change(interaction)
+    return [GOOD, interaction]
+
+
+MALFORMED = [
+    ({"one": GOOD}, r"'interactions' is an object, not a list"),
+    (None, r"'interactions' is missing or null, not a list"),
+    (["GET /v1/models"], r"interaction #0: it is the string .*, not an object"),
+    (edited(lambda i: i.pop("request")), r"interaction #1: 'request' is missing or null, not an object"),
+    (edited(lambda i: i.pop("response")), r"interaction #1: 'response' is missing or null"),
+    (edited(lambda i: i["request"].pop("path")), r"the request's 'path' is missing or null, not a string"),
+    (edited(lambda i: i["request"].update(query=[])), r"the request's 'query' is a list, not an object"),
+    (edited(lambda i: i["response"].pop("status")), r"the response's 'status' is missing or null, not an HTTP status"),
+    (edited(lambda i: i["response"].update(status="200")), r"the response's 'status' is the string \"200\""),
+    (edited(lambda i: i["response"].update(status=42)), r"the response's 'status' is the number 42"),
+    (edited(lambda i: i["response"].update(headers=[["a", "b"]])), r"the response's 'headers' is not an object of strings"),
+    (edited(lambda i: i["response"].update(chunks="{}")), r"the response's 'chunks' is the string"),
+    (edited(lambda i: i["response"].update(chunks=["{}"])), r"the response's chunk #0 is the string"),
+    (edited(lambda i: i["response"].update(chunks=[{"text": 7}])), r"chunk #0 has neither a 'text' string nor 'base64'"),
+    (edited(lambda i: i["response"].update(chunks=[{"base64": "not base64!"}])), r"chunk #0 has a 'base64' that is not base64"),
+    (edited(lambda i: i["response"].update(chunks=[{"t": "0", "text": "{}"}])), r"chunk #0 has a time 't' that is the string"),
+    (edited(lambda i: i["response"].update(end=0)), r"the response's 'end' is the number 0"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("interactions", "fault"), MALFORMED, ids=range(len(MALFORMED)))
+def test_a_cassette_of_valid_json_but_the_wrong_shape_is_a_replay_error_naming_the_fault(
+    tmp_path: Path, interactions: Any, fault: str
+) -> None:
+    cassette = write_cassette(tmp_path, interactions)
+    for mode in ("replay", "once", "new"):
+        expected = re.escape(str(cassette)) + " is not a valid cassette: .*" + fault
+        with pytest.raises(ReplayError, match=expected):
+            c = client("http://127.0.0.1:9/v1", cassette, mode)
+            c.models.list()  # reached only when the cassette was not checked when read
+
+
+def test_the_cassette_those_were_edited_from_replays(tmp_path: Path) -> None:
+    replay = client("http://127.0.0.1:9/v1", write_cassette(tmp_path, [GOOD]), "replay")
+    assert replay.models.list() == {}
 
 
 # -- choosing the replay transport -------------------------------------------------------------

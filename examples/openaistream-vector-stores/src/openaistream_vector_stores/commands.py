@@ -12,7 +12,7 @@ from openaistream.cli import resource_group
 def vector_stores_group() -> Any:
     calls = [
         ("list", "list", [], "List the vector stores."),
-        ("get", "retrieve", ["vector_store_id"], "Show one vector store."),
+        ("retrieve", "retrieve", ["vector_store_id"], "Show one vector store."),
         ("create", "create", ["name"], "Create a vector store."),
         ("delete", "delete", ["vector_store_id"], "Delete a vector store."),
         ("search", "search", ["vector_store_id", "query"], "Search a vector store."),
