@@ -10,8 +10,9 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 __all__ = ["Redactor", "mask_query", "mask_secret", "mask_url", "mask_userinfo"]
 
-# Query parameters that carry credentials (Azure's api-key, Google's key, OAuth tokens).
-SECRET_PARAMS = frozenset({"api-key", "api_key", "apikey", "key", "access_token", "token"})
+# Query parameters that carry credentials (Azure's api-key and SAS signature, Google's key,
+# OAuth tokens): masked in logs and errors, never written to a cassette.
+SECRET_PARAMS = frozenset({"api-key", "api_key", "apikey", "key", "access_token", "token", "sig"})
 
 
 def mask_secret(value: str) -> str:

@@ -45,6 +45,7 @@ from openaistream import (
     TransportOptions,
 )
 from openaistream.http import RECORD_MODES
+from openaistream.redact import SECRET_PARAMS
 
 __all__ = ["MODES", "Cassette", "ReplayTransport"]
 
@@ -61,11 +62,6 @@ DROPPED_RESPONSE_HEADERS = frozenset(
      "x-api-key", "proxy-authorization", "cookie", "set-cookie2", "content-encoding",
      "content-length", "transfer-encoding", "connection", "keep-alive"}
 )  # fmt: skip
-# Query parameters that carry a credential (Azure's api-key, a token in the URL): never
-# written, and left out when requests are matched, so a new key replays the same cassette.
-SECRET_QUERY_PARAMETERS = frozenset(
-    {"api-key", "api_key", "apikey", "key", "access_token", "token", "sig"}
-)
 # A cookie value this short cannot be told from ordinary text, nor be much of a secret.
 SHORTEST_COOKIE_SECRET = 8
 _ERRORS = {"APIConnectionError": APIConnectionError, "APITimeoutError": APITimeoutError}
@@ -329,7 +325,7 @@ class ReplayTransport:
             elif name.lower() == "cookie":
                 self._secrets.update(_cookie_values(value))
         for name, values in parse_qs(urlsplit(request.url).query).items():
-            if name.lower() in SECRET_QUERY_PARAMETERS:
+            if name.lower() in SECRET_PARAMS:
                 self._secrets.update(values)
 
     def _track(self, response: Response) -> Response:
@@ -452,7 +448,8 @@ def described(request: Request) -> Interaction:
         "query": {
             name: values
             for name, values in parse_qs(parts.query, keep_blank_values=True).items()
-            if name.lower() not in SECRET_QUERY_PARAMETERS
+            # Credentials are never written, nor matched on: a new key replays the cassette.
+            if name.lower() not in SECRET_PARAMS
         },
         "headers": kept,
         "body": None,
