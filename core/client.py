@@ -41,7 +41,7 @@ from .errors import (
 from .http import SECRET_HEADERS, Body, Request, Response, Timeout, Transport, TransportOptions
 from .log import CallLog
 from .redact import Redactor, mask_secret, mask_url, request_secrets
-from .resource import Resource
+from .resource import Resource, check_path
 from .retries import RetryPolicy
 from .stream import DataStream, check_num
 
@@ -391,7 +391,8 @@ class OpenAI:
         """The complete Request for a path under the base URL (whose query, if any, every
         request keeps, before ``params``)."""
         extra = checked_headers(headers or {}, "headers")
-        url = api_url(self._config.base_url, path, urlencode(query_pairs(params or {})))
+        query = urlencode(query_pairs(params or {}))
+        url = api_url(self._config.base_url, check_path(path), query)
         sent = self._config.headers()
         body: Body = None
         if json is not None:

@@ -18,7 +18,15 @@ from urllib.parse import quote, unquote
 if TYPE_CHECKING:
     from .client import OpenAI
 
-__all__ = ["Resource", "check_flag", "check_input", "check_text", "path_for", "path_segment"]
+__all__ = [
+    "Resource",
+    "check_flag",
+    "check_input",
+    "check_path",
+    "check_text",
+    "path_for",
+    "path_segment",
+]
 
 
 class Resource:
@@ -79,6 +87,19 @@ def path_for(template: str, **ids: Any) -> str:
     """A path from a template such as ``/threads/{thread_id}/runs/{run_id}``, each ID
     checked and quoted by :func:`path_segment`: what every resource builds its paths with."""
     return template.format(**{name: path_segment(name, value) for name, value in ids.items()})
+
+
+def check_path(path: str) -> str:
+    """A path as the client sends it: one that names its own endpoint. Every request passes
+    here, so a plugin that builds a path without :func:`path_for` cannot send a dot segment
+    either (``/models/..`` would reach ``/`` once a URL library or server removes it)."""
+    for segment in path.split("?", 1)[0].split("/"):
+        if _fully_decoded(segment) in (".", ".."):
+            raise ValueError(
+                f"the path {path!r} has a dot segment, which would send the request to "
+                "another endpoint; build paths with openaistream.resource.path_for"
+            )
+    return path
 
 
 def check_text(name: str, value: Any) -> str:

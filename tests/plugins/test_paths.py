@@ -118,3 +118,16 @@ def test_the_refusal_says_what_the_value_decodes_to() -> None:
         path_segment("file_id", " ")
     with pytest.raises(TypeError, match="file_id must be a string, not int"):
         path_segment("file_id", 7)
+
+
+@pytest.mark.parametrize("path", ["/models/.", "/models/..", "/a/%2e%2E/b", "/x/%252e?q=1"])
+def test_a_path_built_by_hand_with_a_dot_segment_is_refused_before_any_connection(
+    server: RawServer, path: str
+) -> None:
+    """A plugin that joins IDs into a path itself, without path_for, meets the same check:
+    every request's path passes it before anything is sent."""
+    with openaistream.OpenAI(API_KEY, base_url=server.url + "/v1", max_retries=0) as client:
+        with pytest.raises(ValueError, match="has a dot segment"):
+            client.request("GET", path)
+        assert client.request("GET", "/models/...") == {}  # three dots are a name
+    assert [request.target for request in server.requests] == ["/v1/models/..."]
