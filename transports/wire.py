@@ -56,6 +56,7 @@ MAX_TRAILERS = 64 * 1024
 _MAX_LINE = 65536  # a header line, as http.client bounds it
 _MAX_HEADERS = 100  # header lines in an interim answer, as http.client bounds a final one
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
+_HEX_CR = _HEX_DIGITS + b"\r"
 
 
 HTTPException = http.client.HTTPException  # for the transport, which does not load http.client
@@ -142,7 +143,14 @@ def dechunked(fp: Any, at_end: Callable[[], None]) -> Iterator[bytes]:
                     if size - pos > MAX_SIZE_LINE:
                         chunk_size(buffer[pos:])  # raises: too long
                     break
-                length = chunk_size(buffer[pos:end])
+                line = buffer[pos:end]
+                if len(line) <= 17 and not line.translate(None, _HEX_CR):  # digits, CR
+                    try:
+                        length = int(line, 16)  # the common case, without a call
+                    except ValueError:  # empty, or a CR out of place
+                        length = chunk_size(line)
+                else:
+                    length = chunk_size(line)
                 pos = end + 1
                 if length == 0:
                     if pieces:

@@ -4,6 +4,7 @@ that drips, and streams stopped by ``break`` or by another thread."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 import time
@@ -13,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import openaistream
 from openaistream import (
@@ -25,6 +28,7 @@ from openaistream import (
     TransportOptions,
 )
 from openaistream.transports.urllib3 import Urllib3Transport
+from openaistream.transports.wire import BrokenFraming, WireError, dechunked
 from tests.conftest import API_KEY
 from tests.support import faults
 from tests.support.proxies import Pproxy
@@ -201,6 +205,48 @@ def test_broken_chunked_framing_in_a_json_answer(compressed: bool) -> None:
         pytest.raises(APIConnectionError, match="chunked framing of the body is broken"),
     ):
         client.models.list()
+
+
+class Reads:
+    """A reader whose read1 returns the given pieces one by one, as a socket might."""
+
+    def __init__(self, *pieces: bytes) -> None:
+        self.pieces = list(pieces)
+
+    def read1(self, size: int) -> bytes:
+        return self.pieces.pop(0) if self.pieces else b""
+
+
+def dechunk(*pieces: bytes) -> tuple[bytes, bool]:
+    """The payload and whether the connection was accounted for (may go back to the pool)."""
+    ended: list[bool] = []
+    payload = b"".join(dechunked(Reads(*pieces), lambda: ended.append(True)))
+    return payload, ended == [True]
+
+
+def test_the_chunked_reader_is_liberal_in_line_ends_and_blanks() -> None:
+    assert dechunk(b"5\nhello\n3 ; ext=1\r\nabc\r\n0\n\n") == (b"helloabc", True)
+    assert dechunk(b"5\r", b"\nhel", b"lo\r", b"\n0\r\nX-T: 1\r\n", b"\r\n") == (b"hello", True)
+
+
+def test_the_chunked_reader_keeps_a_connection_it_cannot_account_for_out_of_the_pool() -> None:
+    assert dechunk(b"1\r\na\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n") == (b"a", False)
+    assert dechunk(b"1\r\na\r\n0\r\nX-Trailer: cut") == (b"a", False)
+
+
+@pytest.mark.parametrize(
+    "wire", [b"\r\r\n", b"5\r5\r\n", b"+5\r\n", b"1_0\r\n", b"1" * 17 + b"\r\n", b"5\r\nhelloX"]
+)
+def test_the_chunked_reader_refuses_what_int_would_take(wire: bytes) -> None:
+    with pytest.raises(BrokenFraming):
+        dechunk(wire + b"0\r\n\r\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300))
+def test_the_chunked_reader_raises_only_its_own_errors(wire: bytes) -> None:
+    with contextlib.suppress(WireError):  # broken framing, or the end: never a ValueError
+        dechunk(wire)
 
 
 def test_a_compressed_chunked_stream_arrives_whole() -> None:
