@@ -147,7 +147,9 @@ class DataStream(Generic[T]):
         """Write the rest of a binary stream to a file as it arrives; the bytes written.
 
         A path is written to a temporary file beside it, renamed into place once the stream
-        is complete: a download that fails never leaves a partial file under the name.
+        is complete: a download that fails never leaves a partial file under the name. A
+        stream closed (from another thread) before its end is a StreamError here, not a
+        quiet end: the file would not be whole.
         """
         if not self.decoder.binary:
             raise TypeError("write_to is for binary streams; this one yields decoded items")
@@ -170,6 +172,10 @@ class DataStream(Generic[T]):
         for chunk in self._items:
             file.write(cast(bytes, chunk))
             written += len(cast(bytes, chunk))
+        if self._progress.state == "closed":  # by another thread: the copy is not whole
+            error = StreamError(f"the stream was closed after {written} bytes, before its end")
+            error.received, error.omitted = self.received, self.omitted
+            raise error
         return written
 
     def get_state(self) -> str:

@@ -351,9 +351,11 @@ def test_a_deadline_already_past_sends_nothing() -> None:
 # Stopping a stream -------------------------------------------------------------------------
 
 
-def test_break_with_no_reference_kept_lets_the_connection_go_at_once() -> None:
+@pytest.mark.parametrize("total", [None, 30.0], ids=["no-total", "total"])
+def test_break_with_no_reference_kept_lets_the_connection_go_at_once(total: float | None) -> None:
     hung_up = threading.Event()
-    with serving(faults.endless_events(hung_up)) as (client, _server):
+    timeout = Timeout(connect=1, read=2, total=total)
+    with serving(faults.endless_events(hung_up), timeout=timeout) as (client, _server):
         gc.disable()  # the connection must go by reference counting alone
         try:
             for event in client.chat.create(MESSAGES, "gpt-4o", stream=True):
@@ -395,3 +397,33 @@ def test_close_from_another_thread_ends_a_blocked_read_quietly() -> None:
         assert hung_up.wait(2)  # the connection is closed, not pooled
         assert streamed(client) == [{"call": 2}]  # on a new connection
         assert server.connections == 2
+
+
+def test_a_download_closed_from_another_thread_leaves_no_file(tmp_path: Path) -> None:
+    from openaistream import DataStream
+    from openaistream.decoders import BYTES
+
+    hung_up = threading.Event()
+    with serving(faults.silent_after_first_event(hung_up)) as (_client, server):
+        transport = Urllib3Transport(TransportOptions(timeout=Timeout(connect=1, read=10)))
+        response = transport.send(Request("GET", server.url + "/v1/audio/speech", stream=True))
+        stream: DataStream[bytes] = DataStream(response, BYTES)
+        target = tmp_path / "speech.mp3"
+        errors: list[BaseException] = []
+
+        def download() -> None:
+            try:
+                stream.write_to(target)
+            except BaseException as exc:  # the test shows it
+                errors.append(exc)
+
+        writer = threading.Thread(target=download)
+        writer.start()
+        time.sleep(0.3)  # the writer now waits for the silent server
+        stream.close()
+        writer.join(5)
+        transport.close()
+    assert not writer.is_alive()
+    assert [type(error) for error in errors] == [StreamError]
+    assert "closed after 16 bytes, before its end" in str(errors[0])
+    assert list(tmp_path.iterdir()) == []
