@@ -7,6 +7,7 @@ of raw byte chunks, yielded as they arrive and never buffered whole.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Protocol, Union, runtime_checkable
@@ -127,6 +128,7 @@ class Response:
         self._close = close
         self.quick_reads = quick_reads
         self.closed = False
+        self._closing = threading.Lock()
         self.info: dict[str, Any] = info or {}
 
     def __iter__(self) -> Iterator[bytes]:
@@ -161,10 +163,14 @@ class Response:
 
     def close(self) -> None:
         """Release the connection: back to the pool when the body was read to its end,
-        discarded otherwise. Safe to call twice."""
-        if not self.closed:
+        discarded otherwise. Safe to call twice, and from any thread: a read of the body
+        blocked in another thread then ends (at once with the network transports) with an
+        ``APIConnectionError``."""
+        with self._closing:
+            if self.closed:
+                return
             self.closed = True
-            self._close()
+        self._close()
 
     def __repr__(self) -> str:
         return f"Response(status={self.status}, headers={self.headers!r})"

@@ -33,9 +33,44 @@ __all__ = ["DataStream", "check_num"]
 T = TypeVar("T")
 
 
+class _Progress:
+    """What a stream's reading generator shares with the DataStream. The generator holds this,
+    never the DataStream: the two would otherwise hold each other, and a stream left in a
+    ``for`` loop by ``break``, with no reference kept, would hold its connection until the
+    garbage collector found the cycle. Without one, the stream goes at once, its generator is
+    closed and the connection let go."""
+
+    __slots__ = ("decoder", "delivered", "keep", "kept", "log", "response", "state")
+
+    def __init__(
+        self, response: Response, decoder: Decoder, keep: KeepOption, log: Optional[CallLog]
+    ) -> None:
+        self.response = response
+        self.decoder = decoder
+        self.keep = keep
+        self.log = log
+        self.kept: Optional[KeptBytes] = None  # once reading starts, unless keep is off
+        self.delivered = 0
+        self.state = "open"
+
+    @property
+    def received(self) -> list[Any]:
+        return [] if self.kept is None else self.kept.items(self.delivered)
+
+    @property
+    def omitted(self) -> int:
+        return self.delivered if self.kept is None else self.kept.omitted
+
+
 class DataStream(Generic[T]):
     """Iterate it, or take ``next_value`` batches; close it (or use ``with``) to let the
-    connection go when you stop early."""
+    connection go when you stop early.
+
+    ``close()`` may be called from any thread, for example by a stop button while another
+    thread reads the stream: a read blocked waiting for the server ends at once, the reading
+    loop ends quietly (no exception in either thread) and ``get_state()`` is "closed". The
+    connection is closed, never reused.
+    """
 
     def __init__(
         self,
@@ -46,17 +81,28 @@ class DataStream(Generic[T]):
         keep: KeepOption = None,
         log: Optional[CallLog] = None,
     ) -> None:
-        self.response = response
-        self.decoder = decoder
         self.num = check_num(num)
         keep_budget(keep, decoder)  # a bad value fails here, not at the first read
-        self.keep = keep  # may be changed until reading starts
-        self._kept: Optional[KeptBytes] = None  # once reading starts, unless keep is off
-        self._delivered = 0
-        self._state = "open"
-        self._log = log
+        self._progress = _Progress(response, decoder, keep, log)
         self._leftover = b""
-        self._items: Iterator[T] = self._read()
+        self._items: Iterator[T] = _read(self._progress)
+
+    @property
+    def response(self) -> Response:
+        return self._progress.response
+
+    @property
+    def decoder(self) -> Decoder:
+        return self._progress.decoder
+
+    @property
+    def keep(self) -> KeepOption:
+        """What of the body to keep for ``received``; may be changed until reading starts."""
+        return self._progress.keep
+
+    @keep.setter
+    def keep(self, value: KeepOption) -> None:
+        self._progress.keep = value
 
     @property
     def status(self) -> int:
@@ -76,58 +122,12 @@ class DataStream(Generic[T]):
     @property
     def received(self) -> list[T]:
         """The items delivered so far, all of them unless ``omitted`` says otherwise."""
-        return [] if self._kept is None else self._kept.items(self._delivered)
+        return self._progress.received
 
     @property
     def omitted(self) -> int:
         """How many of the items delivered so far ``received`` no longer holds (the oldest)."""
-        return self._delivered if self._kept is None else self._kept.omitted
-
-    def _read(self) -> Iterator[T]:
-        log = self._log
-        budget = keep_budget(self.keep, self.decoder)
-        chunks: Iterable[bytes] = self.response
-        if budget != 0:
-            self._kept = KeptBytes(self.decoder, budget)
-            chunks = self._keeping(chunks, self._kept)
-        try:
-            for item in self.decoder.decode(chunks):
-                self._delivered += 1
-                if log is not None:
-                    log.stream_item(item)
-                yield item
-        except APIError as exc:
-            self._state = "error"
-            error = self._with_received(exc)
-            if error is exc:
-                raise
-            raise error from exc
-        except BaseException:  # closed early, interrupted, or a bug in a caller's hook
-            if self._state == "open":
-                self._state = "closed"
-            raise
-        finally:
-            if self._state == "open":
-                # The decoder saw the end ([DONE] or the end of the body): read what is left
-                # (briefly) so the connection goes back to the pool.
-                self.response.finish()
-            else:
-                self.response.close()  # anything else is discarded, never reused half-read
-        self._state = "complete"
-        if log is not None:
-            log.stream_end(self._delivered)
-
-    def _keeping(self, chunks: Iterable[bytes], kept: KeptBytes) -> Iterator[bytes]:
-        for chunk in chunks:
-            kept.add(chunk, self._delivered)
-            yield chunk
-
-    def _with_received(self, exc: APIError) -> APIError:
-        if isinstance(exc, APIConnectionError) and not isinstance(exc, APITimeoutError):
-            exc = StreamError(f"the connection was lost mid-stream: {exc}")
-        exc.received = self.received
-        exc.omitted = self.omitted
-        return exc
+        return self._progress.omitted
 
     @property
     def next_value(self) -> Any:
@@ -147,7 +147,9 @@ class DataStream(Generic[T]):
         """Write the rest of a binary stream to a file as it arrives; the bytes written.
 
         A path is written to a temporary file beside it, renamed into place once the stream
-        is complete: a download that fails never leaves a partial file under the name.
+        is complete: a download that fails never leaves a partial file under the name. A
+        stream closed (from another thread) before its end is a StreamError here, not a
+        quiet end: the file would not be whole.
         """
         if not self.decoder.binary:
             raise TypeError("write_to is for binary streams; this one yields decoded items")
@@ -170,22 +172,27 @@ class DataStream(Generic[T]):
         for chunk in self._items:
             file.write(cast(bytes, chunk))
             written += len(cast(bytes, chunk))
+        if self._progress.state == "closed":  # by another thread: the copy is not whole
+            error = StreamError(f"the stream was closed after {written} bytes, before its end")
+            error.received, error.omitted = self.received, self.omitted
+            raise error
         return written
 
     def get_state(self) -> str:
         """ "open", "complete" (read to its end), "closed" (closed before the end) or "error"."""
-        return self._state
+        return self._progress.state
 
     def close(self) -> None:
-        """Stop reading and let the connection go; an unfinished one is not reused."""
-        if self._state == "open":
-            self._state = "closed"
-            if self._log is not None:
-                self._log.stream_closed(self._delivered)
-        close = getattr(self._items, "close", None)
-        if close is not None:
-            close()
-        self.response.close()
+        """Stop reading and let the connection go; an unfinished one is not reused. Safe from
+        any thread (see the class's docstring)."""
+        progress = self._progress
+        if progress.state == "open":
+            progress.state = "closed"
+            if progress.log is not None:
+                progress.log.stream_closed(progress.delivered)
+        # The generator is left alone: another thread may be running it. Closing the
+        # response ends its read, and the generator ends quietly, seeing the state.
+        progress.response.close()
 
     def __enter__(self) -> DataStream[T]:
         return self
@@ -199,7 +206,68 @@ class DataStream(Generic[T]):
         self.close()
 
     def __repr__(self) -> str:
-        return f"<DataStream {self.decoder.name} state={self._state} delivered={self._delivered}>"
+        progress = self._progress
+        return (
+            f"<DataStream {progress.decoder.name} state={progress.state} "
+            f"delivered={progress.delivered}>"
+        )
+
+
+def _read(progress: _Progress) -> Iterator[Any]:
+    """The items of the stream, as its DataStream yields them (a function, not a method: see
+    _Progress)."""
+    log = progress.log
+    budget = keep_budget(progress.keep, progress.decoder)
+    chunks: Iterable[bytes] = progress.response
+    if budget != 0:
+        progress.kept = KeptBytes(progress.decoder, budget)
+        chunks = _keeping(chunks, progress)
+    try:
+        for item in progress.decoder.decode(chunks):
+            progress.delivered += 1
+            if log is not None:
+                log.stream_item(item)
+            yield item
+            if progress.state != "open":
+                return  # closed meanwhile: the items the decoder still holds are not wanted
+    except APIError as exc:
+        if progress.state == "closed":
+            return  # closed by the caller, maybe from another thread while a read waited
+        progress.state = "error"
+        error = _with_received(exc, progress)
+        if error is exc:
+            raise
+        raise error from exc
+    except BaseException:  # closed early, interrupted, or a bug in a caller's hook
+        if progress.state == "open":
+            progress.state = "closed"
+        raise
+    finally:
+        if progress.state == "open":
+            # The decoder saw the end ([DONE] or the end of the body): read what is left
+            # (briefly) so the connection goes back to the pool.
+            progress.response.finish()
+        else:
+            progress.response.close()  # anything else is discarded, never reused half-read
+    if progress.state == "open":  # not closed by another thread meanwhile
+        progress.state = "complete"
+        if log is not None:
+            log.stream_end(progress.delivered)
+
+
+def _keeping(chunks: Iterable[bytes], progress: _Progress) -> Iterator[bytes]:
+    kept = cast(KeptBytes, progress.kept)
+    for chunk in chunks:
+        kept.add(chunk, progress.delivered)
+        yield chunk
+
+
+def _with_received(exc: APIError, progress: _Progress) -> APIError:
+    if isinstance(exc, APIConnectionError) and not isinstance(exc, APITimeoutError):
+        exc = StreamError(f"the stream broke off: {exc}")
+    exc.received = progress.received
+    exc.omitted = progress.omitted
+    return exc
 
 
 def check_num(num: object) -> int:

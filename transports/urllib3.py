@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 import weakref
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, Callable, Optional, cast
+from typing import TYPE_CHECKING, Any, Optional, cast
 from urllib.parse import unquote, urlsplit
 
 import openaistream
@@ -62,13 +63,27 @@ class Urllib3Transport:
             if self._pool_manager is None:
                 import urllib3
 
-                self._urllib3 = urllib3
-                self._pool_manager = self._manager(urllib3, self.options)
+                from openaistream.transports import wire
+
+                self._urllib3, self._wire = urllib3, wire
+                manager = self._manager(urllib3, self.options)
+                # Every pool, direct, proxied or SOCKS, reads responses through the wire module.
+                manager.pool_classes_by_scheme = wire.watched_pools(manager.pool_classes_by_scheme)
+                self._pool_manager = manager
             return self._pool_manager
 
     def send(self, request: Request) -> Response:
         pool = self._pool
-        library = self._urllib3
+        library, wire = self._urllib3, self._wire
+        timeout = request.timeout
+        if request.deadline is not None:
+            left = request.deadline - time.monotonic()
+            if left <= 0:
+                raise _past_deadline(request)
+            timeout = timeout.within(left)
+        # Another thread may cut the exchange short: the caller's close, or the deadline.
+        exchange = wire.Exchange(request.deadline)
+        exchange.sending()
         try:
             raw = pool.urlopen(
                 request.method,
@@ -82,13 +97,19 @@ class Urllib3Transport:
                 redirect=False,
                 preload_content=False,
                 decode_content=True,
-                timeout=library.Timeout(connect=request.timeout.connect, read=request.timeout.read),
+                timeout=library.Timeout(connect=timeout.connect, read=timeout.read),
             )
         except library.exceptions.HTTPError as exc:
-            raise self._error(exc, request.url) from exc
+            exchange.end()
+            raise self._failure(exc, request, exchange) from exc
+        except BaseException:
+            exchange.end()
+            raise
+        finally:
+            exchange.sent()
         raw = cast("urllib3.HTTPResponse", raw)  # what urlopen returns for HTTP/1.1
         if raw.status == 407 and self.options.proxy:
-            _release(raw)
+            _release(raw, exchange)
             raise APIConnectionError(
                 f"the proxy at {_host(self.options.proxy)} refused the credentials "
                 "(407 Proxy Authentication Required)"
@@ -97,8 +118,8 @@ class Urllib3Transport:
         return Response(
             raw.status,
             headers,
-            self._body(raw, request.url),
-            close=lambda: _release(raw),
+            self._body(raw, request, exchange),
+            close=lambda: _release(raw, exchange),
             info=self._info(raw),
             quick_reads=lambda seconds: _shorten_reads(raw, seconds),
         )
@@ -116,28 +137,49 @@ class Urllib3Transport:
             info["proxy"] = self.options.proxy
         return info
 
-    def _body(self, raw: urllib3.HTTPResponse, url: str) -> Iterator[bytes]:
+    def _body(self, raw: urllib3.HTTPResponse, request: Request, exchange: Any) -> Iterator[bytes]:
         try:
             fp = getattr(raw._fp, "fp", None)  # the socket's buffered reader
             if raw.chunked and fp is not None and "content-encoding" not in raw.headers:
                 # At the end, mark the response read, as http.client does after the last chunk.
-                yield from _dechunked(fp, raw._fp._close_conn)  # type: ignore[union-attr]
-            elif raw.chunked and raw.supports_chunked_reads():
-                yield from raw.read_chunked(decode_content=True)
+                yield from self._wire.dechunked(fp, raw._fp._close_conn)  # type: ignore[union-attr]
             else:
+                # A compressed body: urllib3 decodes, http.client (StrictResponse) unchunks.
                 read1 = raw.read1
                 chunk = read1(_READ_SIZE)
                 while chunk:
                     yield chunk
                     chunk = read1(_READ_SIZE)
-        except self._urllib3.exceptions.HTTPError as exc:
-            raise self._error(exc, url) from exc
-        except (TimeoutError, socket.timeout) as exc:  # one class from Python 3.10 on
-            raise APITimeoutError(
-                f"{_host(url)} sent nothing for longer than the read timeout"
-            ) from exc
-        except OSError as exc:
-            raise APIConnectionError(f"the connection to {_host(url)} failed: {exc}") from exc
+            if exchange.cut_by is not None:  # reads cut short may look like the end
+                raise APIConnectionError("the exchange was cut short")
+        except Exception as exc:
+            error = self._failure(exc, request, exchange)
+            if error is exc:
+                raise
+            raise error from exc
+        finally:
+            exchange.end()
+
+    def _failure(self, exc: Exception, request: Request, exchange: Any) -> Exception:
+        """This library's error for what went wrong while sending or reading: the cut of
+        another thread first (a read cut short fails in many ways), then the fault itself."""
+        deadline = request.deadline
+        if exchange.cut_by == "deadline" or (deadline is not None and time.monotonic() >= deadline):
+            return _past_deadline(request)
+        if exchange.cut_by == "close":
+            return APIConnectionError("the response was closed while it was being read")
+        if isinstance(exc, APIConnectionError):
+            return exc
+        if isinstance(exc, self._urllib3.exceptions.HTTPError):
+            return self._error(exc, request.url)
+        host = _host(request.url)
+        if isinstance(exc, self._wire.WireError):
+            return APIConnectionError(f"{exc} (from {host})")
+        if isinstance(exc, (TimeoutError, socket.timeout)):  # one class from Python 3.10 on
+            return APITimeoutError(f"{host} sent nothing for longer than the read timeout")
+        if isinstance(exc, (OSError, self._wire.HTTPException)):
+            return APIConnectionError(f"the connection to {host} failed: {exc}")
+        return exc  # not a fault of the network: a bug, shown as it is
 
     def _manager(self, urllib3: Any, options: TransportOptions) -> urllib3.PoolManager:
         """The pool manager: direct, or through an HTTP(S) proxy."""
@@ -199,64 +241,6 @@ def without_userinfo(url: str) -> str:
     return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
-def _dechunked(fp: Any, at_end: Callable[[], None]) -> Iterator[bytes]:
-    """The payload of a chunked body, read from the socket in one ``read1`` at a time
-    (whatever has arrived, up to 64 KiB) and handed on at once: several events a read when
-    the server is ahead, one when it is not, never one waiting for the next. urllib3's own
-    reader costs a chain of Python calls per HTTP chunk, the largest cost left per event.
-
-    ``at_end`` is called once the last chunk and the trailers are read, so that the
-    connection can go back to the pool.
-    """
-    buffer = b""
-    pos = 0  # where the unread part of the buffer starts
-    left = 0  # payload bytes still to come in this chunk; negative: CRLF bytes still to skip
-    while True:
-        data = fp.read1(_READ_SIZE)
-        if not data:
-            raise APIConnectionError("the connection closed in the middle of a chunked body")
-        buffer = buffer[pos:] + data if pos < len(buffer) else data
-        pos, size = 0, len(buffer)
-        pieces = []
-        while pos < size:
-            if left > 0:
-                piece = buffer[pos : pos + left]
-                pieces.append(piece)
-                pos += len(piece)
-                left -= len(piece)
-                if left == 0:
-                    left = -2  # the CRLF after the payload
-                continue
-            if left < 0:
-                skip = min(-left, size - pos)
-                pos += skip
-                left += skip
-                continue
-            end = buffer.find(b"\r\n", pos)
-            if end < 0:
-                break
-            length = int(buffer[pos:end].split(b";", 1)[0], 16)
-            pos = end + 2
-            if length == 0:
-                if pieces:
-                    yield b"".join(pieces)
-                _read_trailers(fp, buffer[pos:])
-                at_end()
-                return
-            left = length
-        if pieces:
-            yield b"".join(pieces)
-
-
-def _read_trailers(fp: Any, rest: bytes) -> None:
-    """Read the trailer section that follows the last chunk, up to its empty line."""
-    while not (rest.startswith(b"\r\n") or b"\r\n\r\n" in rest):
-        data = fp.read1(_READ_SIZE)
-        if not data:
-            break
-        rest += data
-
-
 def _shorten_reads(raw: urllib3.HTTPResponse, seconds: float) -> None:
     """Wait at most ``seconds`` for the reads left of this response. urllib3 sets the socket's
     timeout again for the next request on the connection."""
@@ -265,19 +249,34 @@ def _shorten_reads(raw: urllib3.HTTPResponse, seconds: float) -> None:
         sock.settimeout(seconds)
 
 
-def _release(raw: urllib3.HTTPResponse) -> None:
+def _release(raw: urllib3.HTTPResponse, exchange: Any) -> None:
     """Back to the pool when the body was read to its end; otherwise the connection is
-    closed, so that no one reads the rest of this body as the start of theirs."""
+    closed, so that no one reads the rest of this body as the start of theirs. Safe from any
+    thread: a read blocked in another one ends at once (the socket is shut down first)."""
     if not raw.isclosed():
+        exchange.cut("close")
         raw.close()
     raw.release_conn()
+    exchange.end()
+
+
+def _past_deadline(request: Request) -> APITimeoutError:
+    total = request.timeout.total
+    if total is None:
+        return APITimeoutError("the call went on past its deadline")
+    return APITimeoutError(f"the call took longer than its total timeout of {total} s")
 
 
 def _mapped(exc: Exception, url: str) -> APIConnectionError:
     """This library's error for a urllib3 error."""
     from urllib3 import exceptions
 
+    from openaistream.transports.wire import WireError
+
     host = _host(url)
+    wire = next((arg for arg in exc.args if isinstance(arg, WireError)), None)
+    if wire is not None:  # urllib3 wraps the errors of the wire module in ProtocolError
+        return APIConnectionError(f"{wire} (from {host})")
     if isinstance(exc, exceptions.NewConnectionError):
         return APIConnectionError(f"could not connect to {host}: {_reason(exc)}")
     if isinstance(exc, exceptions.ConnectTimeoutError):

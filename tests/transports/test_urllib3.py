@@ -203,21 +203,21 @@ class Reads:
 def test_the_chunked_reader_gives_the_payload_whatever_the_reads(
     payloads: list[bytes], cuts: list[int], trailers: bool
 ) -> None:
-    from openaistream.transports.urllib3 import _dechunked
+    from openaistream.transports.wire import dechunked
 
     wire = b"".join(b"%x;ext=1\r\n%s\r\n" % (len(p), p) for p in payloads)
     wire += b"0\r\nX-Trailer: yes\r\n\r\n" if trailers else b"0\r\n\r\n"
     points = sorted({cut % (len(wire) + 1) for cut in cuts})
     pieces = [wire[a:b] for a, b in zip([0, *points], [*points, len(wire)]) if wire[a:b]]
     ended: list[bool] = []
-    out = list(_dechunked(Reads(pieces), lambda: ended.append(True)))
+    out = list(dechunked(Reads(pieces), lambda: ended.append(True)))
     assert b"".join(out) == b"".join(payloads)
     assert all(out)  # nothing empty is handed on
     assert ended == [True]
 
 
 def test_the_chunked_reader_says_when_the_body_is_cut() -> None:
-    from openaistream.transports.urllib3 import _dechunked
+    from openaistream.transports.wire import WireError, dechunked
 
-    with pytest.raises(openaistream.APIConnectionError, match="middle of a chunked body"):
-        list(_dechunked(Reads([b"5\r\nhel"]), lambda: None))
+    with pytest.raises(WireError, match="middle of a chunked body"):
+        list(dechunked(Reads([b"5\r\nhel"]), lambda: None))
