@@ -304,7 +304,7 @@ class OpenAI:
         to the client's. Not streamed, the answer is parsed by ``parse``: ``"auto"`` (JSON for
         JSON content types, text for ``text/*``, bytes otherwise), ``"json"``, ``"text"`` or
         ``"bytes"``. With ``stream=True`` it is a DataStream decoding the body with
-        ``decoder`` (``"sse"``, ``"jsonl"`` or ``"bytes"``) as it arrives.
+        ``decoder`` (``"sse"``, ``"sse-events"``, ``"jsonl"`` or ``"bytes"``) as it arrives.
         """
         level = self._config.verbosity if verbosity is None else check_verbosity(verbosity)
         chosen = decoder_named(decoder) if stream else None
@@ -324,7 +324,7 @@ class OpenAI:
         log = CallLog(level, self._config.redactor()) if level else None
         response = self.send(request, log=log)
         if chosen is not None:
-            if chosen.name == "sse" and "json" in response.headers.get("content-type", ""):
+            if chosen.media_type and "json" in response.headers.get("content-type", ""):
                 raise self._not_streamed(response)
             return DataStream(response, chosen, num, log=log)
         body = response.read()

@@ -1,6 +1,8 @@
 """Decoders turn a body's byte chunks into the items a DataStream yields.
 
-- ``sse``: server-sent events with JSON data (chat, completions, responses, assistants runs);
+- ``sse``: server-sent events with JSON data, each event's payload (chat, completions, audio);
+- ``sse-events``: the same events as ``{"event": name, "data": payload}``, named by their
+  ``event:`` field or else their payload's ``type`` (responses, assistants runs);
 - ``jsonl``: JSON Lines (batch output, file content), one value a line;
 - ``bytes``: the raw chunks as they arrive (audio speech, file downloads).
 
@@ -18,9 +20,9 @@ from typing import Any, Callable, Optional
 
 from . import jsonlib
 from .errors import StreamError
-from .sse import decode_sse, sse_boundary
+from .sse import decode_sse, decode_sse_events, sse_boundary
 
-__all__ = ["BYTES", "DECODERS", "JSON_LINES", "SSE", "Decoder", "decoder_named"]
+__all__ = ["BYTES", "DECODERS", "JSON_LINES", "SSE", "SSE_EVENTS", "Decoder", "decoder_named"]
 
 
 @dataclass(frozen=True)
@@ -31,12 +33,16 @@ class Decoder:
     ``boundary(data)`` is the offset just past the last item that ``decode`` has yielded once
     it has read ``data`` (0 when none): bytes before it hold whole items only, and decoding
     may start again there. A decoder without one is never cut.
+
+    ``media_type`` is the content type a body for it must have, when it needs one (an SSE
+    decoder reads nothing in a JSON or HTML body).
     """
 
     name: str
     decode: Callable[[Iterable[bytes]], Iterator[Any]]
     binary: bool = False
     boundary: Optional[Callable[[bytes], int]] = None
+    media_type: Optional[str] = None
 
 
 def decode_bytes(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -82,10 +88,13 @@ def _json_line(line: bytes, offset: int) -> Iterator[Any]:
         ) from exc
 
 
-SSE = Decoder("sse", decode_sse, boundary=sse_boundary)
+SSE = Decoder("sse", decode_sse, boundary=sse_boundary, media_type="text/event-stream")
+SSE_EVENTS = Decoder(
+    "sse-events", decode_sse_events, boundary=sse_boundary, media_type="text/event-stream"
+)
 JSON_LINES = Decoder("jsonl", decode_json_lines, boundary=json_lines_boundary)
 BYTES = Decoder("bytes", decode_bytes, binary=True)
-DECODERS = {decoder.name: decoder for decoder in (SSE, JSON_LINES, BYTES)}
+DECODERS = {decoder.name: decoder for decoder in (SSE, SSE_EVENTS, JSON_LINES, BYTES)}
 
 
 def decoder_named(name: str) -> Decoder:

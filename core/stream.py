@@ -81,7 +81,7 @@ class DataStream(Generic[T]):
     @property
     def omitted(self) -> int:
         """How many of the items delivered so far ``received`` no longer holds (the oldest)."""
-        return self._delivered if self._kept is None else self._kept.omitted
+        return self._delivered if self._kept is None else self._kept.omitted_of(self._delivered)
 
     def _read(self) -> Iterator[T]:
         log = self._log
