@@ -14,7 +14,8 @@ keeps without cutting an item in two.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
@@ -23,6 +24,9 @@ from .errors import StreamError
 from .sse import decode_sse, decode_sse_events, sse_boundary
 
 __all__ = ["BYTES", "DECODERS", "JSON_LINES", "SSE", "SSE_EVENTS", "Decoder", "decoder_named"]
+
+_LONG_LINE = 1 << 20  # a JSON line held this long is read by _long_line
+_SHOWN = 120  # how much of an offending line an error message shows
 
 
 @dataclass(frozen=True)
@@ -55,18 +59,28 @@ def decode_bytes(chunks: Iterable[bytes]) -> Iterator[bytes]:
 def decode_json_lines(chunks: Iterable[bytes]) -> Iterator[Any]:
     """One JSON value per line; blank lines are skipped, a last line needs no newline."""
     held: list[bytes] = []
+    held_size = 0
     offset = 0
     for chunk in chunks:
         held.append(chunk)
+        held_size += len(chunk)
         if b"\n" not in chunk:
             continue
-        lines = b"".join(held).split(b"\n")
+        if held_size - len(chunk) > _LONG_LINE:
+            chunk, used = yield from _long_line(held, offset)
+            offset += used
+        else:
+            chunk = b"".join(held)
+        lines = chunk.split(b"\n")
         rest = lines.pop()
         held = [rest] if rest else []
+        held_size = len(rest)
         for line in lines:
             yield from _json_line(line, offset)
             offset += len(line) + 1
-    if held:
+    if held_size > _LONG_LINE:
+        yield from _long_line(held, offset)
+    elif held:
         yield from _json_line(b"".join(held), offset)
 
 
@@ -82,10 +96,44 @@ def _json_line(line: bytes, offset: int) -> Iterator[Any]:
     try:
         yield jsonlib.loads(text)
     except ValueError as exc:
-        shown = repr(text[:120]) + ("..." if len(text) > 120 else "")
-        raise StreamError(
-            f"the line at byte {offset} is not valid JSON ({exc}): {shown}", offset=offset
-        ) from exc
+        raise _not_json(text, offset, exc) from exc
+
+
+def _long_line(held: list[bytes], offset: int) -> Generator[Any, None, tuple[bytes, int]]:
+    """Yield the value of the first line of the held chunks, a long one; return the bytes
+    after it and how many bytes it took with its newline.
+
+    Each copy of a long line costs its size again: the chunks are joined once (and let go:
+    ``held`` is emptied), the line decoded to text straight from the joined bytes, which are
+    let go before json parses the text (orjson reserves about twelve times the length of a
+    long string while it parses one; the values are the same).
+    """
+    buffer = b"".join(held)
+    # The chunks before the last hold no newline: the line ends in the last one, or the body.
+    end = buffer.find(b"\n", max(0, len(buffer) - len(held[-1])))
+    held.clear()
+    end = len(buffer) if end < 0 else end
+    try:
+        text = str(memoryview(buffer)[:end], "utf-8")
+    except UnicodeDecodeError as exc:
+        raise _not_json(buffer[: _SHOWN + 1], offset, exc) from exc
+    rest = buffer[end + 1 :]
+    del buffer
+    if text and not text.isspace():
+        try:
+            value = json.loads(text)  # whitespace around the value is json's to skip
+        except ValueError as exc:
+            raise _not_json(text[: _SHOWN + 1].encode(), offset, exc) from exc
+        del text
+        yield value
+    return rest, end + 1
+
+
+def _not_json(text: bytes, offset: int, exc: Exception) -> StreamError:
+    shown = repr(text[:_SHOWN]) + ("..." if len(text) > _SHOWN else "")
+    return StreamError(
+        f"the line at byte {offset} is not valid JSON ({exc}): {shown}", offset=offset
+    )
 
 
 SSE = Decoder("sse", decode_sse, boundary=sse_boundary, media_type="text/event-stream")
