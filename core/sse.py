@@ -78,10 +78,10 @@ def _decode(chunks: Iterable[bytes], named: bool) -> Iterator[Any]:
                 yield from _decode_cr(held or [], chunk, source, offset, named)
                 return
             if held is not None:
+                if not chunk:
+                    continue  # held[-1] stays the last byte seen, for the check below
                 # Join only once a separator is in sight, so one long event that arrives in
                 # many chunks is copied once, not once a chunk.
-                if not chunk:
-                    continue  # held[-1] is the last byte seen, for the check below
                 straddles = chunk[:1] == b"\n" and held[-1][-1:] == b"\n"
                 held.append(chunk)
                 held_size += len(chunk)
