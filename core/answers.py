@@ -82,15 +82,16 @@ def content_type(headers: Mapping[str, str]) -> str:
     return headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-def not_a_stream(headers: Mapping[str, str]) -> Optional[str]:
-    """Why an answer to a server-sent-events request is not a stream, or None. A missing
-    content type is taken as a stream (be liberal: some servers send none)."""
+def not_a_stream(headers: Mapping[str, str], media_type: Optional[str]) -> Optional[str]:
+    """Why an answer to a stream request is not the stream asked for (``media_type``, the
+    type the decoder reads; None for a decoder that reads any body), or None. A missing
+    content type is taken as the stream (be liberal: some servers send none)."""
     kind = content_type(headers)
-    if kind in ("", "text/event-stream"):
+    if media_type is None or kind in ("", media_type):
         return None
     if "json" in kind:
         return f"a stream was asked for, but the server answered with one JSON body ({kind})"
-    return f"a stream was asked for, but the server answered with {kind}, not text/event-stream"
+    return f"a stream was asked for, but the server answered with {kind}, not {media_type}"
 
 
 def not_json(headers: Mapping[str, str]) -> Optional[str]:

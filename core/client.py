@@ -345,7 +345,7 @@ class OpenAI:
         to the client's. Not streamed, the answer is parsed by ``parse``: ``"auto"`` (JSON for
         JSON content types, text for ``text/*``, bytes otherwise), ``"json"``, ``"text"`` or
         ``"bytes"``. With ``stream=True`` it is a DataStream decoding the body with
-        ``decoder`` (``"sse"``, ``"jsonl"`` or ``"bytes"``) as it arrives.
+        ``decoder`` (``"sse"``, ``"sse-events"``, ``"jsonl"`` or ``"bytes"``) as it arrives.
         """
         level = self._config.verbosity if verbosity is None else check_verbosity(verbosity)
         chosen = decoder_named(decoder) if stream else None
@@ -365,7 +365,7 @@ class OpenAI:
         log = CallLog(level, self._config.redactor()) if level else None
         response = self.send(request, log=log)
         if chosen is not None:
-            reason = answers.not_a_stream(response.headers) if chosen.name == "sse" else None
+            reason = answers.not_a_stream(response.headers, chosen.media_type)
             if reason is not None:
                 raise self._mismatch(StreamError, reason, response, log)
             return DataStream(response, chosen, num, log=log)

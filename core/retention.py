@@ -12,6 +12,12 @@ is asked for. A budget bounds them, so a stream of any length runs in flat memor
 So the items of the last half budget, at least, are always there, and a body smaller than
 half the budget is kept whole. Memory peaks at one budget, while the newer generation is
 joined to be cut.
+
+An item longer than half the budget does not fit in it: when the newer generation is cut and
+holds nothing but the start of such an item, everything kept is let go, and the stream keeps
+only its last chunk (to find where the next item starts) until an item ends; then keeping
+starts again after it. What was let go is counted in ``omitted``. So a 50 MB event costs the
+stream nothing beyond the budget (keeping its bytes until the next cut cost them once more).
 """
 
 from __future__ import annotations
@@ -56,8 +62,8 @@ def keep_budget(keep: KeepOption, decoder: Decoder) -> Optional[int]:
 class KeptBytes:
     """The bytes of one body, kept within a budget; see the module's docstring."""
 
-    __slots__ = ("_cut_at", "_half", "_newer", "_newer_size", "_newer_start", "_older",
-                 "_older_count", "decoder", "omitted")  # fmt: skip
+    __slots__ = ("_cut_at", "_dropping", "_half", "_newer", "_newer_size", "_newer_start",
+                 "_older", "_older_count", "_tail", "decoder", "omitted")  # fmt: skip
 
     def __init__(self, decoder: Decoder, budget: Optional[int]) -> None:
         self.decoder = decoder
@@ -69,6 +75,8 @@ class KeptBytes:
         self._newer_start = 0  # items delivered before the newer generation began
         self._half = budget // 2 if budget is not None else sys.maxsize
         self._cut_at = self._half
+        self._dropping = False  # an item too long to keep is arriving: see _drop
+        self._tail = b""  # while dropping, the last bytes before the newer chunk
 
     def add(self, chunk: bytes, delivered: int) -> None:
         """Keep ``chunk``, the next bytes of the body; ``delivered`` items have been yielded.
@@ -76,10 +84,16 @@ class KeptBytes:
         The decoder asks for a chunk only once it has yielded every item the bytes before it
         complete, which is what makes its ``boundary`` the place to cut.
         """
-        if self._newer_size > self._cut_at:
+        if self._dropping:
+            self._resume(delivered)
+        elif self._newer_size > self._cut_at:
             self._cut(delivered)
         self._newer.append(chunk)
         self._newer_size += len(chunk)
+
+    def omitted_of(self, delivered: int) -> int:
+        """How many of the ``delivered`` items are not kept (the oldest)."""
+        return delivered if self._dropping else self.omitted
 
     def _cut(self, delivered: int) -> None:
         # The older generation goes first, so memory holds at most the newer one twice (its
@@ -91,10 +105,7 @@ class KeptBytes:
         boundary = self.decoder.boundary
         cut = boundary(data) if boundary is not None else 0
         if cut == 0:
-            # One item longer than half the budget, still arriving: look again once another
-            # half budget has come, so the joins stay linear in the body's length.
-            self._newer = [data]
-            self._cut_at = len(data) + self._half
+            self._drop(data)
             return
         self._older, rest = data[:cut], data[cut:]
         self._older_count = delivered - self._newer_start
@@ -103,8 +114,36 @@ class KeptBytes:
         self._newer_start = delivered
         self._cut_at = self._half
 
+    def _drop(self, data: bytes) -> None:
+        """Let go of ``data``, the start of one item longer than half the budget: nothing is
+        kept until an item ends (every item delivered until then is omitted)."""
+        self._dropping = True
+        self._tail = data[-3:]  # enough to see an item's end straddle two chunks
+        self._newer, self._newer_size = [], 0
+
+    def _resume(self, delivered: int) -> None:
+        """While dropping: keep again from the end of the last item the newer chunk ended,
+        if it ended one; else let that chunk go too."""
+        boundary = self.decoder.boundary
+        assert boundary is not None  # a decoder without one never cuts, so never drops
+        data = self._tail + b"".join(self._newer)
+        cut = boundary(data)
+        if cut <= len(self._tail):  # no item ends in the newer chunk (one in the tail has)
+            self._tail = data[-3:]
+            self._newer, self._newer_size = [], 0
+            return
+        self._dropping = False
+        self.omitted = delivered
+        rest = data[cut:]
+        self._newer = [rest] if rest else []
+        self._newer_size = len(rest)
+        self._newer_start = delivered
+        self._cut_at = self._half
+
     def items(self, delivered: int) -> list[Any]:
         """The items kept, decoded again: the last ``delivered - omitted`` of those delivered."""
+        if self._dropping:
+            return []
         decode = self.decoder.decode
         older = itertools.islice(decode(iter([self._older])), self._older_count)
         newer = itertools.islice(decode(iter(self._newer)), delivered - self._newer_start)

@@ -7,29 +7,45 @@ conventions: ``[DONE]`` ends the stream, each event's data is JSON, and an error
 three shapes (a payload with an ``"error"`` key, an ``event: error``, a payload whose ``type``
 is ``"error"``), raised as :class:`APIError`.
 
-An event without an ``event:`` field yields its JSON payload; a named event yields
-``{"event": name, "data": payload}``.
+Two shapes, chosen by the caller, never by the stream: :func:`decode_sse` yields each event's
+JSON payload; :func:`decode_sse_events` yields ``{"event": name, "data": payload}``, the name
+being the event's ``event:`` field or, when it has none, the payload's ``"type"`` (None when
+neither). Servers differ on ``event:`` lines (the OpenAI API names every Responses event, the
+LiteLLM proxy none), and the payload's ``type`` carries the same name either way.
 
 The hot path: almost every stream is LF-only and almost every event is one ``data: {...}``
 line (or ``event:`` then ``data:``). Those are cut out of whole blocks with ``bytes.split`` and
-decoded directly. Anything else goes through the full line parser, and a stream that uses CR
-switches to it for good.
+decoded directly. A stream that uses CR switches for good to a loop that finds the ends of its
+events with a regular expression; both loops join the bytes of an event once, when its end is
+in sight, so decoding is linear in the body whatever its line endings. An event longer than
+1 MiB is read without copies of itself: see :func:`_take_long`.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator
-from typing import Any, Optional
+import json
+import re
+from collections.abc import Generator, Iterable, Iterator
+from typing import Any, Callable, Optional
 
 from . import jsonlib
 from .errors import APIError, StreamError
 
-__all__ = ["decode_sse", "sse_boundary", "stream_error_from_payload"]
+__all__ = ["decode_sse", "decode_sse_events", "sse_boundary", "stream_error_from_payload"]
 
 _BOM = b"\xef\xbb\xbf"
 _DONE = b"[DONE]"
 _SHOWN = 120  # how much of an offending line an error message shows
+# An event this long (its bytes held before its end arrives) is read by _take_long.
+_LONG = 1 << 20
+# A line ending and then an empty line: where an event ends. A CR followed by LF is one
+# ending, never a CR ending and an empty line; a CR at the end of the bytes counts at once
+# (the LF that may follow it is then an empty line, which dispatches nothing).
+_BLANK_LINE = re.compile(rb"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r|\n)")
+
+# (start, end) of the first blank line in the bytes, from a position before it on.
+Blank = Callable[[bytes, int], "tuple[int, int]"]
 
 
 class _Done(Exception):
@@ -37,30 +53,50 @@ class _Done(Exception):
 
 
 def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
-    """Yield the events of an SSE body given as byte chunks, each as soon as it is complete."""
+    """Yield the JSON payload of each event of an SSE body given as byte chunks, each as soon
+    as it is complete. An ``event:`` name does not change what is yielded."""
+    return _decode(chunks, named=False)
+
+
+def decode_sse_events(chunks: Iterable[bytes]) -> Iterator[Any]:
+    """Yield ``{"event": name, "data": payload}`` for each event of an SSE body, each as soon
+    as it is complete: the name is the ``event:`` field, else the payload's ``"type"``."""
+    return _decode(chunks, named=True)
+
+
+def _decode(chunks: Iterable[bytes], named: bool) -> Iterator[Any]:
     source = iter(chunks)
     head, offset = _skip_bom(source)
     if head:
         source = itertools.chain([head], source)
     held: Optional[list[bytes]] = None  # the start of an event still arriving
+    held_size = 0
     block = b""
     try:
         for chunk in source:
             if b"\r" in chunk:
-                yield from _decode_lines(b"".join(held or ()) + chunk, source, offset)
+                yield from _decode_cr(held or [], chunk, source, offset, named)
                 return
             if held is not None:
+                if not chunk:
+                    continue  # held[-1] stays the last byte seen, for the check below
                 # Join only once a separator is in sight, so one long event that arrives in
                 # many chunks is copied once, not once a chunk.
                 straddles = chunk[:1] == b"\n" and held[-1][-1:] == b"\n"
                 held.append(chunk)
+                held_size += len(chunk)
                 if not straddles and b"\n\n" not in chunk:
                     continue
-                chunk = b"".join(held)
+                if held_size - len(chunk) > _LONG:
+                    chunk, used = yield from _long_event(held, _lf_blank, offset, named)
+                    offset += used
+                else:
+                    chunk = b"".join(held)
             blocks = chunk.split(b"\n\n")
             loads = jsonlib.loads_for(chunk)
             rest = blocks.pop()
             held = [rest] if rest else None
+            held_size = len(rest)
             for block in blocks:
                 if block[:6] == b"data: " and b"\n" not in block:
                     # The common case, "data: {...}" alone, decoded here: this loop runs once
@@ -74,20 +110,74 @@ def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
                             payload.get("error") is not None or payload.get("type") == "error"
                         ):
                             raise stream_error_from_payload(payload)
-                        yield payload
+                        yield _named(None, payload) if named else payload
                 else:
                     found = _parse_block(block)
                     if found is not None and found[1]:
-                        yield _item(*found)
+                        yield _item(*found, named)
                 offset += len(block) + 2
+        if held is not None:
+            # The body ended without a blank line after its last bytes.
+            block = b"".join(held)
+            found = _last_event(block, offset)
+            if found is not None and found[1]:
+                yield _item(*found, named)
     except _Done:
         # The stream's own end; what is left of the body is the caller's to finish.
         return
     except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
         raise _undecodable(block, offset, exc) from exc
-    if held is not None:
-        # The body ended without a blank line after its last bytes.
-        yield from _decode_lines(b"".join(held), source, offset)
+
+
+def _decode_cr(
+    held: list[bytes], first: bytes, source: Iterator[bytes], offset: int, named: bool
+) -> Iterator[Any]:
+    """The rest of a stream that uses CR, from ``first`` on, after ``held``: the start of an
+    event still arriving. Every event the bytes read complete leaves before the next chunk is
+    asked for (a DataStream's kept bytes are cut on that promise)."""
+    held_size = sum(map(len, held))
+    tail = b"".join(held[-2:])[-2:]  # of the held bytes: a blank line may start there
+    block = b""
+    try:
+        for chunk in itertools.chain([first], source):
+            if not chunk:
+                continue
+            straddles = tail + chunk[:2]
+            tail = (tail + chunk)[-2:] if len(chunk) < 2 else chunk[-2:]
+            held.append(chunk)
+            held_size += len(chunk)
+            if (b"\n" not in chunk and b"\r" not in chunk) or not (
+                _BLANK_LINE.search(chunk) or _BLANK_LINE.search(straddles)
+            ):
+                continue  # no event ends in this chunk
+            if held_size - len(chunk) > _LONG:
+                buffer, used = yield from _long_event(held, _cr_blank, offset, named)
+                offset += used
+            else:
+                buffer = b"".join(held)
+                held.clear()
+            start = 0
+            for match in _BLANK_LINE.finditer(buffer):
+                block = buffer[start : match.start()]
+                found = _parse_block(_lf(block) if b"\r" in block else block)
+                if found is not None and found[1]:
+                    yield _item(*found, named)
+                offset += match.end() - start
+                start = match.end()
+            rest = buffer[start:]
+            held = [rest] if rest else []
+            held_size = len(rest)
+            tail = rest[-2:]
+        if held:
+            # The body ended without a blank line after its last bytes.
+            block = b"".join(held)
+            found = _last_event(block, offset)
+            if found is not None and found[1]:
+                yield _item(*found, named)
+    except _Done:
+        return
+    except ValueError as exc:
+        raise _undecodable(block, offset, exc) from exc
 
 
 def sse_boundary(data: bytes) -> int:
@@ -95,16 +185,11 @@ def sse_boundary(data: bytes) -> int:
     ``data``: every event before it has been dispatched, none after it."""
     if b"\r" not in data:
         blank = data.rfind(b"\n\n")
-        return blank + 2 if blank >= 0 else 0
-    lines = data.splitlines(keepends=True)
-    if lines and lines[-1][-1:] != b"\n":
-        lines.pop()  # held back by the decoder: no ending yet, or a CR whose LF may follow
-    end = position = 0
-    for line in lines:
-        position += len(line)
-        if line in (b"\n", b"\r", b"\r\n"):
-            end = position
-    return end
+    else:
+        # A line ending and an empty line: LF LF, CR CR or LF CR (CR LF is one ending). The
+        # decoder acts on a CR at once, so a blank line ends at its CR, even if LF follows.
+        blank = max(data.rfind(b"\n\n"), data.rfind(b"\r\r"), data.rfind(b"\n\r"))
+    return blank + 2 if blank >= 0 else 0
 
 
 def _skip_bom(source: Iterator[bytes]) -> tuple[bytes, int]:
@@ -120,8 +205,15 @@ def _skip_bom(source: Iterator[bytes]) -> tuple[bytes, int]:
     return head, 0
 
 
+def _lf(block: bytes) -> bytes:
+    """A block with its line endings made LF (within a block, line endings only end lines)."""
+    return block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+
+
 def _parse_block(block: bytes) -> Optional[tuple[Optional[str], bytes]]:
     """The (event name, data) of one LF-separated block, or None when it carries no data."""
+    if block[:6] == b"data: " and b"\n" not in block:
+        return None, block[6:]
     # The common named event, "event: x\ndata: {...}", without a loop.
     if block[:7] == b"event: ":
         newline = block.find(b"\n")
@@ -131,6 +223,19 @@ def _parse_block(block: bytes) -> Optional[tuple[Optional[str], bytes]]:
     for line in block.split(b"\n"):
         fields.add(line)
     return fields.dispatch()
+
+
+def _last_event(rest: bytes, offset: int) -> Optional[tuple[Optional[str], bytes]]:
+    """The event in the last bytes of a body that did not end with a blank line: complete
+    lines are an event (a lenient server's last one); a line cut short is a StreamError."""
+    if rest[-1:] not in (b"\n", b"\r"):
+        start = max(rest.rfind(b"\n"), rest.rfind(b"\r")) + 1
+        raise StreamError(
+            f"the stream ended in the middle of a line at byte {offset + start}: "
+            f"{_shown(rest[start:])}",
+            offset=offset + start,
+        )
+    return _parse_block(_lf(rest))
 
 
 class _Fields:
@@ -163,61 +268,146 @@ class _Fields:
         return (event.decode() or None), b"\n".join(data)
 
 
-def _item(event: Optional[str], data: bytes) -> Any:
+def _item(event: Optional[str], data: bytes, named: bool) -> Any:
     """What one event with data yields; raises _Done at [DONE] and the API's error for an
     error event."""
     if data == _DONE:
         raise _Done
-    payload = jsonlib.loads(data)
+    return _shaped(event, jsonlib.loads(data), named)
+
+
+def _shaped(event: Optional[str], payload: Any, named: bool) -> Any:
     if event == "error" or (
         payload.__class__ is dict
         and (payload.get("error") is not None or payload.get("type") == "error")
     ):
         raise stream_error_from_payload(payload)
-    return payload if event is None else {"event": event, "data": payload}
+    return _named(event, payload) if named else payload
 
 
-def _decode_lines(buffer: bytes, source: Iterator[bytes], offset: int) -> Iterator[Any]:
-    """The full parser, line by line: for streams that use CR or CRLF line endings, and for
-    the last bytes of a body that did not end with a blank line."""
-    fields = _Fields()
-    line = data = b""
-    start = offset  # where the event being read starts
+def _named(event: Optional[str], payload: Any) -> dict[str, Any]:
+    """The item of a named stream: the event's name, else the payload's type."""
+    if event is None and payload.__class__ is dict:
+        kind = payload.get("type")
+        event = kind if isinstance(kind, str) else None
+    return {"event": event, "data": payload}
+
+
+# -- long events ------------------------------------------------------------------------------
+
+
+def _lf_blank(buffer: bytes, since: int) -> tuple[int, int]:
+    start = buffer.find(b"\n\n", since)
+    return start, start + 2
+
+
+def _cr_blank(buffer: bytes, since: int) -> tuple[int, int]:
+    match = _BLANK_LINE.search(buffer, since)
+    assert match is not None  # the caller saw it
+    return match.span()
+
+
+def _take_long(
+    held: list[bytes], blank: Blank, offset: int
+) -> tuple[Optional[str], Optional[str], bytes, int]:
+    """The first event of the held chunks, a long one: (its name, its data as text or None
+    when it has none, the bytes after it, how many bytes it took with its blank line).
+
+    Each copy of a long event costs its size again, so this one makes as few as it can: the
+    chunks are joined (and let go: ``held`` is emptied) and the data is decoded to text
+    straight from the joined bytes, which are let go before the caller parses the text.
+    Memory peaks at twice the event, and at the text and the parsed value after.
+    """
+    buffer = b"".join(held)
+    # The chunks before the last hold no blank line, or it would have been acted on: only
+    # their last bytes can start the one that ends this event.
+    end, after = blank(buffer, max(0, len(buffer) - len(held[-1]) - 3))
+    held.clear()
+    event, spans = _field_spans(buffer, end)
+    text = None
+    if spans:
+        view = memoryview(buffer)
+        if len(spans) == 1:
+            data: Any = view[spans[0][0] : spans[0][1]]
+        else:
+            data = b"\n".join([view[start:stop] for start, stop in spans])
+        try:
+            text = str(data, "utf-8")
+        except UnicodeDecodeError as exc:
+            raise _undecodable(bytes(data[: _SHOWN + 1]), offset, exc) from exc
     try:
-        # The buffer first, on its own: every event it completes leaves before the next chunk
-        # is asked for (a DataStream's kept bytes are cut on that promise).
-        for chunk in itertools.chain([b""], source, [None]):
-            final = chunk is None
-            lines = (buffer + chunk if chunk else buffer).splitlines(keepends=True)
-            # Keep the last line back while it may be incomplete: no line ending yet, or a CR
-            # whose LF is still on its way.
-            buffer = lines.pop() if lines and not final and lines[-1][-1:] != b"\n" else b""
-            for line in lines:
-                offset += len(line)
-                content = line.rstrip(b"\r\n")
-                if content:
-                    fields.add(content)
-                    continue
-                found = fields.dispatch()
-                if found is not None and found[1]:
-                    data = found[1]
-                    yield _item(*found)
-                start = offset
-        if line[-1:] not in (b"\r", b"\n", b""):
-            cut = offset - len(line)
-            raise StreamError(
-                f"the stream ended in the middle of a line at byte {cut}: {_shown(line)}",
-                offset=cut,
-            )
-        # Complete lines with no blank line after them: a lenient server's last event.
-        found = fields.dispatch()
-        if found is not None and found[1]:
-            data = found[1]
-            yield _item(*found)
-    except _Done:
-        return
-    except ValueError as exc:
-        raise _undecodable(data, start, exc) from exc
+        name = event.decode() or None
+    except UnicodeDecodeError as exc:
+        raise _undecodable(event, offset, exc) from exc
+    return name, text, buffer[after:], after
+
+
+def _field_spans(buffer: bytes, end: int) -> tuple[bytes, list[tuple[int, int]]]:
+    """The ``event:`` value and the (start, stop) of each ``data:`` value in ``buffer[:end]``,
+    one event's lines, by the same rules as :class:`_Fields`, without copying the lines."""
+    event = b""
+    spans = []
+    for start, stop in _line_spans(buffer, end):
+        if start == stop or buffer[start : start + 1] == b":":
+            continue
+        colon = buffer.find(b":", start, stop)
+        name_end, value = (stop, stop) if colon < 0 else (colon, colon + 1)
+        if value < stop and buffer[value : value + 1] == b" ":
+            value += 1
+        name = buffer[start:name_end] if name_end - start <= 5 else b""  # "data", "event"
+        if name == b"data":
+            spans.append((value, stop))
+        elif name == b"event":
+            event = buffer[value:stop]
+    return event, spans
+
+
+def _line_spans(buffer: bytes, end: int) -> Iterator[tuple[int, int]]:
+    """The (start, stop) of each line of ``buffer[:end]``, whatever its line ending."""
+    start = 0
+    lf = _found(buffer.find(b"\n", 0, end), end)
+    cr = _found(buffer.find(b"\r", 0, end), end)
+    while True:
+        stop = min(lf, cr)
+        yield start, stop
+        if stop >= end:
+            return
+        start = stop + 2 if stop == cr and lf == cr + 1 else stop + 1
+        # Each ending is searched for once past the last one found: linear in the block.
+        if lf < start:
+            lf = _found(buffer.find(b"\n", start, end), end)
+        if cr < start:
+            cr = _found(buffer.find(b"\r", start, end), end)
+
+
+def _found(position: int, end: int) -> int:
+    return end if position < 0 else position
+
+
+def _long_event(
+    held: list[bytes], blank: Blank, offset: int, named: bool
+) -> Generator[Any, None, tuple[bytes, int]]:
+    """Yield what the first event of the held chunks, a long one, yields (nothing when it has
+    no data); return the bytes after it and how many bytes it took with its blank line.
+
+    Its text is parsed by json, whatever jsonlib would choose: the values are the same, and
+    orjson reserves about twelve times the length of a long string while it parses one. No
+    name here holds the text or the value once it is yielded.
+    """
+    event, text, rest, used = _take_long(held, blank, offset)
+    if text:
+        if text == "[DONE]":
+            raise _Done
+        try:
+            payload = json.loads(text)
+        except ValueError as exc:
+            raise _undecodable(text[: _SHOWN + 1].encode(), offset, exc) from exc
+        del text
+        yield _shaped(event, payload, named)
+    return rest, used
+
+
+# -- errors -----------------------------------------------------------------------------------
 
 
 def stream_error_from_payload(payload: Any) -> APIError:
@@ -236,11 +426,7 @@ def stream_error_from_payload(payload: Any) -> APIError:
 
 
 def _undecodable(line: bytes, offset: int, exc: Exception) -> StreamError:
-    try:
-        line.decode()
-        reason = "is not valid JSON"
-    except UnicodeDecodeError:
-        reason = "is not valid UTF-8"
+    reason = "is not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else "is not valid JSON"
     return StreamError(f"an event at byte {offset} {reason} ({exc}): {_shown(line)}", offset=offset)
 
 

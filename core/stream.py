@@ -59,7 +59,7 @@ class _Progress:
 
     @property
     def omitted(self) -> int:
-        return self.delivered if self.kept is None else self.kept.omitted
+        return self.delivered if self.kept is None else self.kept.omitted_of(self.delivered)
 
 
 class DataStream(Generic[T]):

@@ -117,6 +117,10 @@ def _merge(into: dict[str, Any], delta: dict[str, Any]) -> None:
 def _merged(old: Any, new: Any, key: str = "") -> Any:
     """``new`` added to ``old``: strings concatenate, dicts merge, tool calls join by index,
     other lists extend; set-once fields and everything else take the newest value."""
+    if key == "tool_calls" and isinstance(new, list):
+        # By index from the first chunk on: one chunk may carry several deltas of one call
+        # (servers that batch deltas do), the first with its id and name.
+        return _merged_by_index(old if isinstance(old, list) else [], new)
     if old is None or new is None or key in _REPLACED:
         return old if new is None else new
     if isinstance(old, str) and isinstance(new, str):
@@ -126,17 +130,17 @@ def _merged(old: Any, new: Any, key: str = "") -> Any:
         _merge(merged, new)
         return merged
     if isinstance(old, list) and isinstance(new, list):
-        if key == "tool_calls":
-            return _merged_by_index(old, new)
         return old + new
     return new
 
 
 def _merged_by_index(old: list[Any], new: list[Any]) -> list[Any]:
+    """Tool call deltas added to the calls so far (one per index, in ``old``), each into a
+    dict of its own: the caller's chunks are never changed."""
     calls = {call.get("index", position): call for position, call in enumerate(old)}
     for call in new:
         index = call.get("index", len(calls))
-        calls[index] = _merged(calls.get(index), call)
+        calls[index] = _merged(calls.get(index, {}), call)
     return [calls[index] for index in sorted(calls)]
 
 

@@ -2,7 +2,9 @@
 
 Paths from the OpenAPI spec: ``POST /responses``, ``GET|DELETE /responses/{response_id}``,
 ``POST /responses/{response_id}/cancel``, ``GET /responses/{response_id}/input_items``.
-Streamed, every event is named: ``{"event": "response.output_text.delta", "data": {...}}``.
+Streamed, every event is ``{"event": "response.output_text.delta", "data": {...}}``, whether
+the server sends ``event:`` lines (the OpenAI API) or not (the LiteLLM proxy): the name is then
+the payload's ``type`` (the ``"sse-events"`` decoder).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import openaistream
 from openaistream.resource import check_flag, check_input, check_text, path_for
 
 _ONE = "/responses/{response_id}"
+_EVENTS = "sse-events"  # the decoder of streamed responses
 
 
 class Responses(openaistream.Resource):
@@ -35,7 +38,13 @@ class Responses(openaistream.Resource):
         if check_flag("stream", stream):
             body["stream"] = True
         return self._call(
-            "POST", "/responses", json=body, stream=stream, num=num, verbosity=verbosity
+            "POST",
+            "/responses",
+            json=body,
+            stream=stream,
+            num=num,
+            verbosity=verbosity,
+            decoder=_EVENTS,
         )
 
     def retrieve(
@@ -51,7 +60,15 @@ class Responses(openaistream.Resource):
         ``stream=True``, the events of a background response, from ``starting_after`` on."""
         query = {**params, "stream": True} if stream else params
         path = path_for(_ONE, response_id=response_id)
-        return self._call("GET", path, params=query, stream=stream, num=num, verbosity=verbosity)
+        return self._call(
+            "GET",
+            path,
+            params=query,
+            stream=stream,
+            num=num,
+            verbosity=verbosity,
+            decoder=_EVENTS,
+        )
 
     def delete(self, response_id: str, *, verbosity: Optional[int] = None) -> Any:
         return self._call("DELETE", path_for(_ONE, response_id=response_id), verbosity=verbosity)

@@ -1,6 +1,7 @@
 """The ``runs`` resource: runs of an assistant on a thread, and their steps (Assistants API
-v2, ``OpenAI-Beta: assistants=v2``). Streamed runs yield the named events as
-``{"event": "thread.run.created", "data": {...}}``, ``thread.message.delta``, ...
+v2, ``OpenAI-Beta: assistants=v2``). Streamed runs yield their events as
+``{"event": "thread.run.created", "data": {...}}``, ``thread.message.delta``, ... (the
+``"sse-events"`` decoder, whose items have that shape whatever the server sends).
 
 Paths from the OpenAPI spec: ``POST|GET /threads/{thread_id}/runs``,
 ``GET|POST /threads/{thread_id}/runs/{run_id}``, ``POST .../cancel``,
@@ -19,6 +20,7 @@ import openaistream
 from openaistream.resource import check_flag, check_text, path_for
 
 _ALL = "/threads/{thread_id}/runs"
+_EVENTS = "sse-events"  # the decoder of streamed runs
 _ONE = _ALL + "/{run_id}"
 
 
@@ -49,6 +51,7 @@ class Runs(openaistream.Resource):
             stream=stream,
             num=num,
             verbosity=verbosity,
+            decoder=_EVENTS,
         )
 
     def retrieve(self, thread_id: str, run_id: str, *, verbosity: Optional[int] = None) -> Any:
@@ -85,7 +88,9 @@ class Runs(openaistream.Resource):
         if stream:
             body["stream"] = True
         path = path_for(_ONE + "/submit_tool_outputs", thread_id=thread_id, run_id=run_id)
-        return self._call("POST", path, json=body, stream=stream, num=num, verbosity=verbosity)
+        return self._call(
+            "POST", path, json=body, stream=stream, num=num, verbosity=verbosity, decoder=_EVENTS
+        )
 
     def cancel(self, thread_id: str, run_id: str, *, verbosity: Optional[int] = None) -> Any:
         path = path_for(_ONE + "/cancel", thread_id=thread_id, run_id=run_id)
@@ -105,7 +110,13 @@ class Runs(openaistream.Resource):
         ``thread.created``."""
         body = _body(assistant_id, stream, params)
         return self._call(
-            "POST", "/threads/runs", json=body, stream=stream, num=num, verbosity=verbosity
+            "POST",
+            "/threads/runs",
+            json=body,
+            stream=stream,
+            num=num,
+            verbosity=verbosity,
+            decoder=_EVENTS,
         )
 
     def create_tread(self, *args: Any, **kwargs: Any) -> Any:

@@ -2,8 +2,8 @@
 """The benchmark: openaistream against raw urllib3 + json.loads (the baseline) and
 openai-python when it is installed, all in one run against one local server, side by side.
 
-    python tests/benchmarks/bench.py            # 100,000 events a stream
-    python tests/benchmarks/bench.py --quick    # 10,000 events, 100,000 for memory
+    python tests/benchmarks/bench.py            # 100,000 events a stream, a 32 MB event
+    python tests/benchmarks/bench.py --quick    # 10,000 events, 100,000 for memory, 8 MB
 
 Machines are noisy: the ratio to the baseline of the same run is the figure. The server runs
 in its own process, so it does not compete with the contenders for the GIL. Not collected by
@@ -178,6 +178,47 @@ def best(runs: int, measure: Callable[[], float]) -> float:
     return min(measure() for _ in range(runs))
 
 
+# -- one long event: decoding time by line ending, and peak memory ---------------------------
+
+
+def long_event_chunks(size: int, newline: bytes) -> Any:
+    """A short event, then one event of ``size`` bytes arriving in 64 KiB chunks."""
+    piece = b"x" * 65536
+    yield b'data: {"a": 1}' + newline * 2 + b'data: {"long": "'
+    for _ in range(size // len(piece)):
+        yield piece
+    yield b'"}' + newline * 2
+
+
+def long_event_seconds(size: int, newline: bytes) -> float:
+    from openaistream.sse import decode_sse
+
+    start = time.perf_counter()
+    items = list(decode_sse(long_event_chunks(size, newline)))
+    elapsed = time.perf_counter() - start
+    assert len(items[1]["long"]) == size
+    return elapsed
+
+
+def long_event_peak(size: int) -> float:
+    """The peak of traced memory while a DataStream reads one long event (default keep),
+    as a multiple of the event's size: chunks, joins, text and the parsed value."""
+    import tracemalloc
+
+    import openaistream
+
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        response = openaistream.Response(200, {}, long_event_chunks(size, b"\r\n"))
+        items = list(openaistream.DataStream(response))
+        peak = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert len(items[1]["long"]) == size
+    return peak / size
+
+
 # -- subprocess measures: import time and peak memory ---------------------------------------
 
 
@@ -317,6 +358,15 @@ def main() -> None:
     if has_openai:
         theirs = best(runs, lambda: openai_python_stream(url, "first", 1, first=True)) * 1000
         row("time to first event", "openai-python", theirs, f"ms  {theirs / base:.2f}x")
+
+    long_size = (8 if args.quick else 32) << 20
+    metric = f"decoding one {long_size >> 20} MB event in 64 KiB chunks"
+    lf = best(runs, lambda: long_event_seconds(long_size, b"\n")) * 1000
+    row(metric, "openaistream, LF line endings", lf, "ms")
+    crlf = best(runs, lambda: long_event_seconds(long_size, b"\r\n")) * 1000
+    row(metric, "openaistream, CRLF line endings", crlf, f"ms  {crlf / lf:.2f}x LF")
+    peak = long_event_peak(20 << 20)
+    row("peak memory reading one 20 MB event", "openaistream", peak, "x the event")
 
     posts = 2000 if not args.quick else 500
     import urllib3

@@ -14,6 +14,8 @@ METRICS = [
     "events/s, Content-Length body",
     "time to first event",
     "small POSTs/s over keep-alive",
+    "decoding one 8 MB event in 64 KiB chunks",
+    "peak memory reading one 20 MB event",
     "import wall time",
     "import, -X importtime total",
     "peak RSS, 1,000 events, default",
@@ -33,3 +35,4 @@ def test_the_quick_benchmark_reports_every_figure() -> None:
         assert any(line.startswith(f"| {metric}") for line in table), metric
     ours = [line for line in table if "| openaistream (json) |" in line]
     assert len(ours) == 2 and all(line.rstrip(" |").endswith("x") for line in ours)
+    assert any("| openaistream, CRLF line endings |" in line and "x LF" in line for line in table)

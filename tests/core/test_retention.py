@@ -3,19 +3,20 @@ within a budget once it is not, always whole items, and an honest count of the r
 
 from __future__ import annotations
 
+import tracemalloc
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import openaistream
-from openaistream import DataStream, Response, StreamError
+from openaistream import DataStream, Response, StreamError, sse
 from openaistream.decoders import BYTES, JSON_LINES, SSE
 from openaistream.retention import KEEP_BYTES
 from tests.conftest import API_KEY
-from tests.support.servers import Conn, RawServer, chunk, head
+from tests.support.servers import LAST_CHUNK, Conn, RawServer, chunk, head
 
 MESSAGES = [{"role": "user", "content": "hi"}]
 
@@ -88,15 +89,58 @@ def test_keep_false_counts_every_item_as_omitted() -> None:
     assert error.omitted == len(delivered) == 100
 
 
-def test_one_item_longer_than_the_budget_is_kept_and_cut_after() -> None:
-    huge = b'data: {"huge": "' + b"y" * 10_000 + b'"}\n\n'
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"], ids=["LF", "CRLF"])
+def test_an_item_longer_than_half_the_budget_is_let_go_and_keeping_resumes_after_it(
+    newline: bytes,
+) -> None:
+    huge = b'data: {"huge": "' + b"y" * 10_000 + b'"}' + newline * 2
     pieces = [huge[i : i + 1000] for i in range(0, len(huge), 1000)]
     chunks = [event(0), *pieces, event(1), event(2), b"data: {"]
     stream: DataStream[Any] = DataStream(Response(200, {}, iter(chunks)), keep=2048)
-    delivered, error = read_until_failure(stream)
+    delivered: list[Any] = []
+    with pytest.raises(StreamError) as caught:
+        for item in stream:
+            delivered.append(item)
+            # At every step, what is kept and what is not add up to what was delivered.
+            assert len(stream.received) + stream.omitted == len(delivered)
     assert [item.get("n", "huge") for item in delivered] == [0, "huge", 1, 2]
-    assert_newest_kept(delivered, error)
-    assert error.received[-1] == {"n": 2, "pad": "x" * 220}
+    assert [item["n"] for item in caught.value.received] == [1, 2]
+    assert caught.value.omitted == 2
+
+
+@pytest.mark.parametrize("keep", [None, False], ids=["default keep", "keep=False"])
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"], ids=["LF", "CRLF"])
+def test_a_20_mb_event_costs_less_than_three_times_its_size(
+    keep: Optional[bool], newline: bytes
+) -> None:
+    """From the socket to the parsed value: the stream's chunks, their join, the text, the
+    value, what the stream keeps. It cost seven times the event."""
+    size = 20 << 20
+    piece = b"y" * 65536
+
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        conn.send(head(200))
+        conn.send(chunk(b'data: {"n": 0}' + newline * 2 + b'data: {"long": "'))
+        for _ in range(size // len(piece)):
+            conn.send(chunk(piece))
+        conn.send(chunk(b'"}' + newline * 2 + b'data: {"n": 1}' + newline * 2) + LAST_CHUNK)
+
+    with (
+        RawServer(handler) as server,
+        openaistream.OpenAI(api_key=API_KEY, base_url=server.url + "/v1", max_retries=0) as client,
+    ):
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
+            stream.keep = keep
+            items = list(stream)
+            peak = tracemalloc.get_traced_memory()[1] - before
+        finally:
+            tracemalloc.stop()
+    assert [len(item.get("long", "")) for item in items] == [0, size, 0]
+    assert peak < 3 * size, f"{peak / size:.2f} times the event"
 
 
 def test_json_lines_are_cut_between_lines() -> None:
@@ -153,15 +197,25 @@ def sse_bodies(draw: st.DrawFn) -> bytes:
     body=sse_bodies(),
     cuts=st.lists(st.integers(min_value=0, max_value=10**6), max_size=30),
     budget=st.integers(min_value=0, max_value=600),
+    long=st.booleans(),
 )
 def test_what_is_kept_is_always_the_newest_whole_items(
-    body: bytes, cuts: list[int], budget: int
+    body: bytes, cuts: list[int], budget: int, long: bool
 ) -> None:
     points = sorted({cut % (len(body) + 1) for cut in cuts})
     chunks = [body[a:b] for a, b in zip([0, *points], [*points, len(body)])]
     stream: DataStream[Any] = DataStream(Response(200, {}, iter(chunks)), SSE, keep=budget)
-    delivered, error = read_until_failure(stream)
-    assert_newest_kept(delivered, error)
+    delivered: list[Any] = []
+    with pytest.MonkeyPatch.context() as patch, pytest.raises(StreamError) as caught:
+        if long:
+            patch.setattr(sse, "_LONG", 0)  # the decoder's path for long events, every time
+        for item in stream:
+            delivered.append(item)
+            kept = stream.received
+            assert kept == delivered[len(delivered) - len(kept) :]
+            assert len(kept) + stream.omitted == len(delivered)
+    assert delivered == [{"n": n} for n in range(body.count(b"data:") - 1)]
+    assert_newest_kept(delivered, caught.value)
 
 
 # -- over a connection -----------------------------------------------------------------------

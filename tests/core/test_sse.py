@@ -4,25 +4,33 @@ real SSE recording, whatever the chunk boundaries."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openaistream import APIError, StreamError
-from openaistream.sse import decode_sse
+from openaistream import APIError, StreamError, sse
+from openaistream.sse import decode_sse, decode_sse_events
 from tests.support import recordings
 
 
 def events(*chunks: bytes) -> list[Any]:
+    """What the "sse" decoder yields: payloads."""
     return list(decode_sse(chunks))
+
+
+def named(*chunks: bytes) -> list[Any]:
+    """What the "sse-events" decoder yields: {"event": name, "data": payload}."""
+    return list(decode_sse_events(chunks))
 
 
 @pytest.mark.parametrize("newline", [b"\n", b"\r", b"\r\n"], ids=["LF", "CR", "CRLF"])
 def test_every_line_ending_separates_lines_and_events(newline: bytes) -> None:
     body = newline.join([b'data: {"a": 1}', b"", b"event: named", b'data: {"b": 2}', b"", b""])
-    assert events(body) == [{"a": 1}, {"event": "named", "data": {"b": 2}}]
+    assert events(body) == [{"a": 1}, {"b": 2}]
+    assert named(body) == [{"event": None, "data": {"a": 1}}, {"event": "named", "data": {"b": 2}}]
 
 
 def test_crlf_split_between_chunks_is_one_line_ending() -> None:
@@ -63,7 +71,7 @@ def test_events_with_empty_data_are_skipped_like_keep_alives() -> None:
 
 
 def test_a_field_without_a_space_after_the_colon() -> None:
-    assert events(b'data:{"a": 1}\nevent:named\n\n') == [{"event": "named", "data": {"a": 1}}]
+    assert named(b'data:{"a": 1}\nevent:named\n\n') == [{"event": "named", "data": {"a": 1}}]
 
 
 def test_done_ends_the_stream_and_nothing_after_it_is_yielded() -> None:
@@ -78,17 +86,44 @@ def test_done_must_be_exact() -> None:
 
 def test_done_as_a_named_event_ends_the_stream() -> None:
     body = b'event: thread.run.completed\ndata: {"id": "run_1"}\n\nevent: done\ndata: [DONE]\n\n'
-    assert events(body) == [{"event": "thread.run.completed", "data": {"id": "run_1"}}]
+    assert named(body) == [{"event": "thread.run.completed", "data": {"id": "run_1"}}]
+    assert events(body) == [{"id": "run_1"}]
 
 
-def test_named_events_keep_their_name_and_unnamed_ones_yield_the_payload() -> None:
-    body = (
+def test_the_shape_of_an_item_is_the_decoders_not_the_streams() -> None:
+    # The OpenAI API names every Responses event; the LiteLLM proxy sends the same payloads
+    # with no event: line. Each decoder yields one shape for both.
+    with_names = (
         b'event: response.created\ndata: {"type": "response.created"}\n\n'
-        b'data: {"type": "plain"}\n\n'
+        b'event: response.output_text.delta\ndata: {"type": "response.output_text.delta", '
+        b'"delta": "Hi"}\n\n'
     )
-    assert events(body) == [
-        {"event": "response.created", "data": {"type": "response.created"}},
-        {"type": "plain"},
+    without = b"".join(line + b"\n" for line in with_names.split(b"\n")[:-1]
+                       if not line.startswith(b"event:"))  # fmt: skip
+    assert b"event:" not in without
+    for body in (with_names, without):
+        assert named(body) == [
+            {"event": "response.created", "data": {"type": "response.created"}},
+            {
+                "event": "response.output_text.delta",
+                "data": {"type": "response.output_text.delta", "delta": "Hi"},
+            },
+        ]
+        assert events(body) == [item["data"] for item in named(body)]
+
+
+def test_sse_events_names_an_event_by_its_field_first_then_its_type() -> None:
+    body = (
+        b'event: given\ndata: {"type": "other"}\n\n'  # the field wins
+        b'data: {"type": 7}\n\n'  # a type that is not a name is none
+        b"data: [1, 2]\n\n"  # a payload that is not an object has no type
+        b'event: x\ndata: "text"\n\n'
+    )
+    assert named(body) == [
+        {"event": "given", "data": {"type": "other"}},
+        {"event": None, "data": {"type": 7}},
+        {"event": None, "data": [1, 2]},
+        {"event": "x", "data": "text"},
     ]
 
 
@@ -169,9 +204,9 @@ def test_a_last_event_without_its_blank_line_is_still_delivered() -> None:
 
 def test_an_event_arriving_one_byte_at_a_time() -> None:
     body = b'event: x\ndata: {"a": [1, 2]}\n\ndata: {"b": 2}\n\n'
-    assert events(*[body[i : i + 1] for i in range(len(body))]) == [
+    assert named(*[body[i : i + 1] for i in range(len(body))]) == [
         {"event": "x", "data": {"a": [1, 2]}},
-        {"b": 2},
+        {"event": None, "data": {"b": 2}},
     ]
 
 
@@ -182,10 +217,87 @@ def test_a_large_event_in_many_chunks() -> None:
     assert events(*parts) == [{"big": text}]
 
 
+def test_an_event_ended_by_a_cr_leaves_before_the_next_chunk_is_read() -> None:
+    # A CR ends a line at once; an LF after it, in the next chunk, adds nothing.
+    asked: list[bytes] = []
+
+    def chunks() -> Iterator[bytes]:
+        for part in (b'data: {"a": 1}\r\n\r', b'\ndata: {"b": 2}\r\n\r', b"\n"):
+            asked.append(part)
+            yield part
+
+    stream = decode_sse(chunks())
+    assert next(stream) == {"a": 1}
+    assert len(asked) == 1
+    assert next(stream) == {"b": 2}
+    assert len(asked) == 2
+
+
+def long_body(newline: bytes, text: str) -> bytes:
+    """A short event, a long named one with a comment and two data lines, a short one."""
+    lines = [
+        b": the next event is long",
+        b"event: response.output_text.delta",
+        b'data: {"type": "response.output_text.delta",',
+        b'data: "delta": "' + text.encode() + b'"}',
+    ]
+    body = b"\n".join(
+        [b'data: {"a": 1}', b"", *lines, b"", b"event: x", b'data: {"b": 2}', b"", b""]
+    )
+    return body.replace(b"\n", newline)
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r", b"\r\n"], ids=["LF", "CR", "CRLF"])
+def test_a_long_event_decodes_as_a_short_one_does(newline: bytes) -> None:
+    text = "é✓" * 400_000  # 2 MB of UTF-8, some of it cut between chunks
+    body = long_body(newline, text)
+    parts = [body[i : i + 65536] for i in range(0, len(body), 65536)]
+    delta = {"type": "response.output_text.delta", "delta": text}
+    assert named(*parts) == [
+        {"event": None, "data": {"a": 1}},
+        {"event": "response.output_text.delta", "data": delta},
+        {"event": "x", "data": {"b": 2}},
+    ]
+    assert events(*parts) == [{"a": 1}, delta, {"b": 2}]
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"], ids=["LF", "CRLF"])
+@pytest.mark.timeout(3)
+def test_a_long_event_in_small_chunks_decodes_in_linear_time(newline: bytes) -> None:
+    # Once a stream used CRLF, every chunk re-split all the bytes held before it: this
+    # took about 45 s (8 MB: 11 s), and takes a small fraction of a second in both cases.
+    size = 16 << 20
+    piece = b"x" * 4096
+
+    def chunks() -> Iterator[bytes]:
+        yield b'data: {"a": 1}' + newline * 2 + b'data: {"long": "'
+        for _ in range(size // len(piece)):
+            yield piece
+        yield b'"}' + newline * 2
+
+    first, long = decode_sse(chunks())
+    assert first == {"a": 1}
+    assert len(long["long"]) == size
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"], ids=["LF", "CRLF"])
+def test_a_long_event_that_is_not_json_is_reported_at_its_offset(newline: bytes) -> None:
+    body = b'data: {"a": 1}' + newline * 2 + b'data: {"long": "' + b"x" * (2 << 20) + newline * 2
+    parts = [body[i : i + 65536] for i in range(0, len(body), 65536)]
+    with pytest.raises(StreamError, match="not valid JSON") as caught:
+        events(*parts)
+    assert caught.value.offset == len(b'data: {"a": 1}' + newline * 2)
+    assert len(str(caught.value)) < 400
+    spoiled = body.replace(b"xxxx", b"\xff\xfe", 1)
+    parts = [spoiled[i : i + 65536] for i in range(0, len(spoiled), 65536)]
+    with pytest.raises(StreamError, match="not valid UTF-8"):
+        events(*parts)
+
+
 # -- the recordings -------------------------------------------------------------------------
 
 
-def expected(raw: bytes) -> tuple[list[Any], bool]:
+def expected(raw: bytes, with_names: bool = False) -> tuple[list[Any], bool]:
     """What the reference parser says the stream yields, and whether it ends in an error."""
     items: list[Any] = []
     for name, data in recordings.reference_events(raw):
@@ -194,26 +306,31 @@ def expected(raw: bytes) -> tuple[list[Any], bool]:
         payload = json.loads(data)
         if name == "error" or (isinstance(payload, dict) and payload.get("error") is not None):
             return items, True
-        items.append(payload if not name else {"event": name, "data": payload})
+        if with_names:
+            kind = payload.get("type") if isinstance(payload, dict) else None
+            items.append({"event": name or kind, "data": payload})
+        else:
+            items.append(payload)
     return items, False
 
 
-def decoded(chunks: list[bytes]) -> tuple[list[Any], bool]:
+def decoded(chunks: list[bytes], with_names: bool = False) -> tuple[list[Any], bool]:
     items: list[Any] = []
     try:
-        for item in decode_sse(chunks):
+        for item in (decode_sse_events if with_names else decode_sse)(chunks):
             items.append(item)
     except APIError:
         return items, True
     return items, False
 
 
+@pytest.mark.parametrize("with_names", [False, True], ids=["sse", "sse-events"])
 @pytest.mark.parametrize("name", recordings.sse_names())
-def test_recording_decodes_to_the_expected_events(name: str) -> None:
+def test_recording_decodes_to_the_expected_events(name: str, with_names: bool) -> None:
     recording = recordings.load(name)
     raw = recordings.body(recording)
-    items, failed = decoded([raw])
-    assert (items, failed) == expected(raw)
+    items, failed = decoded([raw], with_names)
+    assert (items, failed) == expected(raw, with_names)
     # The recorders' own parser counted the events, [DONE] included.
     check = recording["sse_check"]
     assert len(items) + check["done_sentinel"] + failed == check["events"]
@@ -243,6 +360,24 @@ def test_any_split_of_a_recording_gives_the_same_events(name: str, cuts: list[in
     points = sorted({cut % (len(raw) + 1) for cut in cuts})
     chunks = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)])]
     assert decoded(chunks) == decoded([raw])
+    assert decoded(chunks, with_names=True) == decoded([raw], with_names=True)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(sorted(SSE_BODIES)),
+    cuts=st.lists(st.integers(min_value=0, max_value=10**9), max_size=40),
+)
+def test_any_split_gives_the_same_events_when_every_event_is_read_as_a_long_one(
+    name: str, cuts: list[int]
+) -> None:
+    raw = SSE_BODIES[name]
+    points = sorted({cut % (len(raw) + 1) for cut in cuts})
+    chunks = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)])]
+    whole = decoded([raw]), decoded([raw], with_names=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sse, "_LONG", 0)  # the long-event path for every event held at all
+        assert (decoded(chunks), decoded(chunks, with_names=True)) == whole
 
 
 @settings(max_examples=40, deadline=None)

@@ -3,6 +3,7 @@ not, n > 1, and accumulation into the non-streamed shape."""
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -135,6 +136,50 @@ def test_a_single_tool_call_with_usage() -> None:
     assert json.loads(call["function"]["arguments"]) is not None
     assert streamed["usage"]["total_tokens"] > 0
     assert "obfuscation" not in streamed
+
+
+def folded(chunks: list[Any]) -> list[Any]:
+    """The chunks as a server that batches deltas sends them (vLLM with speculative decoding):
+    each pair of tool-call chunks in a row becomes one chunk carrying both deltas, for the
+    same index; the first of each call then carries its id, name and first fragment."""
+    out: list[Any] = []
+    pending = None
+    for chunk in copy.deepcopy(chunks):
+        choices = chunk.get("choices") or [{}]
+        calls = choices[0].get("delta", {}).get("tool_calls")
+        if calls and pending is not None:
+            pending["choices"][0]["delta"]["tool_calls"].extend(calls)
+            pending = None
+            continue
+        out.append(chunk)
+        pending = chunk if calls else None
+    return out
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "chat_completions_stream/parallel_tool_calls",
+        "chat_completions_stream/tool_call_include_usage",
+    ],
+)
+def test_two_deltas_of_one_tool_call_in_one_chunk(name: str) -> None:
+    chunks = _decoded(name)
+    batched = folded(chunks)
+    assert len(batched) < len(chunks)
+    assert any(
+        [call["index"] for call in chunk["choices"][0]["delta"]["tool_calls"]] == [0, 0]
+        and "id" in chunk["choices"][0]["delta"]["tool_calls"][0]
+        for chunk in batched
+        if chunk["choices"] and chunk["choices"][0]["delta"].get("tool_calls")
+    )
+    as_sent = copy.deepcopy(batched)
+    completion = accumulate(batched)
+    assert completion == accumulate(chunks)
+    for call in completion["choices"][0]["message"]["tool_calls"]:
+        assert call["id"].startswith("call_") and call["function"]["name"]
+        assert isinstance(json.loads(call["function"]["arguments"]), dict)
+    assert batched == as_sent  # the caller's chunks are read, never changed
 
 
 def test_audio_deltas_are_joined() -> None:

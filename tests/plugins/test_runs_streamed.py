@@ -135,3 +135,19 @@ def test_an_error_status_on_a_streamed_response(
     with pytest.raises(openaistream.BadRequestError) as caught:
         client.responses.create("gpt-nope", "Hi", stream=True)
     assert caught.value.code == "model_not_found"
+
+
+def test_a_run_streamed_without_event_lines_keeps_its_shape(
+    httpserver: HTTPServer, client: openaistream.OpenAI
+) -> None:
+    # A server that sends no event: lines: each item is still {"event": ..., "data": ...}
+    # (a run's payload has no "type" naming the event, so the name is then None or the
+    # payload's own type).
+    recorded = recordings.body("assistants_stream/run_code_interpreter")
+    lines = recorded.splitlines(keepends=True)
+    bare = b"".join(line for line in lines if not line.startswith(b"event:"))
+    answer(httpserver, bare, content_type=SSE)
+    events = list(client.runs.create("thread_1", "asst_1", stream=True))
+    payloads = [json.loads(d) for _, d in recordings.reference_events(recorded) if d != "[DONE]"]
+    assert [sorted(event) for event in events] == [["data", "event"]] * len(payloads)
+    assert [event["data"] for event in events] == payloads
