@@ -377,6 +377,16 @@ class _WatchedConnection(_ConnectionBase):
         if exchange is not None:
             exchange._connected(self)
 
+    def _tunnel(self) -> None:
+        super()._tunnel()  # type: ignore[misc]
+        # http.client reads the proxy's CONNECT answer itself and takes a hang-up inside its
+        # headers for their end. A tunnel cut short by the exchange (its deadline, a close)
+        # must not go on to TLS: wrapping a shut-down socket fails in ways that leave the
+        # TLS socket unclosed.
+        exchange = self.exchange
+        if exchange is not None and exchange.cut_by is not None:
+            raise WireError(f"the proxy's tunnel was cut short ({exchange.cut_by})")
+
 
 _checkout = threading.Lock()
 
