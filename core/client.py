@@ -439,7 +439,11 @@ class OpenAI:
                         raise redactor.exception(failure)
                     continue
                 assert response is not None
-                self._registry.after_response(sent, response)
+                try:
+                    self._registry.after_response(sent, response)
+                except BaseException:
+                    response.close()  # the hook's error is the answer; the body goes unread
+                    raise
                 kept = not answers.is_failure(response.status)
                 release = lease.release if kept else None
                 response = _guarded(response, redactor, deadline, total, release)
@@ -578,7 +582,7 @@ def _guarded(
                 yield chunk
             return
         except Exception as exc:
-            failure = exc
+            failure = exc if isinstance(exc, OpenAIError) else _body_fault(exc)
         raise redactor.exception(failure)
 
     def close() -> None:
@@ -619,6 +623,17 @@ class _GuardedResponse(Response):
         if not self._closed:
             self._closed = True
             self._close()
+
+
+def _body_fault(exc: Exception) -> APIConnectionError:
+    """A transport's own exception from reading a body (a third-party transport's ValueError),
+    as the connection error it is: a stream then keeps what it received, and no decoder takes
+    it for bad data."""
+    error = APIConnectionError(
+        f"the transport failed while reading the body: {type(exc).__name__}: {exc}"
+    )
+    error.__cause__ = exc
+    return error
 
 
 def _read_start(response: Response) -> answers.BodyStart:

@@ -84,7 +84,9 @@ class DataStream(Generic[T]):
         self.num = check_num(num)
         keep_budget(keep, decoder)  # a bad value fails here, not at the first read
         self._progress = _Progress(response, decoder, keep, log)
+        # A binary chunk that next_value has handed out only part of, and how much of it.
         self._leftover = b""
+        self._taken = 0
         self._items: Iterator[T] = _read(self._progress)
 
     @property
@@ -114,9 +116,13 @@ class DataStream(Generic[T]):
 
     def __iter__(self) -> Iterator[T]:
         # The generator itself, so a for loop runs without a Python-level __next__ per item.
+        if self._taken < len(self._leftover):
+            return itertools.chain([cast(T, self._rest_of_leftover())], self._items)
         return self._items
 
     def __next__(self) -> T:
+        if self._taken < len(self._leftover):
+            return cast(T, self._rest_of_leftover())
         return next(self._items)
 
     @property
@@ -138,10 +144,18 @@ class DataStream(Generic[T]):
         return list(itertools.islice(self._items, self.num))
 
     def _next_bytes(self) -> bytes:
-        if not self._leftover:
-            self._leftover = cast(bytes, next(self._items, b""))
-        taken, self._leftover = self._leftover[: self.num], self._leftover[self.num :]
-        return taken
+        # A position in the chunk, not a re-slice of its rest: num bytes at a time from a
+        # large chunk would otherwise copy it over and over.
+        if self._taken >= len(self._leftover):
+            self._leftover, self._taken = cast(bytes, next(self._items, b"")), 0
+        start, self._taken = self._taken, self._taken + self.num
+        return self._leftover[start : self._taken]
+
+    def _rest_of_leftover(self) -> bytes:
+        """What next_value has not handed out of its chunk, handed out now."""
+        rest = self._leftover[self._taken :]
+        self._leftover, self._taken = b"", 0
+        return rest
 
     def write_to(self, target: Union[str, os.PathLike[str], BinaryIO]) -> int:
         """Write the rest of a binary stream to a file as it arrives; the bytes written.
@@ -169,7 +183,7 @@ class DataStream(Generic[T]):
 
     def _copy_to(self, file: BinaryIO) -> int:
         written = 0
-        for chunk in self._items:
+        for chunk in self:
             file.write(cast(bytes, chunk))
             written += len(cast(bytes, chunk))
         if self._progress.state == "closed":  # by another thread: the copy is not whole

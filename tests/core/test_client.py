@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Optional
 
@@ -374,3 +375,29 @@ def test_threads_on_the_parent_survive_set_proxy_on_a_clone(
             proxy.stop()
     assert failures == []
     assert len(httpserver.log) == 45
+
+
+class _FailingBodyTransport:
+    """A third-party transport (any object with send and close) whose body raises its own
+    ValueError after two events, as a library it wraps might."""
+
+    def send(self, request: openaistream.Request) -> openaistream.Response:
+        def body() -> Iterator[bytes]:
+            yield b'data: {"n": 1}\n\ndata: {"n": 2}\n\n'
+            raise ValueError("the wrapped library gave up")
+
+        return openaistream.Response(200, {"content-type": "text/event-stream"}, body())
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_transports_own_error_mid_stream_keeps_what_was_received() -> None:
+    """Not taken for bad data by the decoder ("not valid JSON"), and not a bare ValueError
+    that loses the events: a StreamError with them, naming the transport's error."""
+    client = openaistream.OpenAI(API_KEY, transport=_FailingBodyTransport())
+    stream = client.chat.create([{"role": "user", "content": "hi"}], "gpt-4o", stream=True)
+    with pytest.raises(openaistream.StreamError, match="ValueError: the wrapped library") as e:
+        list(stream)
+    assert e.value.received == [{"n": 1}, {"n": 2}]
+    assert "JSON" not in str(e.value)

@@ -149,3 +149,38 @@ def test_hook_after_response(
         assert seen == [("POST", 503, None), ("POST", 200, "req_7")]
         assert stream.get_state() == "open"
         assert list(stream) == [{"n": 1}]
+
+
+def test_an_after_response_hook_that_raises_lets_the_connection_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hook's error is the call's answer; the response it saw is closed then, so its
+    connection is dropped at once rather than left open until garbage collection."""
+    import threading
+    import time
+
+    from tests.support.servers import Conn, RawServer, chunk, head
+
+    install_plugin(tmp_path, monkeypatch, "strict", """
+        import openaistream
+
+        @openaistream.hookimpl
+        def after_response(request, response):
+            raise RuntimeError("refused by policy")
+    """)  # fmt: skip
+    hung_up = threading.Event()
+
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        conn.send(head(200) + chunk(b'data: {"n": 1}\n\n'))
+        started = time.monotonic()
+        if conn.sock.recv(1) == b"" and time.monotonic() - started < 3:  # recv waits up to 5 s
+            hung_up.set()
+
+    with (
+        RawServer(handler) as server,
+        openaistream.OpenAI(API_KEY, base_url=server.url + "/v1", max_retries=0) as client,
+    ):
+        with pytest.raises(RuntimeError, match="refused by policy"):
+            client.chat.create([{"role": "user", "content": "hi"}], "gpt-4o", stream=True)
+        assert hung_up.wait(3)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -144,6 +145,36 @@ def test_bytes_next_value_returns_up_to_num_bytes() -> None:
     assert taken == [b"abc", b"def", b"g", b"hi", b"jkl", b"mno", b"p"]
     assert stream.get_state() == "complete"
     assert stream.received == []  # binary streams do not keep their bytes
+
+
+@pytest.mark.parametrize("rest_by", ["iteration", "write_to"])
+def test_bytes_next_value_then_the_rest_loses_nothing(tmp_path: Path, rest_by: str) -> None:
+    """A download started with next_value and finished by a loop or write_to: the bytes of
+    the chunk next_value had begun are not dropped."""
+    body = [b"abcdefg", b"hi", b"jklmnop"]
+    stream: DataStream[bytes] = DataStream(Response(200, {}, iter(body)), BYTES, num=3)
+    head = stream.next_value
+    if rest_by == "iteration":
+        rest = b"".join(stream)
+    else:
+        stream.write_to(tmp_path / "out.bin")
+        rest = (tmp_path / "out.bin").read_bytes()
+    assert head + rest == b"".join(body)
+
+
+@pytest.mark.timeout(10)
+def test_bytes_next_value_on_a_large_chunk_is_linear() -> None:
+    """64 bytes at a time out of one 16 MiB chunk: taking a position, not copying the rest of
+    the chunk each time (which took minutes)."""
+    chunk = bytes(range(256)) * (16 * 4096)
+    stream: DataStream[bytes] = DataStream(Response(200, {}, iter([chunk])), BYTES, num=64)
+    parts = []
+    while True:
+        part = stream.next_value
+        if not part:
+            break
+        parts.append(part)
+    assert b"".join(parts) == chunk and len(parts) == len(chunk) // 64
 
 
 def test_json_lines_stream() -> None:
