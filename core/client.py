@@ -10,6 +10,7 @@ client.chat.create(...)            a resource plugin builds the call
 from __future__ import annotations
 
 import copy
+import functools
 import json as jsonlib
 import os
 import time
@@ -425,7 +426,6 @@ class OpenAI:
         try:
             for attempt in range(max_retries + 1):
                 sent = self._prepared(request, deadline)
-                redactor = self._redactor(sent)
                 if log is not None:
                     log.request(sent, attempt)
                 response, failure = _sent(lease.transport, sent)
@@ -436,7 +436,7 @@ class OpenAI:
                             attempt + 1, None, f"connection error: {failure}", log, deadline
                         )
                     ):
-                        raise redactor.exception(failure)
+                        raise self._redactor(sent).exception(failure)
                     continue
                 assert response is not None
                 try:
@@ -446,12 +446,14 @@ class OpenAI:
                     raise
                 kept = not answers.is_failure(response.status)
                 release = lease.release if kept else None
+                # The redactor only when an error needs it: every call would pay for it.
+                redactor = functools.partial(self._redactor, sent)
                 response = _guarded(response, redactor, deadline, total, release)
                 if log is not None:
                     log.response(response)
                 if kept:
                     return response
-                error = self._status_error(response, log, redactor)
+                error = self._status_error(response, log, redactor())
                 if (
                     attempt == max_retries
                     or not self._retry.retries_status(response.status, response.headers)
@@ -473,8 +475,18 @@ class OpenAI:
         if deadline is not None:
             sent.timeout = request.timeout.within(deadline - time.monotonic())
         self._registry.before_request(sent)
-        sent.headers = checked_headers(sent.headers, "headers after the before_request hooks")
-        sent.url = header_text("the URL after the before_request hooks", sent.url) or ""
+        # What the hooks set is checked as the caller's headers were; what was built is
+        # checked already.
+        changed = {
+            name: value
+            for name, value in sent.headers.items()
+            if request.headers.get(name) is not value
+        }
+        if changed:
+            where = "headers after the before_request hooks"
+            sent.headers.update(checked_headers(changed, where))
+        if sent.url is not request.url:
+            sent.url = header_text("the URL after the before_request hooks", sent.url) or ""
         return sent
 
     def _redactor(self, request: Request) -> Redactor:
@@ -561,7 +573,7 @@ def _sent(
 
 def _guarded(
     response: Response,
-    redactor: Redactor,
+    redactor: Callable[[], Redactor],
     deadline: Optional[float],
     total: Optional[float],
     release: Optional[Callable[[], None]],
@@ -583,7 +595,7 @@ def _guarded(
             return
         except Exception as exc:
             failure = exc if isinstance(exc, OpenAIError) else _body_fault(exc)
-        raise redactor.exception(failure)
+        raise redactor().exception(failure)
 
     def close() -> None:
         try:

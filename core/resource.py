@@ -93,6 +93,8 @@ def check_path(path: str) -> str:
     """A path as the client sends it: one that names its own endpoint. Every request passes
     here, so a plugin that builds a path without :func:`path_for` cannot send a dot segment
     either (``/models/..`` would reach ``/`` once a URL library or server removes it)."""
+    if "." not in path and "%" not in path:
+        return path  # nothing that is, or decodes to, a dot
     for segment in path.split("?", 1)[0].split("/"):
         if _fully_decoded(segment) in (".", ".."):
             raise ValueError(
