@@ -295,6 +295,26 @@ def test_the_deadline_ends_headers_that_drip() -> None:
     assert timers() == []
 
 
+@pytest.mark.parametrize("stream", [True, False], ids=["stream", "json"])
+def test_a_client_call_with_a_total_timeout_ends_there_whatever_drips(stream: bool) -> None:
+    """The whole path, client to wire: Timeout(total=2) against headers that drip for 15 s
+    (each byte well within the read timeout, with retries allowed) ends in about 2 s."""
+    stop = threading.Event()
+    with RawServer(faults.drip(b"HTTP/1.1 200 OK\r\nX-Drip: ", stop)) as server:
+        timeout = Timeout(connect=1.0, read=1.0, total=2.0)
+        client = openaistream.OpenAI(
+            API_KEY, base_url=server.url + "/v1", timeout=timeout, max_retries=FAST_RETRIES
+        )
+        started = time.monotonic()
+        try:
+            with pytest.raises(APITimeoutError, match=r"total timeout of 2\.0 s"):
+                client.chat.create(MESSAGES, "gpt-4o", stream=stream)
+        finally:
+            stop.set()
+            client.close()
+        assert time.monotonic() - started < 4
+
+
 @pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "content-length"])
 def test_the_deadline_ends_a_body_that_drips(chunked: bool) -> None:
     extra = {} if chunked else {"Content-Length": "100000"}
