@@ -594,7 +594,7 @@ def _guarded(
                 yield chunk
             return
         except Exception as exc:
-            failure = exc if isinstance(exc, OpenAIError) else _body_fault(exc)
+            failure = _body_fault(exc) if isinstance(exc, _TRANSPORT_FAULTS) else exc
         raise redactor().exception(failure)
 
     def close() -> None:
@@ -635,6 +635,12 @@ class _GuardedResponse(Response):
         if not self._closed:
             self._closed = True
             self._close()
+
+
+# What a transport that maps not all of its library's errors may let out of a body: a
+# decoder would take a ValueError for bad data, and neither would keep what was received.
+# Other exceptions (an OSError from a full disk while a cassette is written) stay as they are.
+_TRANSPORT_FAULTS = (ValueError, ConnectionError)
 
 
 def _body_fault(exc: Exception) -> APIConnectionError:
