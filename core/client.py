@@ -18,9 +18,10 @@ from collections.abc import Iterator
 from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from . import answers
+from .chooser import TransportChooser
 from .config import (
     ClientConfig,
     api_url,
@@ -29,7 +30,6 @@ from .config import (
     header_text,
     proxy_from_address,
 )
-from .connections import Connections
 from .decoders import decoder_named
 from .errors import (
     APIConnectionError,
@@ -39,7 +39,7 @@ from .errors import (
     PluginError,
     StreamError,
 )
-from .http import SECRET_HEADERS, Body, Request, Response, Timeout, Transport, TransportOptions
+from .http import SECRET_HEADERS, Body, Request, Response, Timeout, Transport
 from .log import CallLog
 from .redact import Redactor, mask_secret, mask_url, request_secrets
 from .resource import Resource, check_path
@@ -52,7 +52,6 @@ if TYPE_CHECKING:
 
 __all__ = ["OpenAI"]
 
-DEFAULT_TRANSPORT = "urllib3"
 E = TypeVar("E", bound=APIError)
 
 
@@ -99,6 +98,10 @@ class OpenAI:
         max_retries: Union[int, RetryPolicy] = 2,
         verbosity: int = 0,
     ) -> None:
+        # Plugins (and pluggy) load with the first client, not at import.
+        from .registry import get_registry
+
+        self._registry: Registry = get_registry()
         self._config = ClientConfig.resolve(
             api_key,
             base_url=base_url,
@@ -108,19 +111,20 @@ class OpenAI:
             ca_bundle=ca_bundle,
             timeout=timeout,
             verbosity=verbosity,
-            key_required=cassette is None or record_mode not in (None, "replay"),
+            # A cassette may need no key (replaying); the transport says so if it records.
+            key_required=cassette is None,
+            proxy_schemes=self._registry.proxy_schemes("sync"),
         )
         self._retry = RetryPolicy.of(max_retries)
-        self._cassette = None if cassette is None else os.fspath(cassette)
         if record_mode is not None and cassette is None:
             raise ValueError("record_mode is given without a cassette to record into")
-        self._record_mode = record_mode
-        # Plugins (and pluggy) load with the first client, not at import.
-        from .registry import get_registry
-
-        self._registry: Registry = get_registry()
-        self._transport_name, self._given_transport = self._choose_transport(transport)
-        self._connections = self._connect()
+        self._chooser = TransportChooser(
+            self._registry,
+            transport,
+            cassette=None if cassette is None else os.fspath(cassette),
+            record_mode=record_mode,
+        )
+        self._connections = self._chooser.connect(self._config)
         self._resources = self._build_resources(plugins)
 
     # -- resources -----------------------------------------------------------------------
@@ -177,10 +181,10 @@ class OpenAI:
     def set_proxy(self, proxy_ip: str, proxy_port: Union[int, str]) -> None:
         """Send requests through the HTTP proxy at ``proxy_ip:proxy_port`` from now on: this
         client and every client it shares its connections with (``with_options``)."""
-        if self._given_transport is not None:
+        if self._chooser.given is not None:
             raise OpenAIError("set_proxy needs a named transport; this client was given an object")
         proxy = proxy_from_address(proxy_ip, proxy_port)
-        self._connections.switch(self._build_transport(proxy), proxy)
+        self._connections.switch(self._chooser.build(proxy, self._config), proxy)
 
     def get_proxy(self) -> Optional[str]:
         """The proxy URL in use (password masked), or None."""
@@ -218,88 +222,7 @@ class OpenAI:
         }
         return clone
 
-    # -- transport -------------------------------------------------------------------------
-
-    def _choose_transport(
-        self, transport: Union[str, Transport, None]
-    ) -> tuple[Optional[str], Optional[Transport]]:
-        """(the name the user gave, or the one a cassette needs, or None to pick by proxy;
-        the object the user gave)."""
-        if transport is None and self._cassette is not None:
-            return self._registry.transport_for_cassette(), None
-        if transport is None:
-            self._registry.transport_factory(DEFAULT_TRANSPORT)
-            return None, None
-        if isinstance(transport, str):
-            self._registry.transport_factory(transport)  # unknown: fail now
-            if self._cassette is not None and not self._registry.plays_cassettes(transport):
-                raise ValueError(f"cassette is given, but transport {transport!r} plays none")
-            return transport, None
-        if not isinstance(transport, Transport):
-            raise TypeError(
-                "transport must be a transport name or an object with send() and close(), "
-                f"not {type(transport).__name__}"
-            )
-        if self._cassette is not None:
-            raise ValueError("cassette is given with a transport object, which plays none")
-        return None, transport
-
-    def _connect(self) -> Connections:
-        """The connections, built now so that a bad option fails here (transports defer their
-        heavy imports). A proxy from the environment that cannot be used fails the calls
-        that would use it, not the building of the client."""
-        config = self._config
-        if self._given_transport is not None:
-            return Connections(self._given_transport, None)
-        if config.proxy_problem is not None and self._cassette is None:
-            return Connections(None, None, config.proxy_problem)
-        try:
-            return Connections(self._build_transport(config.proxy), config.proxy)
-        except (ValueError, PluginError) as exc:
-            if config.proxy_source == "proxy" or config.proxy is None:
-                raise
-            return Connections(None, None, f"{config.proxy_source}: {exc}")
-
-    def _transport_to_build(self, proxy: Optional[str]) -> str:
-        """The transport for the proxy in use: the one named, or the default unless it
-        cannot take the proxy's scheme (a socks:// proxy picks the SOCKS transport)."""
-        name = self._transport_name or DEFAULT_TRANSPORT
-        if not proxy:
-            return name
-        scheme = urlsplit(proxy).scheme
-        chosen = self._registry.transport_for_proxy(name, scheme)
-        if self._transport_name and chosen != self._transport_name:
-            raise ValueError(
-                f"transport {name!r} does not take {scheme}:// proxies; transport {chosen!r} does"
-            )
-        return chosen
-
-    def _build_transport(self, proxy: Optional[str]) -> Transport:
-        factory = self._registry.transport_factory(self._transport_to_build(proxy))
-        return factory(
-            TransportOptions(
-                proxy=proxy,
-                timeout=self._config.timeout,
-                ca_bundle=self._config.ca_bundle,
-                cassette=self._cassette,
-                record_mode=self._record_mode,
-                network=lambda: self._network_transport(proxy),
-            )
-        )
-
-    def _network_transport(self, proxy: Optional[str]) -> Transport:
-        """The transport this client would use for the network, for a transport that wraps
-        another (the replay transport records through it)."""
-        if self._config.proxy_problem is not None and proxy is None:
-            raise APIConnectionError(self._config.proxy_problem)
-        name = DEFAULT_TRANSPORT
-        if proxy:
-            name = self._registry.transport_for_proxy(name, urlsplit(proxy).scheme)
-        return self._registry.transport_factory(name)(
-            TransportOptions(
-                proxy=proxy, timeout=self._config.timeout, ca_bundle=self._config.ca_bundle
-            )
-        )
+    # -- transport (chosen in openaistream.chooser) ----------------------------------------
 
     @property
     def _transport(self) -> Optional[Transport]:
@@ -408,7 +331,7 @@ class OpenAI:
             sent["Content-Length"] = str(multipart.length)
         sent["Accept"] = "text/event-stream" if stream else "application/json"
         sent.update(extra)
-        return Request(method, url, sent, body, stream, self._config.timeout)
+        return Request(method, url, sent, body, timeout=self._config.timeout)
 
     def send(self, request: Request, *, log: Optional[CallLog] = None) -> Response:
         """Send a request with hooks, logging and retries; return the Response as soon as its

@@ -7,16 +7,17 @@ sets) lose surrounding whitespace (a key read from a file ends in a newline); an
 control character, or one that HTTP headers cannot carry (outside Latin-1), is refused.
 
 An environment proxy that cannot be used does not stop a client from being built: the call
-that would use it fails, naming the variable (see ``ClientConfig.proxy_problem``). A
-``socks://`` proxy (what desktop environments set) means ``socks5h://``: SOCKS5, with the
-proxy resolving host names.
+that would use it fails, naming the variable (see ``ClientConfig.proxy_problem``). The proxy
+schemes there are come from the transports (what they declare); the configuration only
+checks a proxy against them. A ``socks://`` proxy (what desktop environments set) means
+``socks5h://``: SOCKS5, with the proxy resolving host names.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 from urllib.parse import urlsplit, urlunsplit
@@ -28,6 +29,7 @@ from .redact import Redactor, mask_secret, mask_url, mask_userinfo, url_password
 
 __all__ = [
     "DEFAULT_BASE_URL",
+    "NO_API_KEY",
     "ClientConfig",
     "api_url",
     "check_verbosity",
@@ -37,7 +39,9 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
-PROXY_SCHEMES = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
+NO_API_KEY = (
+    "No API key: pass api_key=... to the client or set the OPENAI_API_KEY environment variable."
+)
 # Schemes read as another: socks:// is what GNOME and KDE put in ALL_PROXY.
 PROXY_ALIASES = {"socks": "socks5h"}
 # A header name (an HTTP token), and what a header value cannot carry: control characters
@@ -78,24 +82,23 @@ class ClientConfig:
         verbosity: int = 0,
         environ: Mapping[str, str] = os.environ,
         key_required: bool = True,
+        proxy_schemes: Collection[str],
     ) -> ClientConfig:
         """The configuration from the arguments, with the environment for what is not given.
-        ``key_required=False`` (a client replaying a cassette sends nothing) lets the key be
-        missing: then no Authorization header is sent."""
+        ``key_required=False`` (a client given a cassette, which may send nothing) lets the
+        key be missing: then no Authorization header is sent. ``proxy_schemes``: the schemes
+        the client's transports take (as they declared them)."""
         key = _setting("api_key", api_key, "OPENAI_API_KEY", environ) or ""
         if not key and key_required:
-            raise OpenAIError(
-                "No API key: pass api_key=... to the client or set the OPENAI_API_KEY "
-                "environment variable."
-            )
+            raise OpenAIError(NO_API_KEY)
         url = base_url_of(
             *_labelled("base_url", base_url, "OPENAI_BASE_URL", environ, DEFAULT_BASE_URL)
         )
         problem, source = None, "proxy"
         if proxy is not None:
-            chosen = proxy_url(proxy)
+            chosen = proxy_url(proxy, "proxy", proxy_schemes)
         else:
-            chosen, problem, source = _environment_proxy(url, environ)
+            chosen, problem, source = _environment_proxy(url, environ, proxy_schemes)
         return cls(
             api_key=key,
             base_url=url,
@@ -225,9 +228,12 @@ def api_url(base_url: str, path: str, query: str = "") -> str:
     return base + path + ("?" + "&".join(queries) if queries else "")
 
 
-def proxy_url(url: Optional[str], name: str = "proxy") -> Optional[str]:
-    """A proxy URL checked for its scheme, host and port (``socks://`` read as
-    ``socks5h://``); None means no proxy. ``name`` is where it came from, for errors."""
+def proxy_url(
+    url: Optional[str], name: str = "proxy", schemes: Optional[Collection[str]] = None
+) -> Optional[str]:
+    """A proxy URL checked for its scheme (one of ``schemes``, when given), host and port
+    (``socks://`` read as ``socks5h://``); None means no proxy. ``name`` is where it came
+    from, for errors."""
     if url is None:
         return None
     url = header_text(name, url) or ""
@@ -240,9 +246,13 @@ def proxy_url(url: Optional[str], name: str = "proxy") -> Optional[str]:
         port = parts.port
     except ValueError as exc:
         raise ValueError(f"{name} is not a valid URL ({exc}): {shown!r}") from None
-    if parts.scheme not in PROXY_SCHEMES:
-        schemes = ", ".join(s + "://" for s in (*PROXY_SCHEMES, *PROXY_ALIASES))
-        raise ValueError(f"{name} must start with one of {schemes}; got {shown!r}")
+    if schemes is not None and parts.scheme not in schemes:
+        aliases = [alias for alias, scheme in PROXY_ALIASES.items() if scheme in schemes]
+        listed = ", ".join(s + "://" for s in (*sorted(schemes), *aliases)) or "none"
+        raise ValueError(
+            f"{name} must start with one of {listed} (the schemes the transports take); "
+            f"got {shown!r}"
+        )
     if not parts.hostname or port is None:
         raise ValueError(
             f"{name} must name a host and a port, as in http://host:8080; got {shown!r}"
@@ -251,7 +261,7 @@ def proxy_url(url: Optional[str], name: str = "proxy") -> Optional[str]:
 
 
 def _environment_proxy(
-    base_url: str, environ: Mapping[str, str]
+    base_url: str, environ: Mapping[str, str], schemes: Collection[str]
 ) -> tuple[Optional[str], Optional[str], str]:
     """(the environment's proxy for ``base_url``, checked, or None; why it cannot be used, or
     None; the variable it came from, as errors name it)."""
@@ -260,7 +270,7 @@ def _environment_proxy(
         return None, None, "proxy"
     source = f"the {found[0]} environment variable"
     try:
-        return proxy_url(found[1], source), None, source
+        return proxy_url(found[1], source, schemes), None, source
     except (TypeError, ValueError) as exc:
         return None, str(exc), source
 

@@ -21,7 +21,8 @@ import pluggy
 if TYPE_CHECKING:
     import click
 
-    from .http import Request, Response, TransportFactory
+    from .http import Request, Response
+    from .registry import RegisterTransport
     from .resource import Resource
 
 __all__ = ["hookimpl", "hookspec"]
@@ -50,22 +51,36 @@ def register_resources(register: Callable[[str, type[Resource]], None]) -> None:
 
 
 @hookspec
-def register_transports(register: Callable[[str, TransportFactory], None]) -> None:
-    """Add transports: call ``register(name, factory)`` once for each.
+def register_transports(register: RegisterTransport) -> None:
+    """Add transports: call ``register(name, factory, serves=..., ...)`` once for each,
+    declaring what the transport is; the core reads nothing else of it.
 
     ``factory(options)`` receives :class:`openaistream.TransportOptions` (proxy, timeouts, CA
-    bundle, cassette, record mode, and ``network()`` to build the transport the client would
-    otherwise use) and returns an object with ``send(request) -> Response`` and ``close()``.
-    A client picks a transport with ``OpenAI(transport=name)``; the default is ``"urllib3"``.
-    Names are unique across plugins, as for resources. A factory may declare
-    ``proxy_schemes``, ``wraps = True`` (it sends through ``network()``) and
-    ``cassettes = True`` (a client given a cassette picks it).
+    bundle, cassette, record mode, and ``network``, which builds the transport the client
+    would otherwise use) and returns an object with ``send(request) -> Response`` and
+    ``close()``. A client picks a transport with ``OpenAI(transport=name)``; the default is
+    ``"urllib3"``. The declaration, by keyword:
+
+    - ``serves`` (required): ``"sync"`` for ``OpenAI``, ``"async"`` for the asynchronous
+      client (``send`` is then a coroutine). A name may be registered once for each.
+    - ``proxy_schemes``: the proxy URL schemes it goes through itself, as
+      ``("http", "https")``; a client with a proxy of another scheme uses a transport that
+      declares it. Default: none, it takes no proxy.
+    - ``cassettes=True``: it plays cassettes; a client given ``cassette=`` picks it. It
+      checks ``record_mode`` itself, when it is built.
+    - ``wraps=True``: it sends through ``options.network()``, so it takes whatever proxy the
+      network transport takes, and is never picked to reach a proxy itself.
+
+    Names are unique across plugins, as for resources. A transport registered without
+    ``serves`` (attributes on the class such as ``wraps = True`` are not read) is refused:
+    naming it raises a ``PluginError`` saying what to add, and with
+    ``OPENAISTREAM_STRICT_PLUGINS=1`` loading the plugins fails with it.
 
     Example::
 
         @openaistream.hookimpl
         def register_transports(register):
-            register("logging", LoggingTransport)
+            register("logging", LoggingTransport, serves="sync", wraps=True)
 
     Called by ``openaistream.registry.collect_transports`` when plugins load.
     """

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Protocol, Union, runtime_checkable
 
-from .errors import APIConnectionError
+from .errors import APIConnectionError, OpenAIError
 from .redact import mask_secret, mask_url
 
 __all__ = [
-    "RECORD_MODES",
     "Body",
+    "Network",
     "Request",
     "Response",
     "Timeout",
@@ -80,9 +80,9 @@ class Timeout:
 
 @dataclass
 class Request:
-    """One HTTP request, complete: the URL is absolute and the headers are final.
+    """One HTTP request, complete: the URL is absolute and the headers are final. Every body
+    is read as it arrives, so a transport treats all requests alike.
 
-    ``stream`` tells the transport that the caller reads the body as it arrives.
     ``deadline``, when the call has a total timeout, is the ``time.monotonic()`` value by
     which the whole call must end: a transport ends any wait there (connecting, a status line
     or headers that drip in, each read of the body) with ``APITimeoutError``.
@@ -93,15 +93,11 @@ class Request:
     url: str
     headers: dict[str, str] = field(default_factory=dict)
     body: Body = None
-    stream: bool = False
     timeout: Timeout = field(default_factory=Timeout)
     deadline: Optional[float] = None
 
     def __repr__(self) -> str:
-        return (
-            f"Request({self.method} {self.url}, headers={shown_headers(self.headers)!r}, "
-            f"stream={self.stream})"
-        )
+        return f"Request({self.method} {self.url}, headers={shown_headers(self.headers)!r})"
 
 
 class Response:
@@ -176,26 +172,49 @@ class Response:
         return f"Response(status={self.status}, headers={self.headers!r})"
 
 
-# How a recording transport treats its cassette: see openaistream.transports.replay.
-RECORD_MODES = ("replay", "record", "once", "new")
-
-
 @dataclass(frozen=True)
 class TransportOptions:
     """What a transport factory is given: the proxy URL (credentials included, never to be
     shown), the timeouts, the CA bundle for private certificate authorities, the cassette
-    and record mode a recording transport uses, and ``network``: a function that builds the
-    transport the client would otherwise use, for a transport that wraps another."""
+    and record mode a recording transport uses (it checks the mode: the core passes it on),
+    and ``network``: the transport the client would otherwise use, to build with
+    ``network()``, for a transport that wraps another."""
 
     proxy: Optional[str] = None
     timeout: Timeout = field(default_factory=Timeout)
     ca_bundle: Optional[str] = None
     cassette: Optional[str] = None
     record_mode: Optional[str] = None
-    network: Optional[Callable[[], Transport]] = field(default=None, compare=False)
+    network: Optional[Network] = field(default=None, compare=False)
 
     def __repr__(self) -> str:
         return f"TransportOptions(proxy={mask_url(self.proxy)!r}, timeout={self.timeout!r})"
+
+
+@dataclass(frozen=True)
+class Network:
+    """The network transport a wrapping transport sends through: the factory and options the
+    client chose for its proxy, built when ``network()`` is called. It holds values only, so
+    what wraps it never reaches back into the client.
+
+    ``unusable``: why it cannot be built (an environment proxy that cannot be used): building
+    it raises ``APIConnectionError``, so the calls fail, not the client. ``keyless``: why
+    nothing sent through it can succeed (the client has no API key): :meth:`check_key` raises
+    it, for a transport that knows when it is built that it will send (one that records)."""
+
+    factory: TransportFactory
+    options: TransportOptions
+    unusable: Optional[str] = None
+    keyless: Optional[str] = None
+
+    def __call__(self) -> Transport:
+        if self.unusable is not None:
+            raise APIConnectionError(self.unusable)
+        return self.factory(self.options)
+
+    def check_key(self) -> None:
+        if self.keyless is not None:
+            raise OpenAIError(self.keyless)
 
 
 @runtime_checkable

@@ -12,16 +12,24 @@ Environment variables (read when plugins load):
 
 A name in either list that is neither built-in nor installed is an error that lists the
 available names. So is a resource or transport name registered by two plugins.
+
+A transport is registered with its declaration (:class:`TransportDeclaration`): what it
+serves, the proxy schemes it takes, whether it plays cassettes or wraps the network
+transport. The core reads nothing else of a transport. A third-party transport registered
+without one (the way before 0.13, attributes on the class) is not loaded: naming it raises a
+``PluginError`` saying what to add, and ``OPENAISTREAM_STRICT_PLUGINS=1`` makes that an
+error when plugins load.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Protocol
 
 from .errors import PluginError
 
@@ -35,8 +43,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_PLUGINS",
+    "SERVES",
     "PluginInfo",
+    "RegisterTransport",
     "Registry",
+    "TransportDeclaration",
     "get_registry",
     "load_registry",
     "reset_registry",
@@ -63,6 +74,8 @@ DEFAULT_PLUGINS = (
     "openaistream.transports.urllib3",
 )
 _RESOURCE_PACKAGE = "openaistream.plugins."
+# The clients a transport can serve: ``OpenAI`` (blocking calls) and the asynchronous one.
+SERVES = ("sync", "async")
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,45 @@ class PluginInfo:
     hooks: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class TransportDeclaration:
+    """A registered transport and what it said of itself when it registered.
+
+    ``serves``: the client it works for, ``"sync"`` or ``"async"`` (one name may be
+    registered once for each). ``proxy_schemes``: the proxy URL schemes it goes through
+    itself (empty: it takes no proxy). ``cassettes``: it plays cassettes, so a client given
+    ``cassette=`` and no transport picks it. ``wraps``: it sends through the network
+    transport it is handed (``TransportOptions.network``), so it takes whatever proxy that one
+    takes and is never picked to reach a proxy itself."""
+
+    name: str
+    factory: TransportFactory
+    serves: str
+    proxy_schemes: tuple[str, ...] = ()
+    cassettes: bool = False
+    wraps: bool = False
+    plugin: str = ""
+
+    def takes_proxy(self, scheme: str) -> bool:
+        """Whether it can reach the network itself through a proxy of this scheme."""
+        return not self.wraps and scheme in self.proxy_schemes
+
+
+class RegisterTransport(Protocol):
+    """The ``register`` function the ``register_transports`` hook is given."""
+
+    def __call__(
+        self,
+        name: str,
+        factory: TransportFactory,
+        *,
+        serves: str,
+        proxy_schemes: Iterable[str] = (),
+        cassettes: bool = False,
+        wraps: bool = False,
+    ) -> None: ...
+
+
 @dataclass
 class Registry:
     """What the loaded plugins provide: resources and transports by name, and the hooks."""
@@ -83,7 +135,10 @@ class Registry:
     manager: pluggy.PluginManager
     plugins: dict[str, PluginInfo] = field(default_factory=dict)
     resources: dict[str, tuple[type[Resource], str]] = field(default_factory=dict)
-    transports: dict[str, tuple[TransportFactory, str]] = field(default_factory=dict)
+    # By (what it serves, name): one name may be registered once for each client.
+    transports: dict[tuple[str, str], TransportDeclaration] = field(default_factory=dict)
+    # Transports registered without a valid declaration: why, by name (see the module's doc).
+    refused_transports: dict[str, str] = field(default_factory=dict)
 
     def resource_classes(
         self, plugins: Optional[Sequence[str]] = None
@@ -96,32 +151,54 @@ class Registry:
         _check_known("plugins", plugins, self.plugins)
         return {name: cls for name, (cls, owner) in self.resources.items() if owner in plugins}
 
-    def transport_factory(self, name: str) -> TransportFactory:
-        _check_known("transport", [name], self.transports)
-        return self.transports[name][0]
+    def transports_serving(self, serves: str) -> list[TransportDeclaration]:
+        """The transports for this kind of client, by name."""
+        return [t for (kind, _), t in sorted(self.transports.items()) if kind == serves]
 
-    def transport_for_cassette(self) -> str:
-        """The transport that plays cassettes: the first that says so (``cassettes = True``)."""
-        for name, (factory, _) in sorted(self.transports.items()):
-            if _declared(factory, "cassettes", False):
-                return name
-        raise ValueError(f"no transport plays cassettes; transports: {sorted(self.transports)}")
+    def transport(self, name: str, serves: str) -> TransportDeclaration:
+        """The transport of this name for this kind of client; a PluginError says why not."""
+        found = self.transports.get((serves, name))
+        if found is not None:
+            return found
+        if name in self.refused_transports:
+            raise PluginError(self.refused_transports[name])
+        names = [t.name for t in self.transports_serving(serves)]
+        others = [kind for kind, other in self.transports if other == name]
+        if others:
+            raise PluginError(
+                f"transport {name!r} serves {others[0]} clients, not {serves} ones; "
+                f"{serves} transports: {', '.join(names) or 'none'}"
+            )
+        _check_known("transport", [name], dict.fromkeys(names))
+        raise AssertionError("unreachable: _check_known raises for an unknown name")
 
-    def plays_cassettes(self, name: str) -> bool:
-        return bool(_declared(self.transport_factory(name), "cassettes", False))
+    def cassette_transport(self, serves: str) -> TransportDeclaration:
+        """The transport that plays cassettes: the first, by name, that declares it."""
+        for transport in self.transports_serving(serves):
+            if transport.cassettes:
+                return transport
+        names = [t.name for t in self.transports_serving(serves)]
+        raise ValueError(f"no transport plays cassettes; transports: {names}")
 
-    def transport_for_proxy(self, preferred: str, scheme: str) -> str:
-        """The transport to use with a proxy of this scheme: ``preferred`` if it takes such
-        proxies (a factory says so in ``proxy_schemes``), else the first one that does and
-        talks to the network itself (not one that ``wraps`` another, as replay does)."""
-        factories = {name: factory for name, (factory, _) in sorted(self.transports.items())}
-        if scheme in _declared(factories.get(preferred), "proxy_schemes", ("http", "https")):
-            return preferred
-        for name, factory in factories.items():
-            takes = _declared(factory, "proxy_schemes", ("http", "https"))
-            if scheme in takes and not _declared(factory, "wraps", False):
-                return name
-        raise ValueError(f"no transport takes {scheme}:// proxies; transports: {sorted(factories)}")
+    def proxy_schemes(self, serves: str) -> tuple[str, ...]:
+        """Every proxy scheme some transport for this kind of client takes itself."""
+        transports = self.transports_serving(serves)
+        return tuple(sorted({s for t in transports if not t.wraps for s in t.proxy_schemes}))
+
+    def network_transport(
+        self, serves: str, preferred: str, scheme: Optional[str]
+    ) -> TransportDeclaration:
+        """The transport that reaches the network through a proxy of this scheme (None: no
+        proxy): ``preferred`` if it can, else the first, by name, that declares the scheme
+        and wraps no other transport."""
+        chosen = self.transport(preferred, serves)
+        if scheme is None or chosen.takes_proxy(scheme):
+            return chosen
+        for transport in self.transports_serving(serves):
+            if transport.takes_proxy(scheme):
+                return transport
+        schemes = ", ".join(f"{s}://" for s in self.proxy_schemes(serves)) or "none"
+        raise ValueError(f"no transport takes {scheme}:// proxies; proxy schemes taken: {schemes}")
 
     def before_request(self, request: Request) -> None:
         self.manager.hook.before_request(request=request)
@@ -131,13 +208,6 @@ class Registry:
 
     def add_commands(self, cli: Any) -> None:
         self.manager.hook.register_commands(cli=cli)
-
-
-def _declared(factory: Any, name: str, default: Any) -> Any:
-    """What a transport factory declares about itself: on itself (a class) or on the class
-    of a classmethod factory."""
-    owner = getattr(factory, "__self__", None)
-    return getattr(factory, name, getattr(owner, name, default))
 
 
 _registry: Optional[Registry] = None
@@ -193,7 +263,7 @@ def load_registry(environ: Mapping[str, str] = os.environ) -> Registry:
             continue
         _load_entry_point(registry, ep, dist, strict)
     collect_resources(registry)
-    collect_transports(registry)
+    collect_transports(registry, strict)
     return registry
 
 
@@ -204,14 +274,7 @@ def _load_entry_point(registry: Registry, ep: EntryPoint, dist: Distribution, st
     except Exception as exc:
         if strict:
             raise PluginError(f"plugin {ep.name!r} ({ep.value}) failed to load: {exc!r}") from exc
-        import structlog
-
-        structlog.get_logger("openaistream").warning(
-            "plugin failed to load and was skipped",
-            plugin=ep.name,
-            entry_point=ep.value,
-            error=repr(exc),
-        )
+        _warn("plugin failed to load and was skipped", ep.name, repr(exc), entry_point=ep.value)
 
 
 def _register(registry: Registry, name: str, plugin: object, info: PluginInfo) -> None:
@@ -230,9 +293,82 @@ def collect_resources(registry: Registry) -> None:
     _collect(registry, "register_resources", registry.resources, "resource")
 
 
-def collect_transports(registry: Registry) -> None:
-    """Call every ``register_transports`` implementation, noting which plugin gave what."""
-    _collect(registry, "register_transports", registry.transports, "transport")
+def collect_transports(registry: Registry, strict: bool = False) -> None:
+    """Call every ``register_transports`` implementation, keeping each transport with its
+    declaration and the plugin that gave it. A transport registered without a valid
+    declaration is refused (see the module's doc): a built-in one, or any under
+    ``strict``, fails the loading of plugins."""
+    for impl in registry.manager.hook.register_transports.get_hookimpls():
+        owner = impl.plugin_name
+        info = registry.plugins.get(owner)
+        fail = strict or info is None or info.builtin
+        register = functools.partial(_register_transport, registry, owner, fail)
+        impl.function(**{arg: register for arg in impl.argnames})
+
+
+def _register_transport(
+    registry: Registry,
+    owner: str,
+    fail: bool,
+    name: str,
+    factory: Any = None,
+    *,
+    serves: Any = None,
+    proxy_schemes: Any = (),
+    cassettes: Any = False,
+    wraps: Any = False,
+) -> None:
+    _check_name(owner, "transport", name)
+    problem = _declaration_problem(factory, serves, proxy_schemes, cassettes, wraps)
+    if problem is not None:
+        message = (
+            f"plugin {owner!r} registered the transport {name!r} {problem}; "
+            "see the register_transports hook in docs/hooks.md"
+        )
+        if fail:
+            raise PluginError(message)
+        registry.refused_transports[name] = message
+        _warn("transport refused: its registration declares too little", owner, message)
+        return
+    taken = registry.transports.get((serves, name))
+    if taken is not None:
+        raise PluginError(
+            f"the transport {name!r} is registered by two plugins: {taken.plugin!r} and "
+            f"{owner!r}; block one with OPENAISTREAM_BLOCK_PLUGINS"
+        )
+    registry.transports[(serves, name)] = TransportDeclaration(
+        name, factory, serves, tuple(proxy_schemes), cassettes, wraps, owner
+    )
+
+
+def _declaration_problem(
+    factory: Any, serves: Any, proxy_schemes: Any, cassettes: Any, wraps: Any
+) -> Optional[str]:
+    """What is wrong with a transport's declaration, said as what to change; None if nothing."""
+    if not callable(factory):
+        return f"with a factory that cannot be called ({type(factory).__name__})"
+    if serves is None:
+        return (
+            "without saying what it serves: add serves='sync' to register(...), and, as the "
+            "transport does, proxy_schemes=(...), cassettes=True, wraps=True "
+            "(attributes of the transport are not read)"
+        )
+    if serves not in SERVES:
+        return f"with serves={serves!r}: it must be one of {', '.join(map(repr, SERVES))}"
+    if isinstance(proxy_schemes, str) or not all(
+        isinstance(scheme, str) and scheme.isascii() and scheme.isalnum() and scheme.islower()
+        for scheme in proxy_schemes
+    ):
+        return f"with proxy_schemes={proxy_schemes!r}: it must be a tuple of lower-case schemes"
+    for flag, value in (("cassettes", cassettes), ("wraps", wraps)):
+        if not isinstance(value, bool):
+            return f"with {flag}={value!r}: it must be True or False"
+    if wraps and proxy_schemes:
+        return (
+            "with wraps=True and proxy_schemes: a transport that wraps takes the proxies of "
+            "the network transport it wraps; drop proxy_schemes"
+        )
+    return None
 
 
 def _collect(registry: Registry, hook: str, into: dict[str, Any], kind: str) -> None:
@@ -240,11 +376,7 @@ def _collect(registry: Registry, hook: str, into: dict[str, Any], kind: str) -> 
         owner = impl.plugin_name
 
         def register(name: str, value: Any, owner: str = owner) -> None:
-            if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
-                raise PluginError(
-                    f"plugin {owner!r} registered a {kind} with an invalid name {name!r}: "
-                    "it must be a Python identifier not starting with '_'"
-                )
+            _check_name(owner, kind, name)
             if name in into:
                 raise PluginError(
                     f"the {kind} {name!r} is registered by two plugins: "
@@ -253,6 +385,20 @@ def _collect(registry: Registry, hook: str, into: dict[str, Any], kind: str) -> 
             into[name] = (value, owner)
 
         impl.function(**{arg: register for arg in impl.argnames})
+
+
+def _check_name(owner: str, kind: str, name: object) -> None:
+    if not isinstance(name, str) or not name.isidentifier() or name.startswith("_"):
+        raise PluginError(
+            f"plugin {owner!r} registered a {kind} with an invalid name {name!r}: "
+            "it must be a Python identifier not starting with '_'"
+        )
+
+
+def _warn(event: str, plugin: str, error: str, **details: str) -> None:
+    import structlog  # with the first warning, not at import
+
+    structlog.get_logger("openaistream").warning(event, plugin=plugin, error=error, **details)
 
 
 def _check_known(what: str, names: Iterable[str], known: Mapping[str, Any]) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 import openaistream
-from openaistream.http import RECORD_MODES
+from openaistream.transports.replay import MODES as RECORD_MODES
 
 # Replaying sends nothing: any well-formed key will do when the environment has none.
 _REPLAY_KEY = "sk-replay-0000000000000000"

@@ -44,14 +44,15 @@ from openaistream import (
     Transport,
     TransportOptions,
 )
-from openaistream.http import RECORD_MODES
+from openaistream.http import Network
 from openaistream.redact import SECRET_PARAMS
 
 __all__ = ["MODES", "Cassette", "ReplayTransport"]
 
 FORMAT = "openaistream-cassette"
 VERSION = 1
-MODES = RECORD_MODES
+# The record modes, this transport's own vocabulary: the core passes record_mode on as given.
+MODES = ("replay", "record", "once", "new")
 FIELDS = ("method", "path", "query", "body")
 # Request headers worth keeping: what shapes the answer, nothing that identifies the caller.
 KEPT_REQUEST_HEADERS = ("accept", "content-type", "openai-beta")
@@ -144,11 +145,6 @@ class ReplayTransport:
     interaction as it may be written, for fields of your own to scrub.
     """
 
-    # It sends through the network transport, which takes the proxy; never picked for one.
-    proxy_schemes = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
-    wraps = True
-    cassettes = True  # picked when a client is given a cassette and no transport
-
     def __init__(
         self,
         cassette: Union[str, os.PathLike[str]],
@@ -179,6 +175,8 @@ class ReplayTransport:
             record_mode == "once" and not self.cassette.existed
         )
         if self.recording or record_mode == "new":
+            if isinstance(network, Network):
+                network.check_key()  # what it records would be refused: fail before sending
             self.cassette.check_writable()
         self.match_on = tuple(match_on)
         self.matcher = matcher
@@ -588,4 +586,6 @@ def _refuse_secrets(
 
 @openaistream.hookimpl
 def register_transports(register: Any) -> None:
-    register("replay", ReplayTransport.from_options)
+    # It plays cassettes (a client given one picks it), and records through the network
+    # transport, which takes the proxy: it is never picked to reach one itself.
+    register("replay", ReplayTransport.from_options, serves="sync", cassettes=True, wraps=True)

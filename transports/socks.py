@@ -74,4 +74,4 @@ def _target(url: str) -> str:
 
 @openaistream.hookimpl
 def register_transports(register: Any) -> None:
-    register("socks", SocksTransport)
+    register("socks", SocksTransport, serves="sync", proxy_schemes=SocksTransport.proxy_schemes)

@@ -43,7 +43,8 @@ _POOL_SIZE = 32  # connections kept per host: enough for a thread pool sharing o
 class Urllib3Transport:
     """Sends requests with urllib3. Built by the core from TransportOptions."""
 
-    # The proxies this transport can use; the core picks another transport for the others.
+    # The proxies this transport can use, as it declares them when it registers; the core
+    # picks another transport for the others.
     proxy_schemes: tuple[str, ...] = ("http", "https")
 
     def __init__(self, options: TransportOptions) -> None:
@@ -302,4 +303,6 @@ def _host(url: str) -> str:
 
 @openaistream.hookimpl
 def register_transports(register: Any) -> None:
-    register("urllib3", Urllib3Transport)
+    register(
+        "urllib3", Urllib3Transport, serves="sync", proxy_schemes=Urllib3Transport.proxy_schemes
+    )

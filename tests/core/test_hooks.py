@@ -53,8 +53,6 @@ def test_hook_register_transports(
         import openaistream
 
         class HeaderTransport:
-            wraps = True
-
             def __init__(self, options):
                 self.inner = options.network()
 
@@ -67,7 +65,7 @@ def test_hook_register_transports(
 
         @openaistream.hookimpl
         def register_transports(register):
-            register("team_header", HeaderTransport)
+            register("team_header", HeaderTransport, serves="sync", wraps=True)
     """)  # fmt: skip
     httpserver.expect_request("/v1/models", headers={"X-Team": "search"}).respond_with_json(
         {"data": []}

@@ -53,7 +53,7 @@ ECHO_PLUGIN = """
 
     @openaistream.hookimpl
     def register_transports(register):
-        register("memory", MemoryTransport)
+        register("memory", MemoryTransport, serves="sync")
 """
 
 

@@ -33,7 +33,7 @@ def test_send_returns_before_the_body_and_yields_chunks_as_sent() -> None:
 
     with RawServer(handler) as server:
         transport = Urllib3Transport(TransportOptions())
-        response = transport.send(Request("GET", server.url + "/x", stream=True))
+        response = transport.send(Request("GET", server.url + "/x"))
         assert response.status == 200
         assert response.headers["x-request-id"] == "req_1"  # names are lower-case
         chunks = iter(response)

@@ -281,9 +281,9 @@ def dripping(prefix: bytes) -> Iterator[tuple[Urllib3Transport, RawServer]]:
             transport.close()
 
 
-def deadline_request(url: str, seconds: float = 2.0, stream: bool = True) -> Request:
+def deadline_request(url: str, seconds: float = 2.0) -> Request:
     timeout = Timeout(connect=1.0, read=1.0, total=seconds)
-    return Request("GET", url, stream=stream, timeout=timeout, deadline=time.monotonic() + seconds)
+    return Request("GET", url, timeout=timeout, deadline=time.monotonic() + seconds)
 
 
 def test_the_deadline_ends_headers_that_drip() -> None:
@@ -349,7 +349,7 @@ def test_a_call_within_its_deadline_leaves_no_thread_behind() -> None:
         transport = Urllib3Transport(TransportOptions())
         try:
             for n in (1, 2):
-                response = transport.send(deadline_request(server.url + "/x", 10, stream=False))
+                response = transport.send(deadline_request(server.url + "/x", 10))
                 assert response.read() == b'{"call": %d}' % n
                 assert timers() == []
         finally:
@@ -426,7 +426,7 @@ def test_a_download_closed_from_another_thread_leaves_no_file(tmp_path: Path) ->
     hung_up = threading.Event()
     with serving(faults.silent_after_first_event(hung_up)) as (_client, server):
         transport = Urllib3Transport(TransportOptions(timeout=Timeout(connect=1, read=10)))
-        response = transport.send(Request("GET", server.url + "/v1/audio/speech", stream=True))
+        response = transport.send(Request("GET", server.url + "/v1/audio/speech"))
         stream: DataStream[bytes] = DataStream(response, BYTES)
         target = tmp_path / "speech.mp3"
         errors: list[BaseException] = []

@@ -22,8 +22,10 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
 
 
 @openaistream.hookimpl
-def register_transports(register: Callable[[str, Any], None]) -> None:
-    register("traced", TracedTransport)
+def register_transports(register: Any) -> None:
+    # Declared: it serves the blocking client, and wraps the network transport (which takes
+    # the proxy, so the traced one works with any proxy the client has).
+    register("traced", TracedTransport, serves="sync", wraps=True)
 
 
 @openaistream.hookimpl

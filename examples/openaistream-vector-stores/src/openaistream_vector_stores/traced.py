@@ -3,7 +3,8 @@ line says what it was, how it was answered and how long the headers took, so a c
 followed from the application's logs to a proxy's or server's.
 
 It wraps the transport the client would otherwise use (``options.network``: urllib3, or
-SOCKS for a socks:// proxy), so proxies, timeouts and streaming are left as they are.
+SOCKS for a socks:// proxy), so proxies, timeouts and streaming are left as they are. It says
+so when it registers (``wraps=True``, in the package's ``__init__``).
 """
 
 from __future__ import annotations
@@ -19,10 +20,6 @@ logger = logging.getLogger(__name__)
 
 
 class TracedTransport:
-    # Declared so the core picks it for any proxy: the wrapped transport takes the proxy.
-    proxy_schemes = ("http", "https", "socks4", "socks4a", "socks5", "socks5h")
-    wraps = True
-
     def __init__(self, options: openaistream.TransportOptions) -> None:
         if options.network is None:
             raise ValueError("the traced transport wraps a network transport; none was given")
