@@ -3,6 +3,7 @@ choice of plugins, the load and block variables, and the failures a user can mee
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,128 @@ def test_a_plugin_adds_cli_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     result = CliRunner().invoke(cli, ["greet", "world"])
     assert result.exit_code == 0
     assert result.output == "hello world\n"
+
+
+# -- issue 13: a transport declares what it is ------------------------------------------------
+
+# A transport registered as before issue 13: its declaration as attributes of the class.
+UNDECLARED = """
+    import openaistream
+
+    class Wrapper:
+        wraps = True
+        proxy_schemes = ("http", "https")
+
+        def __init__(self, options):
+            self.inner = options.network()
+
+        def send(self, request):
+            return self.inner.send(request)
+
+        def close(self):
+            self.inner.close()
+
+    @openaistream.hookimpl
+    def register_transports(register):
+        register("wrapper", Wrapper)
+"""
+
+
+def test_a_transport_registered_without_a_declaration_is_refused_saying_what_to_add(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_plugin(tmp_path, monkeypatch, "old_style", UNDECLARED)
+    with capture_logs() as logs:
+        client = openaistream.OpenAI(API_KEY)  # other clients are not held up by it
+    assert type(client._transport).__name__ == "Urllib3Transport"
+    (warning,) = logs
+    assert warning["plugin"] == "old_style" and "serves='sync'" in warning["error"]
+    with pytest.raises(PluginError) as caught:
+        openaistream.OpenAI(API_KEY, transport="wrapper")
+    message = str(caught.value)
+    assert "plugin 'old_style' registered the transport 'wrapper' without saying" in message
+    assert "add serves='sync' to register(...)" in message
+    assert "wraps=True" in message and "docs/hooks.md" in message
+
+
+def test_strict_plugins_makes_an_undeclared_transport_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_plugin(tmp_path, monkeypatch, "old_style", UNDECLARED)
+    monkeypatch.setenv("OPENAISTREAM_STRICT_PLUGINS", "1")
+    with pytest.raises(PluginError, match=r"'wrapper' without saying what it serves"):
+        openaistream.OpenAI(API_KEY)
+
+
+@pytest.mark.parametrize(
+    ("declaration", "named"),
+    [
+        ("serves='both'", "serves='both': it must be one of 'sync', 'async'"),
+        ("serves='sync', proxy_schemes='http'", "proxy_schemes='http'"),
+        ("serves='sync', proxy_schemes=('HTTP://',)", "lower-case schemes"),
+        ("serves='sync', cassettes='yes'", "cassettes='yes': it must be True or False"),
+        ("serves='sync', wraps=True, proxy_schemes=('http',)", "drop proxy_schemes"),
+    ],
+)
+def test_a_declaration_that_cannot_be_right_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, declaration: str, named: str
+) -> None:
+    install_plugin(tmp_path, monkeypatch, "odd", f"""
+        import openaistream
+        from openaistream.transports.urllib3 import Urllib3Transport
+
+        @openaistream.hookimpl
+        def register_transports(register):
+            register("odd", Urllib3Transport, {declaration})
+    """)  # fmt: skip
+    with pytest.raises(PluginError, match=re.escape(named)):
+        openaistream.OpenAI(API_KEY, transport="odd")
+
+
+# A transport for each client under one name, and one for the asynchronous client only, with
+# a proxy scheme no transport of the blocking client takes.
+BOTH_KINDS = """
+    import openaistream
+
+    class Answering:
+        kind = "sync"
+
+        def __init__(self, options):
+            self.options = options
+
+        def send(self, request):
+            return openaistream.Response(200, {"Content-Type": "application/json"},
+                                         [b'{"kind": "%s"}' % self.kind.encode()])
+
+        def close(self):
+            pass
+
+    class AsyncAnswering(Answering):
+        kind = "async"
+
+    @openaistream.hookimpl
+    def register_transports(register):
+        register("answering", Answering, serves="sync")
+        register("answering", AsyncAnswering, serves="async")
+        register("aio_only", AsyncAnswering, serves="async", proxy_schemes=("gopher",))
+"""
+
+
+def test_transports_are_looked_up_by_the_client_they_serve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_plugin(tmp_path, monkeypatch, "kinds", BOTH_KINDS)
+    with openaistream.OpenAI(API_KEY, transport="answering") as client:
+        assert client.request("GET", "/models") == {"kind": "sync"}
+    with pytest.raises(PluginError) as caught:
+        openaistream.OpenAI(API_KEY, transport="aio_only")
+    assert "transport 'aio_only' serves async clients, not sync ones" in str(caught.value)
+    assert "sync transports: answering, " in str(caught.value)
+    # The asynchronous transport's proxy scheme is not one the blocking client takes.
+    with pytest.raises(ValueError, match="proxy must start with one of http://") as refused:
+        openaistream.OpenAI(API_KEY, proxy="gopher://127.0.0.1:70")
+    assert "gopher://" not in str(refused.value).partition(";")[0]
+    registry = get_registry()
+    assert [t.name for t in registry.transports_serving("async")] == ["aio_only", "answering"]
+    assert registry.transport("aio_only", "async").proxy_schemes == ("gopher",)
+    assert registry.transport("answering", "async").plugin == "kinds"
