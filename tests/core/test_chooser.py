@@ -70,7 +70,7 @@ def test_a_bad_record_mode_fails_the_client_even_with_a_proxy_in_the_environment
     # Only what makes the environment's proxy unusable waits for the calls; a bad argument
     # is an error when the client is built, named as such.
     monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
-    with pytest.raises(ValueError, match="^record_mode must be one of replay, record, once, new"):
+    with pytest.raises(ValueError, match=r"^record_mode must be one of replay, record, once, new"):
         openaistream.OpenAI(API_KEY, cassette=JOKE, record_mode="sometimes")
 
 
