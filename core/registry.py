@@ -16,7 +16,7 @@ available names. So is a resource or transport name registered by two plugins.
 A transport is registered with its declaration (:class:`TransportDeclaration`): what it
 serves, the proxy schemes it takes, whether it plays cassettes or wraps the network
 transport. The core reads nothing else of a transport. A third-party transport registered
-without one (the way before 0.13, attributes on the class) is not loaded: naming it raises a
+without one (as before: attributes on the class) is not loaded: naming it raises a
 ``PluginError`` saying what to add, and ``OPENAISTREAM_STRICT_PLUGINS=1`` makes that an
 error when plugins load.
 """
