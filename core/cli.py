@@ -315,10 +315,10 @@ class PluginGroup(CommandGroup):
         return self._plugin_commands
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        names = set(super().list_commands(ctx)) | set(_builtin_commands())
-        if self._plugin_commands is not None or _third_party_plugins():
-            names |= set(self.plugin_commands())
-        return sorted(names)
+        names = set(super().list_commands(ctx))
+        if self._plugin_commands is None and not _plugins_chosen() and not _third_party_plugins():
+            return sorted(names | set(_builtin_commands()))
+        return sorted(names | set(self.plugin_commands()))
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
         return super().get_command(ctx, cmd_name) or self.plugin_commands().get(cmd_name)
@@ -336,6 +336,16 @@ class PluginGroup(CommandGroup):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def _plugins_chosen() -> bool:
+    """Whether the environment loads or blocks plugins by name: then only the plugins loaded
+    know which built-in commands there are."""
+    return any(name in os.environ for name in _CHOOSING_VARIABLES)
+
+
+# The registry reads them (see openaistream.registry).
+_CHOOSING_VARIABLES = ("OPENAISTREAM_LOAD_PLUGINS", "OPENAISTREAM_BLOCK_PLUGINS")
 
 
 def _third_party_plugins() -> bool:

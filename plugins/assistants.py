@@ -83,23 +83,8 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
     register("assistants", Assistants)
 
 
-# Old command names, kept working: the commands are named after the methods.
-COMMAND_ALIASES = {"get": "retrieve"}
-
-
 @openaistream.hookimpl
 def register_commands(cli: Any) -> None:
-    from openaistream.cli import resource_group
+    from .commands.assistants import command  # only the command line loads click
 
-    calls = [
-        ("create", "create", ["model"], "Create an assistant (-o name=..., -o instructions=...)."),
-        ("list", "list", [], "List the assistants."),
-        ("retrieve", "retrieve", ["assistant_id"], "Show an assistant."),
-        ("modify", "modify", ["assistant_id"], "Change an assistant."),
-        ("delete", "delete", ["assistant_id"], "Delete an assistant."),
-    ]
-    columns = ("id", "name", "model", "created_at")
-    group = resource_group(
-        "assistants", "assistants", "Assistants.", calls, columns, COMMAND_ALIASES
-    )
-    cli.add_command(group)
+    cli.add_command(command())

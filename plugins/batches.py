@@ -102,21 +102,8 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
     register("batches", Batches)
 
 
-# Old command names, kept working: the commands are named after the methods.
-COMMAND_ALIASES = {"get": "retrieve"}
-
-
 @openaistream.hookimpl
 def register_commands(cli: Any) -> None:
-    from openaistream.cli import resource_group
+    from .commands.batches import command  # only the command line loads click
 
-    calls = [
-        ("create", "create", ["input_file_id", "endpoint"], "Start a batch of an uploaded file."),
-        ("list", "list", [], "List the batches."),
-        ("retrieve", "retrieve", ["batch_id"], "Show a batch."),
-        ("cancel", "cancel", ["batch_id"], "Cancel a batch."),
-    ]
-    columns = ("id", "status", "endpoint", "created_at")
-    cli.add_command(
-        resource_group("batches", "batches", "Batches.", calls, columns, COMMAND_ALIASES)
-    )
+    cli.add_command(command())

@@ -32,7 +32,6 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
 
 @openaistream.hookimpl
 def register_commands(cli: Any) -> None:
-    from openaistream.cli import resource_group
+    from .commands.embeddings import command  # only the command line loads click
 
-    calls = [("create", "create", ["model", "input"], "Embed INPUT with MODEL (JSON output).")]
-    cli.add_command(resource_group("embeddings", "embeddings", "Embeddings.", calls))
+    cli.add_command(command())

@@ -88,23 +88,8 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
     register("messages", Messages)
 
 
-# Old command names, kept working: the commands are named after the methods.
-COMMAND_ALIASES = {"get": "retrieve"}
-
-
 @openaistream.hookimpl
 def register_commands(cli: Any) -> None:
-    from openaistream.cli import resource_group
+    from .commands.messages import command  # only the command line loads click
 
-    calls = [
-        ("create", "create", ["thread_id", "role", "content"], "Add a message to a thread."),
-        ("list", "list", ["thread_id"], "List a thread's messages."),
-        ("retrieve", "retrieve", ["thread_id", "message_id"], "Show a message."),
-        ("modify", "modify", ["thread_id", "message_id"], "Change a message's metadata."),
-        ("delete", "delete", ["thread_id", "message_id"], "Delete a message."),
-    ]
-    columns = ("id", "role", "created_at", "run_id")
-    group = resource_group(
-        "messages", "messages", "Thread messages.", calls, columns, COMMAND_ALIASES
-    )
-    cli.add_command(group)
+    cli.add_command(command())

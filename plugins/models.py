@@ -35,21 +35,8 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
     register("models", Models)
 
 
-# Old command names, kept working: the commands are named after the methods.
-COMMAND_ALIASES = {"get": "retrieve"}
-
-
 @openaistream.hookimpl
 def register_commands(cli: Any) -> None:
-    from openaistream.cli import resource_group
+    from .commands.models import command  # only the command line loads click
 
-    calls = [
-        ("list", "list", [], "List the models."),
-        ("retrieve", "retrieve", ["model"], "Show one model."),
-        ("delete", "delete", ["model"], "Delete a fine-tuned model."),
-    ]
-    cli.add_command(
-        resource_group(
-            "models", "models", "The models.", calls, ("id", "owned_by", "created"), COMMAND_ALIASES
-        )
-    )
+    cli.add_command(command())

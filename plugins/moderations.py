@@ -33,7 +33,6 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
 
 @openaistream.hookimpl
 def register_commands(cli: Any) -> None:
-    from openaistream.cli import resource_group
+    from .commands.moderations import command  # only the command line loads click
 
-    calls = [("create", "create", ["input"], "Check INPUT against the usage policies.")]
-    cli.add_command(resource_group("moderations", "moderations", "Moderations.", calls))
+    cli.add_command(command())

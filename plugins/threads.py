@@ -38,21 +38,8 @@ def register_resources(register: Callable[[str, type[openaistream.Resource]], No
     register("threads", Threads)
 
 
-# Old command names, kept working: the commands are named after the methods.
-COMMAND_ALIASES = {"get": "retrieve"}
-
-
 @openaistream.hookimpl
 def register_commands(cli: Any) -> None:
-    from openaistream.cli import resource_group
+    from .commands.threads import command  # only the command line loads click
 
-    calls = [
-        ("create", "create", [], "Create a thread (-o messages='[...]')."),
-        ("retrieve", "retrieve", ["thread_id"], "Show a thread."),
-        ("modify", "modify", ["thread_id"], "Change a thread (-o metadata='{...}')."),
-        ("delete", "delete", ["thread_id"], "Delete a thread."),
-    ]
-    group = resource_group(
-        "threads", "threads", "Assistants threads.", calls, aliases=COMMAND_ALIASES
-    )
-    cli.add_command(group)
+    cli.add_command(command())

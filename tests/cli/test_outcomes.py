@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -244,6 +245,24 @@ def test_a_command_like_nothing_gets_no_suggestion(capsys: pytest.CaptureFixture
     assert main(["zzzz"]) == 2
     err = capsys.readouterr().err
     assert "No such command 'zzzz'." in err and "Did you mean" not in err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("OPENAISTREAM_BLOCK_PLUGINS", "chat"), ("OPENAISTREAM_LOAD_PLUGINS", "models")],
+)
+def test_a_command_whose_plugin_is_not_loaded_is_neither_listed_nor_suggested(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    assert main(["--help"]) == 0
+    listed = capsys.readouterr().out
+    assert re.search(r"^  models ", listed, re.MULTILINE)
+    assert not re.search(r"^  chat ", listed, re.MULTILINE)
+    assert main(["chat", "hi"]) == 2
+    err = capsys.readouterr().err
+    assert "No such command 'chat'." in err and "Did you mean" not in err
+    assert main(["models", "--help"]) == 0
 
 
 def resource_groups() -> dict[str, click.Group]:
