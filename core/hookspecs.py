@@ -93,15 +93,16 @@ def register_commands(cli: click.Group) -> None:
     ``cli`` is the root ``click.Group``; add commands or groups to it with ``cli.command()``,
     ``cli.group()`` or ``cli.add_command(...)``. Commands should build their client through the
     context object the CLI provides, so global options (key, base URL, proxy, verbosity)
-    apply to them.
+    apply to them. Keep the commands in a module of their own that the hook imports, so that
+    only the command line loads click.
 
     Example::
 
         @openaistream.hookimpl
         def register_commands(cli):
-            @cli.command()
-            def hello():
-                click.echo("hello")
+            from .commands import command  # a function that builds the click group
+
+            cli.add_command(command())
 
     Called by ``Registry.add_commands`` (``openaistream.registry``) when the CLI starts.
     """

@@ -58,6 +58,8 @@ class CountingUpload:
             data = conn.sock.recv(1 << 20)
             if not data:
                 break
+            if len(self.head) < 512:  # the first read may have held the HTTP head alone
+                self.head = (self.head + data)[:512]
             self.received += len(data)
             self.tail = (self.tail + data)[-64:]
         answer = json.dumps(
