@@ -15,8 +15,11 @@ parsed body), and an error is raised from it. The policy holds the retry loop an
 the total deadline, the hooks, the logging, the status and answer checks of
 :mod:`openaistream.answers`, the scrubbing of secrets and the lease on the transport; it never
 sends, sleeps or reads a body itself, so that a blocking client and an awaiting one share it
-(the sans-I/O shape of h11 and wsproto). A driver must close the generator when it stops
-driving it early (its own error, a KeyboardInterrupt): that lets the transport go.
+(the sans-I/O shape of h11 and wsproto). The one thing it does to a response is close it
+unread when an after_response hook fails: closing must not block, in either client.
+
+A driver must close the generator when it stops driving it early (its own error, a
+KeyboardInterrupt, a cancelled task): that lets the transport go.
 
 Reading a body the policy hands on is guarded by a :class:`BodyGuard`: the client iterates, the
 guard says what each chunk and each error means.

@@ -81,8 +81,9 @@ class Setup:
         retry: RetryPolicy = FAST,
         hooks: Optional[Hooks] = None,
         clock: Optional[Clock] = None,
+        transport: Optional[Transport] = None,
     ) -> None:
-        self.transport = Transport()
+        self.transport = transport or Transport()
         self.connections = Connections(self.transport, None)
         self.hooks = hooks or Hooks()
         self.clock = clock or Clock()
@@ -409,4 +410,18 @@ def test_stopping_early_lets_the_transport_go() -> None:
     read_start(steps.send(response(503)))
     assert isinstance(steps.send(None), Wait)
     steps.close()
+    assert setup.transport_let_go()
+
+
+def test_the_blocking_driver_lets_the_transport_go_when_it_is_interrupted() -> None:
+    from openaistream.client import _driven
+
+    class Interrupted(Transport):
+        def send(self, request: Request) -> Response:
+            raise KeyboardInterrupt  # not a transport's error: it passes, and ends the call
+
+    setup = Setup(transport=Interrupted())
+    steps = setup.policy.send(request(), None)  # held here: not let go by garbage collection
+    with pytest.raises(KeyboardInterrupt):
+        _driven(steps)
     assert setup.transport_let_go()
