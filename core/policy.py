@@ -18,8 +18,9 @@ sends, sleeps or reads a body itself, so that a blocking client and an awaiting 
 (the sans-I/O shape of h11 and wsproto). The one thing it does to a response is close it
 unread when an after_response hook fails: closing must not block, in either client.
 
-A driver must close the generator when it stops driving it early (its own error, a
-KeyboardInterrupt, a cancelled task): that lets the transport go.
+A driver sends what happened from outside any ``except`` block (what the policy raises would
+chain the exception being handled), and closes the generator when it stops driving it early
+(its own error, a KeyboardInterrupt, a cancelled task): that lets the transport go.
 
 Reading a body the policy hands on is guarded by a :class:`BodyGuard`: the client iterates, the
 guard says what each chunk and each error means.
