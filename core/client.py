@@ -10,14 +10,13 @@ client.chat.create(...)            a resource plugin builds the call
 from __future__ import annotations
 
 import copy
-import functools
 import json as jsonlib
 import os
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Callable, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Optional, TypeVar, Union
 from urllib.parse import urlencode
 
 from . import answers
@@ -32,16 +31,13 @@ from .config import (
 )
 from .decoders import decoder_named
 from .errors import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
     OpenAIError,
     PluginError,
-    StreamError,
 )
-from .http import SECRET_HEADERS, Body, Request, Response, Timeout, Transport
+from .http import Body, Request, Response, Timeout, Transport
 from .log import CallLog
-from .redact import Redactor, mask_secret, mask_url, request_secrets
+from .policy import PARSERS, BodyGuard, CallPolicy, ReadStart, Send, Steps, Wait
+from .redact import mask_secret, mask_url
 from .resource import Resource, check_path
 from .retries import RetryPolicy
 from .stream import DataStream, check_num
@@ -52,7 +48,7 @@ if TYPE_CHECKING:
 
 __all__ = ["OpenAI"]
 
-E = TypeVar("E", bound=APIError)
+T = TypeVar("T")
 
 
 class OpenAI:
@@ -275,8 +271,8 @@ class OpenAI:
         chosen = decoder_named(decoder) if stream else None
         if stream:
             check_num(num)
-        if parse not in _PARSERS:
-            raise ValueError(f"parse must be one of {', '.join(_PARSERS)}, not {parse!r}")
+        if parse not in PARSERS:
+            raise ValueError(f"parse must be one of {', '.join(PARSERS)}, not {parse!r}")
         request = self.build_request(
             method,
             path,
@@ -287,19 +283,10 @@ class OpenAI:
             stream=stream,
         )
         log = CallLog(level, self._config.redactor()) if level else None
-        response = self.send(request, log=log)
-        if chosen is not None:
-            reason = answers.not_a_stream(response.headers, chosen.media_type)
-            if reason is not None:
-                raise self._mismatch(StreamError, reason, response, log)
-            return DataStream(response, chosen, num, log=log)
-        reason = answers.not_json(response.headers) if parse in ("auto", "json") else None
-        if reason is not None:
-            raise self._mismatch(APIError, reason, response, log)
-        body = response.read()
-        if log is not None:
-            log.response_body(body)
-        return self._parsed(response, body, parse)
+        if chosen is None:
+            return _driven(self._policy().call(request, log, parse=parse))
+        steps = self._policy().call(request, log, stream=True, media_type=chosen.media_type)
+        return DataStream(_driven(steps), chosen, num, log=log)
 
     def build_request(
         self,
@@ -314,14 +301,14 @@ class OpenAI:
     ) -> Request:
         """The complete Request for a path under the base URL (whose query, if any, every
         request keeps, before ``params``)."""
-        extra = checked_headers(headers or {}, "headers")
-        query = urlencode(query_pairs(params or {}))
+        extra = checked_headers(headers, "headers") if headers else {}
+        query = urlencode(query_pairs(params)) if params else ""
         url = api_url(self._config.base_url, check_path(path), query)
         sent = self._config.headers()
         body: Body = None
         if json is not None:
             try:
-                body = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
+                body = _JSON.encode(json).encode()
             except (TypeError, ValueError) as exc:
                 raise TypeError(f"the request body for {method} {path} is not JSON: {exc}") from exc
             sent["Content-Type"] = "application/json"
@@ -330,7 +317,8 @@ class OpenAI:
             sent["Content-Type"] = multipart.content_type
             sent["Content-Length"] = str(multipart.length)
         sent["Accept"] = "text/event-stream" if stream else "application/json"
-        sent.update(extra)
+        if extra:
+            sent.update(extra)
         return Request(method, url, sent, body, timeout=self._config.timeout)
 
     def send(self, request: Request, *, log: Optional[CallLog] = None) -> Response:
@@ -340,138 +328,26 @@ class OpenAI:
 
         Everything the transport raises, from ``send`` or from the body, passes here: no
         secret the request carried leaves in an error."""
-        total = request.timeout.total
-        deadline = None if total is None else time.monotonic() + total
-        # A body given as an iterable is consumed by the first try: it cannot be sent again.
-        max_retries = self._retry.max_retries if _replayable(request) else 0
-        lease = self._connections.lease()
-        kept = False  # the returned response holds the lease until it is closed
-        try:
-            for attempt in range(max_retries + 1):
-                sent = self._prepared(request, deadline)
-                if log is not None:
-                    log.request(sent, attempt)
-                response, failure = _sent(lease.transport, sent)
-                if failure is not None:
-                    if not isinstance(failure, APIConnectionError) or (
-                        attempt == max_retries
-                        or not self._wait(
-                            attempt + 1, None, f"connection error: {failure}", log, deadline
-                        )
-                    ):
-                        raise self._redactor(sent).exception(failure)
-                    continue
-                assert response is not None
-                try:
-                    self._registry.after_response(sent, response)
-                except BaseException:
-                    response.close()  # the hook's error is the answer; the body goes unread
-                    raise
-                kept = not answers.is_failure(response.status)
-                release = lease.release if kept else None
-                # The redactor only when an error needs it: every call would pay for it.
-                redactor = functools.partial(self._redactor, sent)
-                response = _guarded(response, redactor, deadline, total, release)
-                if log is not None:
-                    log.response(response)
-                if kept:
-                    return response
-                error = self._status_error(response, log, redactor())
-                if (
-                    attempt == max_retries
-                    or not self._retry.retries_status(response.status, response.headers)
-                    or not self._wait(
-                        attempt + 1, response.headers, f"status {response.status}", log, deadline
-                    )
-                ):
-                    raise error
-            raise AssertionError("unreachable: the loop returns or raises")
-        finally:
-            if not kept:
-                lease.release()
+        return _driven(self._policy().send(request, log))
 
-    def _prepared(self, request: Request, deadline: Optional[float]) -> Request:
-        """One attempt's request: a copy of the request as built (so hooks need not be
-        idempotent), its timeouts cut to the deadline, after the before_request hooks, whose
-        headers are checked as the caller's are."""
-        sent = replace(request, headers=dict(request.headers), deadline=deadline)
-        if deadline is not None:
-            sent.timeout = request.timeout.within(deadline - time.monotonic())
-        self._registry.before_request(sent)
-        # What the hooks set is checked as the caller's headers were; what was built is
-        # checked already.
-        changed = {
-            name: value
-            for name, value in sent.headers.items()
-            if request.headers.get(name) is not value
-        }
-        if changed:
-            where = "headers after the before_request hooks"
-            sent.headers.update(checked_headers(changed, where))
-        if sent.url is not request.url:
-            sent.url = header_text("the URL after the before_request hooks", sent.url) or ""
-        return sent
+    # The call policy, and the retries and configuration it was built for.
+    _made_policy: Optional[tuple[RetryPolicy, ClientConfig, CallPolicy]] = None
 
-    def _redactor(self, request: Request) -> Redactor:
-        """What must not show from this request: the client's secrets and the request's own
-        (secret headers, cookies, credential query parameters, a hook may have added)."""
-        redactor = self._config.redactor()
-        return redactor.with_secrets(request_secrets(request.url, request.headers, SECRET_HEADERS))
-
-    def _wait(
-        self,
-        retry: int,
-        headers: Optional[dict[str, str]],
-        reason: str,
-        log: Optional[CallLog],
-        deadline: Optional[float],
-    ) -> bool:
-        """Sleep before a retry; False, without sleeping, when the wait would end past the
-        call's deadline (the last error is then the answer)."""
-        wait = self._retry.wait(retry, headers)
-        if deadline is not None and time.monotonic() + wait >= deadline:
-            return False
-        if log is not None:
-            log.retry(retry, wait, reason)
-        time.sleep(wait)
-        return True
-
-    def _status_error(
-        self, response: Response, log: Optional[CallLog], redactor: Redactor
-    ) -> APIError:
-        start = _read_start(response)
-        if log is not None:
-            log.response_body(start.data)
-        error = answers.status_failure(response.status, response.headers, start)
-        return _scrubbed(error, redactor)
-
-    def _mismatch(self, cls: type[E], reason: str, response: Response, log: Optional[CallLog]) -> E:
-        """The error for an answer that is not what was asked for (an HTML page, a JSON body
-        to a stream request), with the start of its body, read no further."""
-        start = _read_start(response)
-        if log is not None:
-            log.response_body(start.data)
-        error = answers.mismatch_error(cls, reason, response.headers, start)
-        return _scrubbed(error, self._config.redactor())
-
-    def _parsed(self, response: Response, body: bytes, parse: str) -> Any:
-        kind = response.headers.get("content-type", "")
-        if parse == "auto":
-            parse = "json" if "json" in kind else "text" if kind.startswith("text/") else "bytes"
-        if parse == "bytes":
-            return body
-        if parse == "text":
-            return body.decode("utf-8", "replace")
-        try:
-            return jsonlib.loads(body.decode()) if body else None
-        except ValueError as exc:
-            start = answers.BodyStart()
-            start.feed(body)
-            error = answers.mismatch_error(
-                APIError, f"the API sent a body that is not valid JSON ({exc})", response.headers,
-                start,
-            )  # fmt: skip
-            raise _scrubbed(error, self._config.redactor()) from None
+    def _policy(self) -> CallPolicy:
+        """The policy of this client's calls, built once for its retries and configuration
+        (a derived client, ``with_options``, has its own; the registry and the connections
+        are shared for life)."""
+        made = self._made_policy
+        if made is None or made[0] is not self._retry or made[1] is not self._config:
+            policy = CallPolicy(
+                self._registry,
+                self._retry,
+                self._connections,
+                self._config.redactor,
+                _GuardedResponse,
+            )
+            made = self._made_policy = (self._retry, self._config, policy)
+        return made[2]
 
     def __repr__(self) -> str:
         return (
@@ -480,68 +356,81 @@ class OpenAI:
         )
 
 
-_PARSERS = ("auto", "json", "text", "bytes")
+# What json.dumps(separators=(",", ":"), ensure_ascii=False) builds on every call.
+_JSON = jsonlib.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
-def _sent(
-    transport: Transport, request: Request
-) -> tuple[Optional[Response], Optional[BaseException]]:
-    """(the response, or what the transport raised). The exception is handed back, not
-    raised here, so that what the core raises in its place does not chain it as context."""
+def _driven(steps: Steps[T]) -> T:
+    """Carry out what the policy of a call asks, blocking, until it answers or raises."""
+    told: Any = None
     try:
-        return transport.send(request), None
+        while True:
+            action = steps.send(told)
+            if isinstance(action, Send):
+                told = _sent(action.transport, action.request)
+            elif isinstance(action, Wait):
+                time.sleep(action.seconds)
+                told = None
+            elif isinstance(action, ReadStart):
+                told = _read_start(action.response, action.start)
+            else:
+                told = action.response.read()
+    except StopIteration as answered:
+        return answered.value  # type: ignore[no-any-return]
+    finally:
+        steps.close()  # driving stopped early (an interrupt): the policy lets the transport go
+
+
+def _sent(transport: Transport, request: Request) -> Union[Response, Exception]:
+    """The response, or what the transport raised. The exception is handed back, not raised
+    here, so that what the policy raises in its place does not chain it as context."""
+    try:
+        return transport.send(request)
     except Exception as exc:
-        return None, exc
+        return exc
 
 
-def _guarded(
-    response: Response,
-    redactor: Callable[[], Redactor],
-    deadline: Optional[float],
-    total: Optional[float],
-    release: Optional[Callable[[], None]],
-) -> Response:
-    """The response, its body ending in APITimeoutError once the call's deadline passes, and
-    any error from reading it scrubbed of secrets; closing it lets the transport go."""
+def _read_start(response: Response, start: answers.BodyStart) -> Optional[Exception]:
+    """Feed the start of a body to ``start`` until it has enough, then close the body (its
+    connection is not kept); None, or what the reading raised."""
+    try:
+        for chunk in response:
+            if not start.feed(chunk):
+                break
+    except Exception as exc:
+        return exc
+    finally:
+        response.close()
+    return None
 
-    def chunks() -> Iterator[bytes]:
-        try:
-            if deadline is None:
-                yield from response
-                return
-            for chunk in response:
-                if time.monotonic() > deadline:
-                    raise APITimeoutError(
-                        f"the call took longer than its total timeout of {total} s"
-                    )
-                yield chunk
+
+def _guarded_chunks(response: Response, guard: BodyGuard) -> Iterator[bytes]:
+    """The body's chunks as the guard allows them, and what it raises in place of an error."""
+    try:
+        if guard.deadline is None:
+            yield from response
             return
-        except Exception as exc:
-            failure = _body_fault(exc) if isinstance(exc, _TRANSPORT_FAULTS) else exc
-        raise redactor().exception(failure)
-
-    def close() -> None:
-        try:
-            response.close()
-        finally:
-            if release is not None:
-                release()
-
-    return _GuardedResponse(response, chunks(), close)
+        for chunk in response:
+            guard.check_time()
+            yield chunk
+        return
+    except Exception as exc:
+        failure = guard.failure(exc)
+    raise failure
 
 
 class _GuardedResponse(Response):
     """A response read through the core's guard: closed when its transport's response is
     (a recording transport closes the streams left open when it closes)."""
 
-    def __init__(self, inner: Response, chunks: Iterator[bytes], close: Callable[[], None]):
+    def __init__(self, inner: Response, guard: BodyGuard):
         self._inner = inner
+        self._guard = guard
         self._closed = False
         super().__init__(
             inner.status,
             inner.headers,
-            chunks,
-            close=close,
+            _guarded_chunks(inner, guard),
             info=inner.info,
             quick_reads=inner.quick_reads,
         )
@@ -557,53 +446,10 @@ class _GuardedResponse(Response):
     def close(self) -> None:
         if not self._closed:
             self._closed = True
-            self._close()
-
-
-# What a transport that maps not all of its library's errors may let out of a body: a
-# decoder would take a ValueError for bad data, and neither would keep what was received.
-# Other exceptions (an OSError from a full disk while a cassette is written) stay as they are.
-_TRANSPORT_FAULTS = (ValueError, ConnectionError)
-
-
-def _body_fault(exc: Exception) -> APIConnectionError:
-    """A transport's own exception from reading a body (a third-party transport's ValueError),
-    as the connection error it is: a stream then keeps what it received, and no decoder takes
-    it for bad data."""
-    error = APIConnectionError(
-        f"the transport failed while reading the body: {type(exc).__name__}: {exc}"
-    )
-    error.__cause__ = exc
-    return error
-
-
-def _read_start(response: Response) -> answers.BodyStart:
-    """The start of a body that only explains an error: at most ``BODY_KEPT`` bytes, and
-    what came before a timeout or a hang-up; the connection is not kept (the rest unread)."""
-    start = answers.BodyStart()
-    try:
-        for chunk in response:
-            if not start.feed(chunk):
-                break
-    except APIConnectionError:  # the call's deadline, a stall, a hang-up: what came will do
-        start.cut()
-    finally:
-        response.close()
-    return start
-
-
-def _scrubbed(error: E, redactor: Redactor) -> E:
-    """The error with any secret removed from its message and body."""
-    error.message = redactor.text(error.message)
-    error.body = redactor.data(error.body)
-    error.args = (error.message,)
-    return error
-
-
-def _replayable(request: Request) -> bool:
-    """Whether the body can be sent again: bytes, or an iterable that starts afresh each time
-    (a Multipart does), not a one-shot iterator."""
-    return not isinstance(request.body, Iterator)
+            try:
+                self._inner.close()
+            finally:
+                self._guard.closed()
 
 
 def query_pairs(params: dict[str, Any]) -> list[tuple[str, str]]:
