@@ -2,9 +2,13 @@
 
 client.chat.create(...)            a resource plugin builds the call
   -> client.request(...)           URL, headers, JSON body
-  -> client.send(request)          hooks, logging, retries, status errors
-  -> transport.send(request)       bytes as they arrive
+  -> CallPolicy (policy.py)        hooks, logging, retries, deadline, status errors, scrubbing:
+                                   it says what to do next, and knows nothing of I/O
+  -> _driven(...) here             does it, blocking: transport.send, sleep, read
   -> the JSON body, or a DataStream of decoded items
+
+The transport comes from chooser.py; the connections a client shares with the clients derived
+from it, from connections.py.
 """
 
 from __future__ import annotations
