@@ -22,7 +22,6 @@ stream nothing beyond the budget (keeping its bytes until the next cut cost them
 
 from __future__ import annotations
 
-import itertools
 import sys
 from typing import Any, Optional, Union
 
@@ -81,8 +80,9 @@ class KeptBytes:
     def add(self, chunk: bytes, delivered: int) -> None:
         """Keep ``chunk``, the next bytes of the body; ``delivered`` items have been yielded.
 
-        The decoder asks for a chunk only once it has yielded every item the bytes before it
-        complete, which is what makes its ``boundary`` the place to cut.
+        The stream feeds a chunk to the decoder's parser only once it has delivered every item
+        the parser returned for the bytes before it, which is what makes the decoder's
+        ``boundary`` the place to cut.
         """
         if self._dropping:
             self._resume(delivered)
@@ -144,7 +144,19 @@ class KeptBytes:
         """The items kept, decoded again: the last ``delivered - omitted`` of those delivered."""
         if self._dropping:
             return []
-        decode = self.decoder.decode
-        older = itertools.islice(decode(iter([self._older])), self._older_count)
-        newer = itertools.islice(decode(iter(self._newer)), delivered - self._newer_start)
-        return [*older, *newer]
+        older = _decoded(self.decoder, [self._older])[: self._older_count]
+        newer = _decoded(self.decoder, self._newer)[: delivered - self._newer_start]
+        return older + newer
+
+
+def _decoded(decoder: Decoder, chunks: list[bytes]) -> list[Any]:
+    """The items the chunks complete. What comes after them is not this function's to judge
+    (the end of the body, an error: the stream has raised it, or will), so the parser is
+    never told the body is over, and an error it holds is not raised."""
+    parser = decoder.parser()
+    items: list[Any] = []
+    for chunk in chunks:
+        items += parser.feed(chunk)
+        if parser.done:
+            break
+    return items

@@ -23,16 +23,22 @@ in sight, so decoding is linear in the body whatever its line endings. An event 
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Callable, Optional
 
 from . import jsonlib
 from .errors import APIError, StreamError
+from .parsing import iterate
 
-__all__ = ["decode_sse", "decode_sse_events", "sse_boundary", "stream_error_from_payload"]
+__all__ = [
+    "SSEParser",
+    "decode_sse",
+    "decode_sse_events",
+    "sse_boundary",
+    "stream_error_from_payload",
+]
 
 _BOM = b"\xef\xbb\xbf"
 _DONE = b"[DONE]"
@@ -49,54 +55,69 @@ Blank = Callable[[bytes, int], "tuple[int, int]"]
 
 
 class _Done(Exception):
-    """Raised inside the decoder when [DONE] arrives."""
+    """Raised inside the parser when [DONE] arrives."""
 
 
 def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
     """Yield the JSON payload of each event of an SSE body given as byte chunks, each as soon
     as it is complete. An ``event:`` name does not change what is yielded."""
-    return _decode(chunks, named=False)
+    return iterate(SSEParser(), chunks)
 
 
 def decode_sse_events(chunks: Iterable[bytes]) -> Iterator[Any]:
     """Yield ``{"event": name, "data": payload}`` for each event of an SSE body, each as soon
     as it is complete: the name is the ``event:`` field, else the payload's ``"type"``."""
-    return _decode(chunks, named=True)
+    return iterate(SSEParser(named=True), chunks)
 
 
-def _decode(chunks: Iterable[bytes], named: bool) -> Iterator[Any]:
-    source = iter(chunks)
-    head, offset = _skip_bom(source)
-    if head:
-        source = itertools.chain([head], source)
-    held: Optional[list[bytes]] = None  # the start of an event still arriving
-    held_size = 0
-    block = b""
-    try:
-        for chunk in source:
-            if b"\r" in chunk:
-                yield from _decode_cr(held or [], chunk, source, offset, named)
-                return
-            if held is not None:
+class SSEParser:
+    """The push form of the SSE decoders (see ``parsing``): ``feed`` the body's chunks, get
+    back the events they complete; ``named`` chooses the shape of the items."""
+
+    __slots__ = ("_cr", "_error", "_head", "_held", "_held_size", "_named", "_offset",
+                 "_plain", "_tail", "done")  # fmt: skip
+
+    def __init__(self, named: bool = False) -> None:
+        self.done = False
+        self._named = named
+        self._error: Optional[APIError] = None  # what made the parser done, if not [DONE]
+        self._head: Optional[bytes] = b""  # the first bytes, until a BOM is ruled out
+        self._cr = False  # the stream has used CR: the CR loop reads it from then on
+        self._plain = False  # the LF loop reads the next chunk, unless it holds a CR
+        self._held: list[bytes] = []  # the start of an event still arriving
+        self._held_size = 0
+        self._offset = 0  # of the held bytes (or the next chunk) in the body
+        self._tail = b""  # for the CR loop: the last two bytes held
+
+    def feed(self, chunk: bytes) -> list[Any]:
+        """The events the bytes so far complete."""
+        if not self._plain or b"\r" in chunk:
+            return self._feed_other(chunk)
+        # The LF loop, the hot path: one chunk an event in most streams.
+        out: list[Any] = []
+        held = self._held
+        offset = self._offset
+        block = b""
+        try:
+            if held:
                 if not chunk:
-                    continue  # held[-1] stays the last byte seen, for the check below
+                    return out  # held[-1] stays the last byte seen, for the check below
                 # Join only once a separator is in sight, so one long event that arrives in
                 # many chunks is copied once, not once a chunk.
                 straddles = chunk[:1] == b"\n" and held[-1][-1:] == b"\n"
                 held.append(chunk)
-                held_size += len(chunk)
+                self._held_size += len(chunk)
                 if not straddles and b"\n\n" not in chunk:
-                    continue
-                if held_size - len(chunk) > _LONG:
-                    chunk, used = yield from _long_event(held, _lf_blank, offset, named)
+                    return out
+                if self._held_size - len(chunk) > _LONG:
+                    chunk, used = _long_event(held, _lf_blank, offset, self._named, out)
                     offset += used
                 else:
                     chunk = b"".join(held)
             blocks = chunk.split(b"\n\n")
             loads = jsonlib.loads_for(chunk)
             rest = blocks.pop()
-            held = [rest] if rest else None
-            held_size = len(rest)
+            named = self._named
             for block in blocks:
                 if block[:6] == b"data: " and b"\n" not in block:
                     # The common case, "data: {...}" alone, decoded here: this loop runs once
@@ -110,74 +131,130 @@ def _decode(chunks: Iterable[bytes], named: bool) -> Iterator[Any]:
                             payload.get("error") is not None or payload.get("type") == "error"
                         ):
                             raise stream_error_from_payload(payload)
-                        yield _named(None, payload) if named else payload
+                        out.append(_named(None, payload) if named else payload)
                 else:
                     found = _parse_block(block)
                     if found is not None and found[1]:
-                        yield _item(*found, named)
+                        out.append(_item(*found, named))
                 offset += len(block) + 2
-        if held is not None:
-            # The body ended without a blank line after its last bytes.
-            block = b"".join(held)
-            found = _last_event(block, offset)
-            if found is not None and found[1]:
-                yield _item(*found, named)
-    except _Done:
-        # The stream's own end; what is left of the body is the caller's to finish.
-        return
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        raise _undecodable(block, offset, exc) from exc
+            self._held = [rest] if rest else []
+            self._held_size = len(rest)
+            self._offset = offset
+        except _Done:
+            self._stop(None)
+        except APIError as exc:
+            self._stop(exc)
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+            self._stop(_undecodable(block, offset, exc), exc)
+        return out
 
+    def end(self) -> list[Any]:
+        """The body is over: its last event, when its last bytes are whole lines without the
+        blank line after them; raises the error that stopped the parser, or a StreamError
+        for a body cut in the middle of a line."""
+        if self._error is not None:
+            raise self._error
+        if self.done:
+            return []
+        if self._head is not None:  # the body was shorter than a BOM, or empty
+            self._held = [self._head] if self._head else []
+            self._head = None
+        self.done = True
+        if not self._held:
+            return []
+        block = b"".join(self._held)
+        self._held = []
+        try:
+            found = _last_event(block, self._offset)
+            return [_item(*found, self._named)] if found is not None and found[1] else []
+        except _Done:
+            return []
+        except ValueError as exc:
+            raise _undecodable(block, self._offset, exc) from exc
 
-def _decode_cr(
-    held: list[bytes], first: bytes, source: Iterator[bytes], offset: int, named: bool
-) -> Iterator[Any]:
-    """The rest of a stream that uses CR, from ``first`` on, after ``held``: the start of an
-    event still arriving. Every event the bytes read complete leaves before the next chunk is
-    asked for (a DataStream's kept bytes are cut on that promise)."""
-    held_size = sum(map(len, held))
-    tail = b"".join(held[-2:])[-2:]  # of the held bytes: a blank line may start there
-    block = b""
-    try:
-        for chunk in itertools.chain([first], source):
+    def _feed_other(self, chunk: bytes) -> list[Any]:
+        """A chunk the LF loop does not read: at the start, after the end, or one of a stream
+        that uses CR."""
+        if self._error is not None:
+            raise self._error
+        if self.done or not chunk:
+            return []  # bytes after [DONE] are not decoded
+        if self._head is not None:
+            head = self._head + chunk
+            if len(head) < len(_BOM) and _BOM.startswith(head):
+                self._head = head
+                return []  # a BOM may still be arriving
+            self._head = None
+            if head.startswith(_BOM):
+                head = head[len(_BOM) :]
+                self._offset = len(_BOM)
+            self._plain = True
+            chunk = head
             if not chunk:
-                continue
-            straddles = tail + chunk[:2]
-            tail = (tail + chunk)[-2:] if len(chunk) < 2 else chunk[-2:]
-            held.append(chunk)
-            held_size += len(chunk)
-            if (b"\n" not in chunk and b"\r" not in chunk) or not (
-                _BLANK_LINE.search(chunk) or _BLANK_LINE.search(straddles)
-            ):
-                continue  # no event ends in this chunk
-            if held_size - len(chunk) > _LONG:
-                buffer, used = yield from _long_event(held, _cr_blank, offset, named)
-                offset += used
-            else:
-                buffer = b"".join(held)
-                held.clear()
-            start = 0
+                return []
+        if b"\r" not in chunk and not self._cr:
+            return self.feed(chunk)
+        if not self._cr:
+            self._cr, self._plain = True, False
+            self._tail = b"".join(self._held[-2:])[-2:]  # a blank line may start there
+        out: list[Any] = []
+        try:
+            self._feed_cr(chunk, out)
+        except _Done:
+            self._stop(None)
+        except APIError as exc:
+            self._stop(exc)
+        return out
+
+    def _feed_cr(self, chunk: bytes, out: list[Any]) -> None:
+        """Read a chunk of a stream that uses CR into ``out``: every event the bytes so far
+        complete, found by a regular expression, so a CR ends a line at once (a DataStream's
+        kept bytes are cut on that promise)."""
+        held = self._held
+        tail = self._tail
+        straddles = tail + chunk[:2]
+        self._tail = (tail + chunk)[-2:] if len(chunk) < 2 else chunk[-2:]
+        held.append(chunk)
+        self._held_size += len(chunk)
+        if (b"\n" not in chunk and b"\r" not in chunk) or not (
+            _BLANK_LINE.search(chunk) or _BLANK_LINE.search(straddles)
+        ):
+            return  # no event ends in this chunk
+        offset = self._offset
+        if self._held_size - len(chunk) > _LONG:
+            buffer, used = _long_event(held, _cr_blank, offset, self._named, out)
+            offset += used
+        else:
+            buffer = b"".join(held)
+        self._held = []
+        start = 0
+        block = b""
+        named = self._named
+        try:
             for match in _BLANK_LINE.finditer(buffer):
                 block = buffer[start : match.start()]
                 found = _parse_block(_lf(block) if b"\r" in block else block)
                 if found is not None and found[1]:
-                    yield _item(*found, named)
+                    out.append(_item(*found, named))
                 offset += match.end() - start
                 start = match.end()
-            rest = buffer[start:]
-            held = [rest] if rest else []
-            held_size = len(rest)
-            tail = rest[-2:]
-        if held:
-            # The body ended without a blank line after its last bytes.
-            block = b"".join(held)
-            found = _last_event(block, offset)
-            if found is not None and found[1]:
-                yield _item(*found, named)
-    except _Done:
-        return
-    except ValueError as exc:
-        raise _undecodable(block, offset, exc) from exc
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+            raise _undecodable(block, offset, exc) from exc
+        rest = buffer[start:]
+        if rest:
+            self._held.append(rest)
+        self._held_size = len(rest)
+        self._offset = offset
+        self._tail = rest[-2:]
+
+    def _stop(self, error: Optional[APIError], cause: Optional[BaseException] = None) -> None:
+        """Decode nothing more: [DONE] arrived (no error), or ``error`` did, which ``end``
+        raises."""
+        if error is not None and cause is not None:
+            error.__cause__ = cause
+        self.done = True
+        self._error = error
+        self._held, self._held_size, self._plain = [], 0, False
 
 
 def sse_boundary(data: bytes) -> int:
@@ -190,19 +267,6 @@ def sse_boundary(data: bytes) -> int:
         # decoder acts on a CR at once, so a blank line ends at its CR, even if LF follows.
         blank = max(data.rfind(b"\n\n"), data.rfind(b"\r\r"), data.rfind(b"\n\r"))
     return blank + 2 if blank >= 0 else 0
-
-
-def _skip_bom(source: Iterator[bytes]) -> tuple[bytes, int]:
-    """The first bytes of the body without a leading BOM, and the offset they start at."""
-    head = b""
-    while len(head) < len(_BOM) and _BOM.startswith(head):
-        chunk = next(source, None)
-        if chunk is None:
-            break
-        head += chunk
-    if head.startswith(_BOM):
-        return head[len(_BOM) :], len(_BOM)
-    return head, 0
 
 
 def _lf(block: bytes) -> bytes:
@@ -385,14 +449,15 @@ def _found(position: int, end: int) -> int:
 
 
 def _long_event(
-    held: list[bytes], blank: Blank, offset: int, named: bool
-) -> Generator[Any, None, tuple[bytes, int]]:
-    """Yield what the first event of the held chunks, a long one, yields (nothing when it has
-    no data); return the bytes after it and how many bytes it took with its blank line.
+    held: list[bytes], blank: Blank, offset: int, named: bool, out: list[Any]
+) -> tuple[bytes, int]:
+    """Add to ``out`` what the first event of the held chunks, a long one, yields (nothing
+    when it has no data); return the bytes after it and how many bytes it took with its blank
+    line.
 
     Its text is parsed by json, whatever jsonlib would choose: the values are the same, and
     orjson reserves about twelve times the length of a long string while it parses one. No
-    name here holds the text or the value once it is yielded.
+    name here holds the text or the value once it is in ``out``.
     """
     event, text, rest, used = _take_long(held, blank, offset)
     if text:
@@ -403,7 +468,7 @@ def _long_event(
         except ValueError as exc:
             raise _undecodable(text[: _SHOWN + 1].encode(), offset, exc) from exc
         del text
-        yield _shaped(event, payload, named)
+        out.append(_shaped(event, payload, named))
     return rest, used
 
 
