@@ -17,6 +17,7 @@ oldest bytes it keeps without cutting an item in two.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -79,11 +80,11 @@ class BytesParser:
 
     done = False  # a binary body ends when its bytes do
 
-    def feed(self, chunk: bytes) -> list[bytes]:
-        return [chunk] if chunk else []
+    def feed(self, chunk: bytes) -> tuple[bytes, ...]:
+        return (chunk,) if chunk else ()
 
-    def end(self) -> list[bytes]:
-        return []
+    def end(self) -> tuple[bytes, ...]:
+        return ()
 
 
 def decode_bytes(chunks: Iterable[bytes]) -> Iterator[bytes]:
@@ -93,61 +94,80 @@ def decode_bytes(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 class JSONLinesParser:
     """The push form of JSON Lines (see ``parsing``): one JSON value per line; blank lines are
-    skipped, a last line needs no newline."""
+    skipped, a last line needs no newline. Like the SSE parser, ``feed`` cuts the lines at
+    once and decodes each as the caller takes it."""
 
     __slots__ = ("_error", "_held", "_held_size", "_offset", "done")
 
     def __init__(self) -> None:
         self.done = False
-        self._error: Optional[StreamError] = None  # what made the parser done
+        self._error: Optional[StreamError] = None  # what stopped the parser
         self._held: list[bytes] = []  # the start of a line still arriving
         self._held_size = 0
         self._offset = 0  # of the held bytes (or the next chunk) in the body
 
-    def feed(self, chunk: bytes) -> list[Any]:
-        """The values of the lines the bytes so far complete."""
+    def feed(self, chunk: bytes) -> Iterable[Any]:
+        """The values of the lines the bytes so far complete; take them all before feeding
+        more."""
         if self.done:
             if self._error is not None:
                 raise self._error
-            return []
+            return ()
         held = self._held
         held.append(chunk)
         self._held_size += len(chunk)
-        out: list[Any] = []
         if b"\n" not in chunk:
-            return out
+            return ()
         offset = self._offset
-        try:
-            if self._held_size - len(chunk) > _LONG_LINE:
-                chunk, used = _long_line(held, offset, out)
-                offset += used
-            else:
-                chunk = b"".join(held)
-            lines = chunk.split(b"\n")
-            rest = lines.pop()
-            self._held = [rest] if rest else []
-            self._held_size = len(rest)
-            for line in lines:
-                _json_line(line, offset, out)
-                offset += len(line) + 1
-            self._offset = offset
-        except StreamError as exc:
-            self.done, self._error = True, exc
-            self._held, self._held_size = [], 0
-        return out
+        first: Iterable[Any] = ()  # a long line, decoded before the lines after it
+        if self._held_size - len(chunk) > _LONG_LINE:
+            first, chunk, used = self._long_line(held, offset)
+            offset += used
+        else:
+            chunk = b"".join(held)
+        lines = chunk.split(b"\n")
+        rest = lines.pop()
+        self._held = [rest] if rest else []
+        self._held_size = len(rest)
+        self._offset = offset + len(chunk) - len(rest)
+        values = self._values(lines, offset)
+        return itertools.chain(first, values) if first else values
 
-    def end(self) -> list[Any]:
+    def _values(self, lines: list[bytes], offset: int) -> Iterator[Any]:
+        """The values of ``lines``, the first starting at ``offset``."""
+        loads = jsonlib.loads
+        for line in lines:
+            text = line.strip()
+            if text:
+                try:
+                    value = loads(text)
+                except ValueError as exc:
+                    error = _not_json(text, offset, exc)
+                    self._stop(error)
+                    raise error from exc
+                yield value
+            offset += len(line) + 1
+
+    def end(self) -> tuple[Any, ...]:
         """The value of the last line, which needs no newline; raises the error that stopped
         the parser."""
         if self._error is not None:
             raise self._error
         held, self._held, self.done = self._held, [], True
-        out: list[Any] = []
         if self._held_size > _LONG_LINE:
-            _long_line(held, self._offset, out)
-        elif held:
-            _json_line(b"".join(held), self._offset, out)
-        return out
+            return self._long_line(held, self._offset)[0]
+        return tuple(self._values([b"".join(held)], self._offset)) if held else ()
+
+    def _long_line(self, held: list[bytes], offset: int) -> _LongLine:
+        try:
+            return _long_line(held, offset)
+        except StreamError as exc:
+            self._stop(exc)
+            raise
+
+    def _stop(self, error: StreamError) -> None:
+        self.done, self._error = True, error
+        self._held, self._held_size = [], 0
 
 
 def decode_json_lines(chunks: Iterable[bytes]) -> Iterator[Any]:
@@ -160,19 +180,13 @@ def json_lines_boundary(data: bytes) -> int:
     return data.rfind(b"\n") + 1
 
 
-def _json_line(line: bytes, offset: int, out: list[Any]) -> None:
-    text = line.strip()
-    if not text:
-        return
-    try:
-        out.append(jsonlib.loads(text))
-    except ValueError as exc:
-        raise _not_json(text, offset, exc) from exc
+# (the value of a long line, or nothing when it is blank; the bytes after it; its length)
+_LongLine = tuple[tuple[Any, ...], bytes, int]
 
 
-def _long_line(held: list[bytes], offset: int, out: list[Any]) -> tuple[bytes, int]:
-    """Add the value of the first line of the held chunks, a long one, to ``out``; return the
-    bytes after it and how many bytes it took with its newline.
+def _long_line(held: list[bytes], offset: int) -> _LongLine:
+    """The value of the first line of the held chunks, a long one (none when it is blank),
+    the bytes after it and how many bytes it took with its newline.
 
     Each copy of a long line costs its size again: the chunks are joined once (and let go:
     ``held`` is emptied), the line decoded to text straight from the joined bytes, which are
@@ -190,14 +204,14 @@ def _long_line(held: list[bytes], offset: int, out: list[Any]) -> tuple[bytes, i
         raise _not_json(buffer[: _SHOWN + 1], offset, exc) from exc
     rest = buffer[end + 1 :]
     del buffer
-    if text and not text.isspace():
-        try:
-            value = json.loads(text)  # whitespace around the value is json's to skip
-        except ValueError as exc:
-            raise _not_json(text[: _SHOWN + 1].encode(), offset, exc) from exc
-        del text
-        out.append(value)
-    return rest, end + 1
+    if not text or text.isspace():
+        return (), rest, end + 1
+    try:
+        value = json.loads(text)  # whitespace around the value is json's to skip
+    except ValueError as exc:
+        raise _not_json(text[: _SHOWN + 1].encode(), offset, exc) from exc
+    del text
+    return (value,), rest, end + 1
 
 
 def _not_json(text: bytes, offset: int, exc: Exception) -> StreamError:

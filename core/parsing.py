@@ -4,20 +4,24 @@ response and an ``async for`` over one drive the same decoding code.
 
 The contract, for every decoder's parser:
 
-- ``feed(chunk)`` returns every item the bytes fed so far complete, in order, and never waits
-  for more bytes to decide about the ones it has;
-- ``done`` turns true when the parser will decode nothing more: the stream's own end arrived
-  (SSE ``[DONE]``; bytes after it are not decoded), or an error did. Feed no more then, and
-  call ``end()``;
+- ``feed(chunk)`` returns the items the bytes fed so far complete, in order, never waiting for
+  more bytes to decide about the ones it has. What it returns is an iterable that decodes as
+  it is taken (a chunk of hundreds of events never holds them all at once): take every item
+  before feeding the next chunk;
+- an error (an error event, invalid JSON) is raised in its place, once every item before it
+  has been taken: by the iteration, or by ``feed`` itself when the chunk completes nothing
+  before it. An error never takes an item with it;
+- ``done`` turns true once the parser decodes nothing more: the stream's own end arrived
+  (SSE ``[DONE]``; bytes after it are not decoded), or an error did. Check it once the items
+  of a chunk are taken: then read no more, and call ``end()``;
 - ``end()`` says the body is over: it returns the items its last bytes complete (a lenient
-  server's last event, without its blank line), or raises: the error that made the parser
-  done, or a StreamError for a body cut in the middle of a line. When it returns, the body
-  was whole, or ended by the stream's own end: the caller finishes the response.
+  server's last event, without its blank line), or raises a StreamError for a body cut in the
+  middle of a line (or, again, the error that stopped the parser). When it returns, the body
+  was whole or ended by the stream's own end: the caller finishes the response.
 
-An error never takes items with it. When one chunk completes two events and then an error
-(an error event, invalid JSON), ``feed`` returns the two events and holds the error; ``end()``
-raises it (so does any later ``feed``). A caller hands the items on, sees ``done``, and calls
-``end()``, as :func:`iterate` does.
+:func:`iterate` is that loop as a generator. Every item leaves as soon as its bytes are in,
+and the next chunk is asked for only once every item the bytes before it complete has left:
+what lets a DataStream cut the bytes it keeps at the decoder's ``boundary``.
 """
 
 from __future__ import annotations
@@ -34,17 +38,16 @@ class Parser(Protocol):
     @property
     def done(self) -> bool: ...
 
-    def feed(self, chunk: bytes) -> list[Any]: ...
+    def feed(self, chunk: bytes) -> Iterable[Any]: ...
 
-    def end(self) -> list[Any]: ...
+    def end(self) -> Iterable[Any]: ...
 
 
 def iterate(parser: Parser, chunks: Iterable[bytes]) -> Iterator[Any]:
     """The items of a body given as chunks, each as soon as its bytes are in: the pull form of
-    a parser. It asks for the next chunk only once it has yielded every item the bytes before
-    it complete, and for none after the parser is done."""
+    a parser."""
     for chunk in chunks:
         yield from parser.feed(chunk)
         if parser.done:
-            break
+            return
     yield from parser.end()

@@ -26,6 +26,7 @@ import sys
 from typing import Any, Optional, Union
 
 from .decoders import Decoder
+from .errors import APIError
 
 __all__ = ["KEEP_BYTES", "KeptBytes", "keep_budget"]
 
@@ -150,13 +151,16 @@ class KeptBytes:
 
 
 def _decoded(decoder: Decoder, chunks: list[bytes]) -> list[Any]:
-    """The items the chunks complete. What comes after them is not this function's to judge
-    (the end of the body, an error: the stream has raised it, or will), so the parser is
-    never told the body is over, and an error it holds is not raised."""
+    """The items the chunks complete. What comes after them (the end of the body, an error
+    the stream has raised or will) is not this function's to judge: the parser is never told
+    the body is over, and decoding stops quietly at an error."""
     parser = decoder.parser()
     items: list[Any] = []
-    for chunk in chunks:
-        items += parser.feed(chunk)
-        if parser.done:
-            break
+    try:
+        for chunk in chunks:
+            items.extend(parser.feed(chunk))
+            if parser.done:
+                break
+    except APIError:
+        pass  # the items before it are in
     return items

@@ -23,6 +23,7 @@ in sight, so decoding is linear in the body whatever its line endings. An event 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -72,52 +73,95 @@ def decode_sse_events(chunks: Iterable[bytes]) -> Iterator[Any]:
 
 class SSEParser:
     """The push form of the SSE decoders (see ``parsing``): ``feed`` the body's chunks, get
-    back the events they complete; ``named`` chooses the shape of the items."""
+    back the events they complete; ``named`` chooses the shape of the items.
 
-    __slots__ = ("_cr", "_error", "_head", "_held", "_held_size", "_named", "_offset",
-                 "_plain", "_tail", "done")  # fmt: skip
+    ``feed`` cuts what it is given into blocks at once and holds the start of an event still
+    arriving; the events of a run of blocks are decoded as the caller takes them, so a chunk
+    of hundreds of events never holds them all at once. The offset of any bytes that end
+    where the bytes fed so far end is ``fed`` less their length: error messages name it.
+    """
+
+    __slots__ = ("_cr", "_error", "_fed", "_head", "_held", "_held_size", "_named", "_plain",
+                 "_tail", "done")  # fmt: skip
 
     def __init__(self, named: bool = False) -> None:
         self.done = False
         self._named = named
-        self._error: Optional[APIError] = None  # what made the parser done, if not [DONE]
+        self._error: Optional[APIError] = None  # what stopped the parser, if not [DONE]
         self._head: Optional[bytes] = b""  # the first bytes, until a BOM is ruled out
         self._cr = False  # the stream has used CR: the CR loop reads it from then on
         self._plain = False  # the LF loop reads the next chunk, unless it holds a CR
+        self._fed = 0  # bytes of the body fed so far
         self._held: list[bytes] = []  # the start of an event still arriving
         self._held_size = 0
-        self._offset = 0  # of the held bytes (or the next chunk) in the body
         self._tail = b""  # for the CR loop: the last two bytes held
 
-    def feed(self, chunk: bytes) -> list[Any]:
-        """The events the bytes so far complete."""
+    def feed(self, chunk: bytes) -> Iterable[Any]:
+        """The events the bytes so far complete; take them all before feeding more."""
         if not self._plain or b"\r" in chunk:
             return self._feed_other(chunk)
-        # The LF loop, the hot path: one chunk an event in most streams.
-        out: list[Any] = []
+        self._fed += len(chunk)
+        if self._held:
+            return self._feed_held(chunk)
+        # The hot path: nothing held, a chunk of whole events (most often one).
+        blocks = chunk.split(b"\n\n")
+        rest = blocks.pop()
+        if rest:
+            self._held = [rest]
+            self._held_size = len(rest)
+        if len(blocks) == 1:
+            # One chunk an event, as most streams send them: "data: {...}" decoded here and
+            # now, as _lf_events would, without a generator or a call.
+            block = blocks[0]
+            if block[:6] == b"data: " and b"\n" not in block:
+                data = block[6:]
+                if data and data != _DONE:
+                    try:
+                        payload = jsonlib.loads_for(data)(data)
+                    except ValueError as exc:
+                        raise self._failed(exc, block, self._fed - len(chunk))  # noqa: B904
+                    if payload.__class__ is dict and (
+                        payload.get("error") is not None or payload.get("type") == "error"
+                    ):
+                        error = stream_error_from_payload(payload)
+                        raise self._failed(error, block, self._fed - len(chunk))
+                    return (_named(None, payload) if self._named else payload,)
+        return self._lf_events(blocks, chunk) if blocks else ()
+
+    def _feed_held(self, chunk: bytes) -> Iterable[Any]:
+        """A chunk after the start of an event: held until an event ends in it, then joined
+        (once, so a long event arriving in many chunks is copied once, not once a chunk)."""
         held = self._held
-        offset = self._offset
+        if not chunk:
+            return ()  # held[-1] stays the last byte seen, for the check below
+        straddles = chunk[:1] == b"\n" and held[-1][-1:] == b"\n"
+        held.append(chunk)
+        self._held_size += len(chunk)
+        if not straddles and b"\n\n" not in chunk:
+            return ()
+        first: Iterable[Any] = ()  # a long event, decoded before the blocks after it
+        if self._held_size - len(chunk) > _LONG:
+            first, buffer = self._long_event(_lf_blank)
+        else:
+            buffer = b"".join(held)
+        self._held, self._held_size = [], 0
+        blocks = buffer.split(b"\n\n")
+        rest = blocks.pop()
+        if rest:
+            self._held = [rest]
+            self._held_size = len(rest)
+        if not blocks or self.done:
+            return first
+        events = self._lf_events(blocks, buffer)
+        return itertools.chain(first, events) if first else events
+
+    def _lf_events(self, blocks: list[bytes], buffer: bytes) -> Iterator[Any]:
+        """The events of ``blocks``, cut at LF LF from ``buffer``."""
+        offset = self._fed - len(buffer)
+        loads = jsonlib.loads_for(buffer)
+        named = self._named
         block = b""
         try:
-            if held:
-                if not chunk:
-                    return out  # held[-1] stays the last byte seen, for the check below
-                # Join only once a separator is in sight, so one long event that arrives in
-                # many chunks is copied once, not once a chunk.
-                straddles = chunk[:1] == b"\n" and held[-1][-1:] == b"\n"
-                held.append(chunk)
-                self._held_size += len(chunk)
-                if not straddles and b"\n\n" not in chunk:
-                    return out
-                if self._held_size - len(chunk) > _LONG:
-                    chunk, used = _long_event(held, _lf_blank, offset, self._named, out)
-                    offset += used
-                else:
-                    chunk = b"".join(held)
-            blocks = chunk.split(b"\n\n")
-            loads = jsonlib.loads_for(chunk)
-            rest = blocks.pop()
-            named = self._named
             for block in blocks:
                 if block[:6] == b"data: " and b"\n" not in block:
                     # The common case, "data: {...}" alone, decoded here: this loop runs once
@@ -131,85 +175,75 @@ class SSEParser:
                             payload.get("error") is not None or payload.get("type") == "error"
                         ):
                             raise stream_error_from_payload(payload)
-                        out.append(_named(None, payload) if named else payload)
+                        yield _named(None, payload) if named else payload
                 else:
                     found = _parse_block(block)
                     if found is not None and found[1]:
-                        out.append(_item(*found, named))
+                        yield _item(*found, named)
                 offset += len(block) + 2
-            self._held = [rest] if rest else []
-            self._held_size = len(rest)
-            self._offset = offset
         except _Done:
             self._stop(None)
-        except APIError as exc:
-            self._stop(exc)
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-            self._stop(_undecodable(block, offset, exc), exc)
-        return out
+        except (APIError, ValueError) as exc:  # ValueError: JSONDecodeError, UnicodeDecodeError
+            raise self._failed(exc, block, offset)  # noqa: B904 - _failed chains it
 
-    def end(self) -> list[Any]:
+    def end(self) -> tuple[Any, ...]:
         """The body is over: its last event, when its last bytes are whole lines without the
         blank line after them; raises the error that stopped the parser, or a StreamError
         for a body cut in the middle of a line."""
         if self._error is not None:
             raise self._error
         if self.done:
-            return []
+            return ()
         if self._head is not None:  # the body was shorter than a BOM, or empty
             self._held = [self._head] if self._head else []
+            self._fed = len(self._head)
             self._head = None
-        self.done = True
-        if not self._held:
-            return []
-        block = b"".join(self._held)
-        self._held = []
+        held = self._held
+        self._stop(None)
+        if not held:
+            return ()
+        block = b"".join(held)
+        offset = self._fed - len(block)
         try:
-            found = _last_event(block, self._offset)
-            return [_item(*found, self._named)] if found is not None and found[1] else []
+            found = _last_event(block, offset)
+            return (_item(*found, self._named),) if found is not None and found[1] else ()
         except _Done:
-            return []
-        except ValueError as exc:
-            raise _undecodable(block, self._offset, exc) from exc
+            return ()
+        except (APIError, ValueError) as exc:
+            raise self._failed(exc, block, offset)  # noqa: B904 - _failed chains it
 
-    def _feed_other(self, chunk: bytes) -> list[Any]:
+    def _feed_other(self, chunk: bytes) -> Iterable[Any]:
         """A chunk the LF loop does not read: at the start, after the end, or one of a stream
         that uses CR."""
         if self._error is not None:
             raise self._error
         if self.done or not chunk:
-            return []  # bytes after [DONE] are not decoded
+            return ()  # bytes after [DONE] are not decoded
         if self._head is not None:
             head = self._head + chunk
             if len(head) < len(_BOM) and _BOM.startswith(head):
                 self._head = head
-                return []  # a BOM may still be arriving
+                return ()  # a BOM may still be arriving
             self._head = None
             if head.startswith(_BOM):
                 head = head[len(_BOM) :]
-                self._offset = len(_BOM)
+                self._fed = len(_BOM)
             self._plain = True
             chunk = head
             if not chunk:
-                return []
+                return ()
         if b"\r" not in chunk and not self._cr:
             return self.feed(chunk)
         if not self._cr:
             self._cr, self._plain = True, False
             self._tail = b"".join(self._held[-2:])[-2:]  # a blank line may start there
-        out: list[Any] = []
-        try:
-            self._feed_cr(chunk, out)
-        except _Done:
-            self._stop(None)
-        except APIError as exc:
-            self._stop(exc)
-        return out
+        self._fed += len(chunk)
+        return self._feed_cr(chunk)
 
-    def _feed_cr(self, chunk: bytes, out: list[Any]) -> None:
-        """Read a chunk of a stream that uses CR into ``out``: every event the bytes so far
-        complete, found by a regular expression, so a CR ends a line at once (a DataStream's
-        kept bytes are cut on that promise)."""
+    def _feed_cr(self, chunk: bytes) -> Iterable[Any]:
+        """The events a chunk of a stream that uses CR completes, found by a regular
+        expression, so a CR ends a line at once (a DataStream's kept bytes are cut on that
+        promise)."""
         held = self._held
         tail = self._tail
         straddles = tail + chunk[:2]
@@ -219,39 +253,80 @@ class SSEParser:
         if (b"\n" not in chunk and b"\r" not in chunk) or not (
             _BLANK_LINE.search(chunk) or _BLANK_LINE.search(straddles)
         ):
-            return  # no event ends in this chunk
-        offset = self._offset
+            return ()  # no event ends in this chunk
+        first: Iterable[Any] = ()
         if self._held_size - len(chunk) > _LONG:
-            buffer, used = _long_event(held, _cr_blank, offset, self._named, out)
-            offset += used
+            first, buffer = self._long_event(_cr_blank)
         else:
             buffer = b"".join(held)
-        self._held = []
+        spans = [match.span() for match in _BLANK_LINE.finditer(buffer)]
+        rest = buffer[spans[-1][1] :] if spans else buffer
+        self._held = [rest] if rest else []
+        self._held_size = len(rest)
+        self._tail = rest[-2:]
+        if not spans or self.done:
+            return first
+        events = self._cr_events(buffer, spans)
+        return itertools.chain(first, events) if first else events
+
+    def _cr_events(self, buffer: bytes, spans: list[tuple[int, int]]) -> Iterator[Any]:
+        """The events of ``buffer``, each ended by a blank line at one of ``spans``."""
+        origin = self._fed - len(buffer)
+        named = self._named
         start = 0
         block = b""
-        named = self._named
         try:
-            for match in _BLANK_LINE.finditer(buffer):
-                block = buffer[start : match.start()]
+            for blank, after in spans:
+                block = buffer[start:blank]
                 found = _parse_block(_lf(block) if b"\r" in block else block)
                 if found is not None and found[1]:
-                    out.append(_item(*found, named))
-                offset += match.end() - start
-                start = match.end()
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-            raise _undecodable(block, offset, exc) from exc
-        rest = buffer[start:]
-        if rest:
-            self._held.append(rest)
-        self._held_size = len(rest)
-        self._offset = offset
-        self._tail = rest[-2:]
+                    yield _item(*found, named)
+                start = after
+        except _Done:
+            self._stop(None)
+        except (APIError, ValueError) as exc:
+            raise self._failed(exc, block, origin + start)  # noqa: B904 - _failed chains it
 
-    def _stop(self, error: Optional[APIError], cause: Optional[BaseException] = None) -> None:
-        """Decode nothing more: [DONE] arrived (no error), or ``error`` did, which ``end``
-        raises."""
-        if error is not None and cause is not None:
-            error.__cause__ = cause
+    def _long_event(self, blank: Blank) -> tuple[tuple[Any, ...], bytes]:
+        """The first event of the held bytes, a long one: (what it yields, the bytes after
+        it). See :func:`_take_long`.
+
+        Its text is parsed by json, whatever jsonlib would choose: the values are the same,
+        and orjson reserves about twelve times the length of a long string while it parses
+        one. No name here holds the text once it is parsed.
+        """
+        offset = self._fed - self._held_size
+        try:
+            event, text, rest = _take_long(self._held, blank, offset)
+            if not text:
+                return (), rest
+            if text == "[DONE]":
+                raise _Done
+            try:
+                payload = json.loads(text)
+            except ValueError as exc:
+                raise _undecodable(text[: _SHOWN + 1].encode(), offset, exc) from exc
+            del text
+            return (_shaped(event, payload, self._named),), rest
+        except _Done:
+            self._stop(None)
+            return (), b""
+        except APIError as exc:
+            raise self._failed(exc, b"", offset)  # noqa: B904 - it is the error itself
+
+    def _failed(self, exc: Exception, block: bytes, offset: int) -> APIError:
+        """Stop on ``exc``, raised while decoding ``block`` at ``offset``: the error to raise,
+        which ``end`` and ``feed`` raise again if they are called."""
+        if isinstance(exc, APIError):
+            error = exc
+        else:
+            error = _undecodable(block, offset, exc)
+            error.__cause__ = exc
+        self._stop(error)
+        return error
+
+    def _stop(self, error: Optional[APIError]) -> None:
+        """Decode nothing more: [DONE] arrived (no error), or ``error`` did."""
         self.done = True
         self._error = error
         self._held, self._held_size, self._plain = [], 0, False
@@ -373,9 +448,9 @@ def _cr_blank(buffer: bytes, since: int) -> tuple[int, int]:
 
 def _take_long(
     held: list[bytes], blank: Blank, offset: int
-) -> tuple[Optional[str], Optional[str], bytes, int]:
+) -> tuple[Optional[str], Optional[str], bytes]:
     """The first event of the held chunks, a long one: (its name, its data as text or None
-    when it has none, the bytes after it, how many bytes it took with its blank line).
+    when it has none, the bytes after it).
 
     Each copy of a long event costs its size again, so this one makes as few as it can: the
     chunks are joined (and let go: ``held`` is emptied) and the data is decoded to text
@@ -403,7 +478,7 @@ def _take_long(
         name = event.decode() or None
     except UnicodeDecodeError as exc:
         raise _undecodable(event, offset, exc) from exc
-    return name, text, buffer[after:], after
+    return name, text, buffer[after:]
 
 
 def _field_spans(buffer: bytes, end: int) -> tuple[bytes, list[tuple[int, int]]]:
@@ -446,30 +521,6 @@ def _line_spans(buffer: bytes, end: int) -> Iterator[tuple[int, int]]:
 
 def _found(position: int, end: int) -> int:
     return end if position < 0 else position
-
-
-def _long_event(
-    held: list[bytes], blank: Blank, offset: int, named: bool, out: list[Any]
-) -> tuple[bytes, int]:
-    """Add to ``out`` what the first event of the held chunks, a long one, yields (nothing
-    when it has no data); return the bytes after it and how many bytes it took with its blank
-    line.
-
-    Its text is parsed by json, whatever jsonlib would choose: the values are the same, and
-    orjson reserves about twelve times the length of a long string while it parses one. No
-    name here holds the text or the value once it is in ``out``.
-    """
-    event, text, rest, used = _take_long(held, blank, offset)
-    if text:
-        if text == "[DONE]":
-            raise _Done
-        try:
-            payload = json.loads(text)
-        except ValueError as exc:
-            raise _undecodable(text[: _SHOWN + 1].encode(), offset, exc) from exc
-        del text
-        out.append(_shaped(event, payload, named))
-    return rest, used
 
 
 # -- errors -----------------------------------------------------------------------------------

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Generic, Optional, TypeVar, Uni
 from .decoders import SSE, Decoder
 from .errors import APIConnectionError, APIError, APITimeoutError, StreamError
 from .http import Response
-from .parsing import Parser
 from .retention import KeepOption, KeptBytes, keep_budget
 
 if TYPE_CHECKING:
@@ -239,14 +238,25 @@ def _read(progress: _Progress) -> Iterator[Any]:
         kept = progress.kept = KeptBytes(progress.decoder, budget)
     parser = progress.decoder.parser()
     try:
-        for items in _item_lists(progress, parser, kept):
-            for item in items:
+        for chunk in progress.response:
+            if kept is not None:
+                kept.add(chunk, progress.delivered)
+            for item in parser.feed(chunk):
                 progress.delivered += 1
                 if log is not None:
                     log.stream_item(item)
                 yield item
                 if progress.state != "open":
-                    return  # closed meanwhile: the items the parser returned are not wanted
+                    return  # closed meanwhile: the items the parser still has are not wanted
+            if parser.done:
+                break
+        # The body is over, or the stream's own end came: a lenient server's last event,
+        # or the error of a body cut short. (The loop above, once more: it runs once.)
+        for item in parser.end():
+            progress.delivered += 1
+            if log is not None:
+                log.stream_item(item)
+            yield item
     except APIError as exc:
         if progress.state == "closed":
             return  # closed by the caller, maybe from another thread while a read waited
@@ -270,20 +280,6 @@ def _read(progress: _Progress) -> Iterator[Any]:
         progress.state = "complete"
         if log is not None:
             log.stream_end(progress.delivered)
-
-
-def _item_lists(
-    progress: _Progress, parser: Parser, kept: Optional[KeptBytes]
-) -> Iterator[list[Any]]:
-    """What the parser returns for each chunk of the body as it arrives, then at its end
-    (which raises the error that stopped the parser, if one did)."""
-    for chunk in progress.response:
-        if kept is not None:
-            kept.add(chunk, progress.delivered)
-        yield parser.feed(chunk)
-        if parser.done:
-            break
-    yield parser.end()
 
 
 def _with_received(exc: APIError, progress: _Progress) -> APIError:
