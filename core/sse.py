@@ -7,18 +7,24 @@ conventions: ``[DONE]`` ends the stream, each event's data is JSON, and an error
 three shapes (a payload with an ``"error"`` key, an ``event: error``, a payload whose ``type``
 is ``"error"``), raised as :class:`APIError`.
 
-Two shapes, chosen by the caller, never by the stream: :func:`decode_sse` yields each event's
-JSON payload; :func:`decode_sse_events` yields ``{"event": name, "data": payload}``, the name
-being the event's ``event:`` field or, when it has none, the payload's ``"type"`` (None when
-neither). Servers differ on ``event:`` lines (the OpenAI API names every Responses event, the
-LiteLLM proxy none), and the payload's ``type`` carries the same name either way.
+The decoding is :class:`SSEParser`, the push form of ``parsing``: fed the body's chunks by
+whoever reads them (a blocking loop, an ``async for``), it returns the events they complete.
+:func:`decode_sse` and :func:`decode_sse_events` are the same as generators over chunks.
+
+Two shapes, chosen by the caller, never by the stream: ``decode_sse`` (``SSEParser()``)
+yields each event's JSON payload; ``decode_sse_events`` (``SSEParser(named=True)``) yields
+``{"event": name, "data": payload}``, the name being the event's ``event:`` field or, when it
+has none, the payload's ``"type"`` (None when neither). Servers differ on ``event:`` lines (the
+OpenAI API names every Responses event, the LiteLLM proxy none), and the payload's ``type``
+carries the same name either way.
 
 The hot path: almost every stream is LF-only and almost every event is one ``data: {...}``
 line (or ``event:`` then ``data:``). Those are cut out of whole blocks with ``bytes.split`` and
-decoded directly. A stream that uses CR switches for good to a loop that finds the ends of its
-events with a regular expression; both loops join the bytes of an event once, when its end is
-in sight, so decoding is linear in the body whatever its line endings. An event longer than
-1 MiB is read without copies of itself: see :func:`_take_long`.
+decoded directly; a chunk that is one such event, as most servers send them, is decoded at
+once, without a generator. A stream that uses CR switches for good to a loop that finds the
+ends of its events with a regular expression; both loops join the bytes of an event once, when
+its end is in sight, so decoding is linear in the body whatever its line endings. An event
+longer than 1 MiB is read without copies of itself: see :func:`_take_long`.
 """
 
 from __future__ import annotations
