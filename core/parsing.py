@@ -49,5 +49,5 @@ def iterate(parser: Parser, chunks: Iterable[bytes]) -> Iterator[Any]:
     for chunk in chunks:
         yield from parser.feed(chunk)
         if parser.done:
-            return
+            break
     yield from parser.end()

@@ -145,22 +145,26 @@ class KeptBytes:
         """The items kept, decoded again: the last ``delivered - omitted`` of those delivered."""
         if self._dropping:
             return []
-        older = _decoded(self.decoder, [self._older])[: self._older_count]
-        newer = _decoded(self.decoder, self._newer)[: delivered - self._newer_start]
-        return older + newer
+        older = _decoded(self.decoder, [self._older], self._older_count)
+        return older + _decoded(self.decoder, self._newer, delivered - self._newer_start)
 
 
-def _decoded(decoder: Decoder, chunks: list[bytes]) -> list[Any]:
-    """The items the chunks complete. What comes after them (the end of the body, an error
-    the stream has raised or will) is not this function's to judge: the parser is never told
-    the body is over, and decoding stops quietly at an error."""
-    parser = decoder.parser()
+def _decoded(decoder: Decoder, chunks: list[bytes], count: int) -> list[Any]:
+    """The first ``count`` items the chunks hold (all were delivered): decoding stops there,
+    before the bytes of anything after them (an item still arriving, an error the stream has
+    raised or will)."""
     items: list[Any] = []
+    if count <= 0:
+        return items
+    parser = decoder.parser()
     try:
         for chunk in chunks:
-            items.extend(parser.feed(chunk))
+            for item in parser.feed(chunk):
+                items.append(item)
+                if len(items) == count:
+                    return items
             if parser.done:
                 break
     except APIError:
-        pass  # the items before it are in
+        pass  # not expected before count items; what came before it is in
     return items
