@@ -22,11 +22,11 @@ stream nothing beyond the budget (keeping its bytes until the next cut cost them
 
 from __future__ import annotations
 
-import itertools
 import sys
 from typing import Any, Optional, Union
 
 from .decoders import Decoder
+from .errors import APIError
 
 __all__ = ["KEEP_BYTES", "KeptBytes", "keep_budget"]
 
@@ -81,8 +81,9 @@ class KeptBytes:
     def add(self, chunk: bytes, delivered: int) -> None:
         """Keep ``chunk``, the next bytes of the body; ``delivered`` items have been yielded.
 
-        The decoder asks for a chunk only once it has yielded every item the bytes before it
-        complete, which is what makes its ``boundary`` the place to cut.
+        The stream feeds a chunk to the decoder's parser only once it has delivered every item
+        the parser returned for the bytes before it, which is what makes the decoder's
+        ``boundary`` the place to cut.
         """
         if self._dropping:
             self._resume(delivered)
@@ -144,7 +145,26 @@ class KeptBytes:
         """The items kept, decoded again: the last ``delivered - omitted`` of those delivered."""
         if self._dropping:
             return []
-        decode = self.decoder.decode
-        older = itertools.islice(decode(iter([self._older])), self._older_count)
-        newer = itertools.islice(decode(iter(self._newer)), delivered - self._newer_start)
-        return [*older, *newer]
+        older = _decoded(self.decoder, [self._older], self._older_count)
+        return older + _decoded(self.decoder, self._newer, delivered - self._newer_start)
+
+
+def _decoded(decoder: Decoder, chunks: list[bytes], count: int) -> list[Any]:
+    """The first ``count`` items the chunks hold (all were delivered): decoding stops there,
+    before the bytes of anything after them (an item still arriving, an error the stream has
+    raised or will)."""
+    items: list[Any] = []
+    if count <= 0:
+        return items
+    parser = decoder.parser()
+    try:
+        for chunk in chunks:
+            for item in parser.feed(chunk):
+                items.append(item)
+                if len(items) == count:
+                    return items
+            if parser.done:
+                break
+    except APIError:
+        pass  # not expected before count items; what came before it is in
+    return items

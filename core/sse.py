@@ -7,18 +7,24 @@ conventions: ``[DONE]`` ends the stream, each event's data is JSON, and an error
 three shapes (a payload with an ``"error"`` key, an ``event: error``, a payload whose ``type``
 is ``"error"``), raised as :class:`APIError`.
 
-Two shapes, chosen by the caller, never by the stream: :func:`decode_sse` yields each event's
-JSON payload; :func:`decode_sse_events` yields ``{"event": name, "data": payload}``, the name
-being the event's ``event:`` field or, when it has none, the payload's ``"type"`` (None when
-neither). Servers differ on ``event:`` lines (the OpenAI API names every Responses event, the
-LiteLLM proxy none), and the payload's ``type`` carries the same name either way.
+The decoding is :class:`SSEParser`, the push form of ``parsing``: fed the body's chunks by
+whoever reads them (a blocking loop, an ``async for``), it returns the events they complete.
+:func:`decode_sse` and :func:`decode_sse_events` are the same as generators over chunks.
+
+Two shapes, chosen by the caller, never by the stream: ``decode_sse`` (``SSEParser()``)
+yields each event's JSON payload; ``decode_sse_events`` (``SSEParser(named=True)``) yields
+``{"event": name, "data": payload}``, the name being the event's ``event:`` field or, when it
+has none, the payload's ``"type"`` (None when neither). Servers differ on ``event:`` lines (the
+OpenAI API names every Responses event, the LiteLLM proxy none), and the payload's ``type``
+carries the same name either way.
 
 The hot path: almost every stream is LF-only and almost every event is one ``data: {...}``
 line (or ``event:`` then ``data:``). Those are cut out of whole blocks with ``bytes.split`` and
-decoded directly. A stream that uses CR switches for good to a loop that finds the ends of its
-events with a regular expression; both loops join the bytes of an event once, when its end is
-in sight, so decoding is linear in the body whatever its line endings. An event longer than
-1 MiB is read without copies of itself: see :func:`_take_long`.
+decoded directly; a chunk that is one such event, as most servers send them, is decoded at
+once, without a generator. A stream that uses CR switches for good to a loop that finds the
+ends of its events with a regular expression; both loops join the bytes of an event once, when
+its end is in sight, so decoding is linear in the body whatever its line endings. An event
+longer than 1 MiB is read without copies of itself: see :func:`_take_long`.
 """
 
 from __future__ import annotations
@@ -26,13 +32,20 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Generator, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Callable, Optional
 
 from . import jsonlib
 from .errors import APIError, StreamError
+from .parsing import iterate
 
-__all__ = ["decode_sse", "decode_sse_events", "sse_boundary", "stream_error_from_payload"]
+__all__ = [
+    "SSEParser",
+    "decode_sse",
+    "decode_sse_events",
+    "sse_boundary",
+    "stream_error_from_payload",
+]
 
 _BOM = b"\xef\xbb\xbf"
 _DONE = b"[DONE]"
@@ -49,54 +62,112 @@ Blank = Callable[[bytes, int], "tuple[int, int]"]
 
 
 class _Done(Exception):
-    """Raised inside the decoder when [DONE] arrives."""
+    """Raised inside the parser when [DONE] arrives."""
 
 
 def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
     """Yield the JSON payload of each event of an SSE body given as byte chunks, each as soon
     as it is complete. An ``event:`` name does not change what is yielded."""
-    return _decode(chunks, named=False)
+    return iterate(SSEParser(), chunks)
 
 
 def decode_sse_events(chunks: Iterable[bytes]) -> Iterator[Any]:
     """Yield ``{"event": name, "data": payload}`` for each event of an SSE body, each as soon
     as it is complete: the name is the ``event:`` field, else the payload's ``"type"``."""
-    return _decode(chunks, named=True)
+    return iterate(SSEParser(named=True), chunks)
 
 
-def _decode(chunks: Iterable[bytes], named: bool) -> Iterator[Any]:
-    source = iter(chunks)
-    head, offset = _skip_bom(source)
-    if head:
-        source = itertools.chain([head], source)
-    held: Optional[list[bytes]] = None  # the start of an event still arriving
-    held_size = 0
-    block = b""
-    try:
-        for chunk in source:
-            if b"\r" in chunk:
-                yield from _decode_cr(held or [], chunk, source, offset, named)
-                return
-            if held is not None:
-                if not chunk:
-                    continue  # held[-1] stays the last byte seen, for the check below
-                # Join only once a separator is in sight, so one long event that arrives in
-                # many chunks is copied once, not once a chunk.
-                straddles = chunk[:1] == b"\n" and held[-1][-1:] == b"\n"
-                held.append(chunk)
-                held_size += len(chunk)
-                if not straddles and b"\n\n" not in chunk:
-                    continue
-                if held_size - len(chunk) > _LONG:
-                    chunk, used = yield from _long_event(held, _lf_blank, offset, named)
-                    offset += used
-                else:
-                    chunk = b"".join(held)
-            blocks = chunk.split(b"\n\n")
-            loads = jsonlib.loads_for(chunk)
-            rest = blocks.pop()
-            held = [rest] if rest else None
-            held_size = len(rest)
+class SSEParser:
+    """The push form of the SSE decoders (see ``parsing``): ``feed`` the body's chunks, get
+    back the events they complete; ``named`` chooses the shape of the items.
+
+    ``feed`` cuts what it is given into blocks at once and holds the start of an event still
+    arriving; the events of a run of blocks are decoded as the caller takes them, so a chunk
+    of hundreds of events never holds them all at once. The offset of any bytes that end
+    where the bytes fed so far end is ``fed`` less their length: error messages name it.
+    """
+
+    __slots__ = ("_cr", "_error", "_fed", "_head", "_held", "_held_size", "_named", "_plain",
+                 "_tail", "done")  # fmt: skip
+
+    def __init__(self, named: bool = False) -> None:
+        self.done = False
+        self._named = named
+        self._error: Optional[APIError] = None  # what stopped the parser, if not [DONE]
+        self._head: Optional[bytes] = b""  # the first bytes, until a BOM is ruled out
+        self._cr = False  # the stream has used CR: the CR loop reads it from then on
+        self._plain = False  # the LF loop reads the next chunk, unless it holds a CR
+        self._fed = 0  # bytes of the body fed so far
+        self._held: list[bytes] = []  # the start of an event still arriving
+        self._held_size = 0
+        self._tail = b""  # for the CR loop: the last two bytes held
+
+    def feed(self, chunk: bytes) -> Iterable[Any]:
+        """The events the bytes so far complete; take them all before feeding more."""
+        if not self._plain or b"\r" in chunk:
+            return self._feed_other(chunk)
+        self._fed += len(chunk)
+        if self._held:
+            return self._feed_held(chunk)
+        # The hot path: nothing held, a chunk of whole events (most often one).
+        blocks = chunk.split(b"\n\n")
+        rest = blocks.pop()
+        if rest:
+            self._held = [rest]
+            self._held_size = len(rest)
+        if len(blocks) == 1:
+            # One chunk an event, as most streams send them: "data: {...}" decoded here and
+            # now, as _lf_events would, without a generator or a call.
+            block = blocks[0]
+            if block[:6] == b"data: " and b"\n" not in block:
+                data = block[6:]
+                if data and data != _DONE:
+                    try:
+                        payload = jsonlib.loads_for(data)(data)
+                    except ValueError as exc:
+                        raise self._failed(exc, block, self._fed - len(chunk))  # noqa: B904
+                    if payload.__class__ is dict and (
+                        payload.get("error") is not None or payload.get("type") == "error"
+                    ):
+                        error = stream_error_from_payload(payload)
+                        raise self._failed(error, block, self._fed - len(chunk))
+                    return (_named(None, payload) if self._named else payload,)
+        return self._lf_events(blocks, chunk) if blocks else ()
+
+    def _feed_held(self, chunk: bytes) -> Iterable[Any]:
+        """A chunk after the start of an event: held until an event ends in it, then joined
+        (once, so a long event arriving in many chunks is copied once, not once a chunk)."""
+        held = self._held
+        if not chunk:
+            return ()  # held[-1] stays the last byte seen, for the check below
+        straddles = chunk[:1] == b"\n" and held[-1][-1:] == b"\n"
+        held.append(chunk)
+        self._held_size += len(chunk)
+        if not straddles and b"\n\n" not in chunk:
+            return ()
+        first: Iterable[Any] = ()  # a long event, decoded before the blocks after it
+        if self._held_size - len(chunk) > _LONG:
+            first, buffer = self._long_event(_lf_blank)
+        else:
+            buffer = b"".join(held)
+        self._held, self._held_size = [], 0
+        blocks = buffer.split(b"\n\n")
+        rest = blocks.pop()
+        if rest:
+            self._held = [rest]
+            self._held_size = len(rest)
+        if not blocks or self.done:
+            return first
+        events = self._lf_events(blocks, buffer)
+        return itertools.chain(first, events) if first else events
+
+    def _lf_events(self, blocks: list[bytes], buffer: bytes) -> Iterator[Any]:
+        """The events of ``blocks``, cut at LF LF from ``buffer``."""
+        offset = self._fed - len(buffer)
+        loads = jsonlib.loads_for(buffer)
+        named = self._named
+        block = b""
+        try:
             for block in blocks:
                 if block[:6] == b"data: " and b"\n" not in block:
                     # The common case, "data: {...}" alone, decoded here: this loop runs once
@@ -116,68 +187,155 @@ def _decode(chunks: Iterable[bytes], named: bool) -> Iterator[Any]:
                     if found is not None and found[1]:
                         yield _item(*found, named)
                 offset += len(block) + 2
-        if held is not None:
-            # The body ended without a blank line after its last bytes.
-            block = b"".join(held)
+        except _Done:
+            self._stop(None)
+        except (APIError, ValueError) as exc:  # ValueError: JSONDecodeError, UnicodeDecodeError
+            raise self._failed(exc, block, offset)  # noqa: B904 - _failed chains it
+
+    def end(self) -> tuple[Any, ...]:
+        """The body is over: its last event, when its last bytes are whole lines without the
+        blank line after them; raises the error that stopped the parser, or a StreamError
+        for a body cut in the middle of a line."""
+        if self._error is not None:
+            raise self._error
+        if self.done:
+            return ()
+        if self._head is not None:  # the body was shorter than a BOM, or empty
+            self._held = [self._head] if self._head else []
+            self._fed = len(self._head)
+            self._head = None
+        held = self._held
+        self._stop(None)
+        if not held:
+            return ()
+        block = b"".join(held)
+        offset = self._fed - len(block)
+        try:
             found = _last_event(block, offset)
-            if found is not None and found[1]:
-                yield _item(*found, named)
-    except _Done:
-        # The stream's own end; what is left of the body is the caller's to finish.
-        return
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        raise _undecodable(block, offset, exc) from exc
+            return (_item(*found, self._named),) if found is not None and found[1] else ()
+        except _Done:
+            return ()
+        except (APIError, ValueError) as exc:
+            raise self._failed(exc, block, offset)  # noqa: B904 - _failed chains it
 
-
-def _decode_cr(
-    held: list[bytes], first: bytes, source: Iterator[bytes], offset: int, named: bool
-) -> Iterator[Any]:
-    """The rest of a stream that uses CR, from ``first`` on, after ``held``: the start of an
-    event still arriving. Every event the bytes read complete leaves before the next chunk is
-    asked for (a DataStream's kept bytes are cut on that promise)."""
-    held_size = sum(map(len, held))
-    tail = b"".join(held[-2:])[-2:]  # of the held bytes: a blank line may start there
-    block = b""
-    try:
-        for chunk in itertools.chain([first], source):
+    def _feed_other(self, chunk: bytes) -> Iterable[Any]:
+        """A chunk the LF loop does not read: at the start, after the end, or one of a stream
+        that uses CR."""
+        if self._error is not None:
+            raise self._error
+        if self.done or not chunk:
+            return ()  # bytes after [DONE] are not decoded
+        if self._head is not None:
+            head = self._head + chunk
+            if len(head) < len(_BOM) and _BOM.startswith(head):
+                self._head = head
+                return ()  # a BOM may still be arriving
+            self._head = None
+            if head.startswith(_BOM):
+                head = head[len(_BOM) :]
+                self._fed = len(_BOM)
+            self._plain = True
+            chunk = head
             if not chunk:
-                continue
-            straddles = tail + chunk[:2]
-            tail = (tail + chunk)[-2:] if len(chunk) < 2 else chunk[-2:]
-            held.append(chunk)
-            held_size += len(chunk)
-            if (b"\n" not in chunk and b"\r" not in chunk) or not (
-                _BLANK_LINE.search(chunk) or _BLANK_LINE.search(straddles)
-            ):
-                continue  # no event ends in this chunk
-            if held_size - len(chunk) > _LONG:
-                buffer, used = yield from _long_event(held, _cr_blank, offset, named)
-                offset += used
-            else:
-                buffer = b"".join(held)
-                held.clear()
-            start = 0
-            for match in _BLANK_LINE.finditer(buffer):
-                block = buffer[start : match.start()]
+                return ()
+        if b"\r" not in chunk and not self._cr:
+            return self.feed(chunk)
+        if not self._cr:
+            self._cr, self._plain = True, False
+            self._tail = b"".join(self._held[-2:])[-2:]  # a blank line may start there
+        self._fed += len(chunk)
+        return self._feed_cr(chunk)
+
+    def _feed_cr(self, chunk: bytes) -> Iterable[Any]:
+        """The events a chunk of a stream that uses CR completes, found by a regular
+        expression, so a CR ends a line at once (a DataStream's kept bytes are cut on that
+        promise)."""
+        held = self._held
+        tail = self._tail
+        straddles = tail + chunk[:2]
+        self._tail = (tail + chunk)[-2:] if len(chunk) < 2 else chunk[-2:]
+        held.append(chunk)
+        self._held_size += len(chunk)
+        if (b"\n" not in chunk and b"\r" not in chunk) or not (
+            _BLANK_LINE.search(chunk) or _BLANK_LINE.search(straddles)
+        ):
+            return ()  # no event ends in this chunk
+        first: Iterable[Any] = ()
+        if self._held_size - len(chunk) > _LONG:
+            first, buffer = self._long_event(_cr_blank)
+        else:
+            buffer = b"".join(held)
+        spans = [match.span() for match in _BLANK_LINE.finditer(buffer)]
+        rest = buffer[spans[-1][1] :] if spans else buffer
+        self._held = [rest] if rest else []
+        self._held_size = len(rest)
+        self._tail = rest[-2:]
+        if not spans or self.done:
+            return first
+        events = self._cr_events(buffer, spans)
+        return itertools.chain(first, events) if first else events
+
+    def _cr_events(self, buffer: bytes, spans: list[tuple[int, int]]) -> Iterator[Any]:
+        """The events of ``buffer``, each ended by a blank line at one of ``spans``."""
+        origin = self._fed - len(buffer)
+        named = self._named
+        start = 0
+        block = b""
+        try:
+            for blank, after in spans:
+                block = buffer[start:blank]
                 found = _parse_block(_lf(block) if b"\r" in block else block)
                 if found is not None and found[1]:
                     yield _item(*found, named)
-                offset += match.end() - start
-                start = match.end()
-            rest = buffer[start:]
-            held = [rest] if rest else []
-            held_size = len(rest)
-            tail = rest[-2:]
-        if held:
-            # The body ended without a blank line after its last bytes.
-            block = b"".join(held)
-            found = _last_event(block, offset)
-            if found is not None and found[1]:
-                yield _item(*found, named)
-    except _Done:
-        return
-    except ValueError as exc:
-        raise _undecodable(block, offset, exc) from exc
+                start = after
+        except _Done:
+            self._stop(None)
+        except (APIError, ValueError) as exc:
+            raise self._failed(exc, block, origin + start)  # noqa: B904 - _failed chains it
+
+    def _long_event(self, blank: Blank) -> tuple[tuple[Any, ...], bytes]:
+        """The first event of the held bytes, a long one: (what it yields, the bytes after
+        it). See :func:`_take_long`.
+
+        Its text is parsed by json, whatever jsonlib would choose: the values are the same,
+        and orjson reserves about twelve times the length of a long string while it parses
+        one. No name here holds the text once it is parsed.
+        """
+        offset = self._fed - self._held_size
+        try:
+            event, text, rest = _take_long(self._held, blank, offset)
+            if not text:
+                return (), rest
+            if text == "[DONE]":
+                raise _Done
+            try:
+                payload = json.loads(text)
+            except ValueError as exc:
+                raise _undecodable(text[: _SHOWN + 1].encode(), offset, exc) from exc
+            del text
+            return (_shaped(event, payload, self._named),), rest
+        except _Done:
+            self._stop(None)
+            return (), b""
+        except APIError as exc:
+            raise self._failed(exc, b"", offset)  # noqa: B904 - it is the error itself
+
+    def _failed(self, exc: Exception, block: bytes, offset: int) -> APIError:
+        """Stop on ``exc``, raised while decoding ``block`` at ``offset``: the error to raise,
+        which ``end`` and ``feed`` raise again if they are called."""
+        if isinstance(exc, APIError):
+            error = exc
+        else:
+            error = _undecodable(block, offset, exc)
+            error.__cause__ = exc
+        self._stop(error)
+        return error
+
+    def _stop(self, error: Optional[APIError]) -> None:
+        """Decode nothing more: [DONE] arrived (no error), or ``error`` did."""
+        self.done = True
+        self._error = error
+        self._held, self._held_size, self._plain = [], 0, False
 
 
 def sse_boundary(data: bytes) -> int:
@@ -190,19 +348,6 @@ def sse_boundary(data: bytes) -> int:
         # decoder acts on a CR at once, so a blank line ends at its CR, even if LF follows.
         blank = max(data.rfind(b"\n\n"), data.rfind(b"\r\r"), data.rfind(b"\n\r"))
     return blank + 2 if blank >= 0 else 0
-
-
-def _skip_bom(source: Iterator[bytes]) -> tuple[bytes, int]:
-    """The first bytes of the body without a leading BOM, and the offset they start at."""
-    head = b""
-    while len(head) < len(_BOM) and _BOM.startswith(head):
-        chunk = next(source, None)
-        if chunk is None:
-            break
-        head += chunk
-    if head.startswith(_BOM):
-        return head[len(_BOM) :], len(_BOM)
-    return head, 0
 
 
 def _lf(block: bytes) -> bytes:
@@ -309,9 +454,9 @@ def _cr_blank(buffer: bytes, since: int) -> tuple[int, int]:
 
 def _take_long(
     held: list[bytes], blank: Blank, offset: int
-) -> tuple[Optional[str], Optional[str], bytes, int]:
+) -> tuple[Optional[str], Optional[str], bytes]:
     """The first event of the held chunks, a long one: (its name, its data as text or None
-    when it has none, the bytes after it, how many bytes it took with its blank line).
+    when it has none, the bytes after it).
 
     Each copy of a long event costs its size again, so this one makes as few as it can: the
     chunks are joined (and let go: ``held`` is emptied) and the data is decoded to text
@@ -339,7 +484,7 @@ def _take_long(
         name = event.decode() or None
     except UnicodeDecodeError as exc:
         raise _undecodable(event, offset, exc) from exc
-    return name, text, buffer[after:], after
+    return name, text, buffer[after:]
 
 
 def _field_spans(buffer: bytes, end: int) -> tuple[bytes, list[tuple[int, int]]]:
@@ -382,29 +527,6 @@ def _line_spans(buffer: bytes, end: int) -> Iterator[tuple[int, int]]:
 
 def _found(position: int, end: int) -> int:
     return end if position < 0 else position
-
-
-def _long_event(
-    held: list[bytes], blank: Blank, offset: int, named: bool
-) -> Generator[Any, None, tuple[bytes, int]]:
-    """Yield what the first event of the held chunks, a long one, yields (nothing when it has
-    no data); return the bytes after it and how many bytes it took with its blank line.
-
-    Its text is parsed by json, whatever jsonlib would choose: the values are the same, and
-    orjson reserves about twelve times the length of a long string while it parses one. No
-    name here holds the text or the value once it is yielded.
-    """
-    event, text, rest, used = _take_long(held, blank, offset)
-    if text:
-        if text == "[DONE]":
-            raise _Done
-        try:
-            payload = json.loads(text)
-        except ValueError as exc:
-            raise _undecodable(text[: _SHOWN + 1].encode(), offset, exc) from exc
-        del text
-        yield _shaped(event, payload, named)
-    return rest, used
 
 
 # -- errors -----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, Optional, TypeVar, Union, cast
 
@@ -229,21 +229,34 @@ class DataStream(Generic[T]):
 
 def _read(progress: _Progress) -> Iterator[Any]:
     """The items of the stream, as its DataStream yields them (a function, not a method: see
-    _Progress)."""
+    _Progress). It feeds the decoder's parser each chunk as it arrives and hands on every item
+    the chunk completes before it reads the next one (what the kept bytes are cut on)."""
     log = progress.log
     budget = keep_budget(progress.keep, progress.decoder)
-    chunks: Iterable[bytes] = progress.response
+    kept = None
     if budget != 0:
-        progress.kept = KeptBytes(progress.decoder, budget)
-        chunks = _keeping(chunks, progress)
+        kept = progress.kept = KeptBytes(progress.decoder, budget)
+    parser = progress.decoder.parser()
     try:
-        for item in progress.decoder.decode(chunks):
+        for chunk in progress.response:
+            if kept is not None:
+                kept.add(chunk, progress.delivered)
+            for item in parser.feed(chunk):
+                progress.delivered += 1
+                if log is not None:
+                    log.stream_item(item)
+                yield item
+                if progress.state != "open":
+                    return  # closed meanwhile: the items the parser still has are not wanted
+            if parser.done:
+                break
+        # The body is over, or the stream's own end came: a lenient server's last event,
+        # or the error of a body cut short. (The loop above, once more: it runs once.)
+        for item in parser.end():
             progress.delivered += 1
             if log is not None:
                 log.stream_item(item)
             yield item
-            if progress.state != "open":
-                return  # closed meanwhile: the items the decoder still holds are not wanted
     except APIError as exc:
         if progress.state == "closed":
             return  # closed by the caller, maybe from another thread while a read waited
@@ -258,7 +271,7 @@ def _read(progress: _Progress) -> Iterator[Any]:
         raise
     finally:
         if progress.state == "open":
-            # The decoder saw the end ([DONE] or the end of the body): read what is left
+            # The parser saw the end ([DONE] or the end of the body): read what is left
             # (briefly) so the connection goes back to the pool.
             progress.response.finish()
         else:
@@ -267,13 +280,6 @@ def _read(progress: _Progress) -> Iterator[Any]:
         progress.state = "complete"
         if log is not None:
             log.stream_end(progress.delivered)
-
-
-def _keeping(chunks: Iterable[bytes], progress: _Progress) -> Iterator[bytes]:
-    kept = cast(KeptBytes, progress.kept)
-    for chunk in chunks:
-        kept.add(chunk, progress.delivered)
-        yield chunk
 
 
 def _with_received(exc: APIError, progress: _Progress) -> APIError:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import openaistream
 from openaistream import DataStream, Response, StreamError, sse
 from openaistream.decoders import BYTES, JSON_LINES, SSE
-from openaistream.retention import KEEP_BYTES
+from openaistream.retention import KEEP_BYTES, KeptBytes
 from tests.conftest import API_KEY
 from tests.support.servers import LAST_CHUNK, Conn, RawServer, chunk, head
 
@@ -192,6 +192,37 @@ def sse_bodies(draw: st.DrawFn) -> bytes:
     return b"".join(parts) + b'data: {"n": '
 
 
+def kept_by_a_bare_parser(chunks: list[bytes], budget: int) -> Iterator[tuple[Any, list[Any], int]]:
+    """The loop an asynchronous stream runs, without a DataStream: keep each chunk, feed it,
+    hand on its items. Yields (item, what is kept, how many are omitted) at each item."""
+    kept = KeptBytes(SSE, budget) if budget else None  # a DataStream keeps nothing for 0
+
+    def state(delivered: int) -> tuple[list[Any], int]:
+        return (kept.items(delivered), kept.omitted_of(delivered)) if kept else ([], delivered)
+
+    parser = SSE.parser()
+    delivered = 0
+    for part in chunks:
+        if kept is not None:
+            kept.add(part, delivered)
+        for item in parser.feed(part):
+            delivered += 1
+            yield (item, *state(delivered))
+        if parser.done:
+            break
+    try:
+        parser.end()
+    except StreamError as error:
+        error.received, error.omitted = state(delivered)
+        raise
+
+
+def kept_by_a_data_stream(chunks: list[bytes], budget: int) -> Iterator[tuple[Any, list[Any], int]]:
+    stream: DataStream[Any] = DataStream(Response(200, {}, iter(chunks)), SSE, keep=budget)
+    for item in stream:
+        yield item, stream.received, stream.omitted
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     body=sse_bodies(),
@@ -199,21 +230,23 @@ def sse_bodies(draw: st.DrawFn) -> bytes:
     budget=st.integers(min_value=0, max_value=600),
     long=st.booleans(),
 )
+@pytest.mark.parametrize("driver", [kept_by_a_data_stream, kept_by_a_bare_parser])
 def test_what_is_kept_is_always_the_newest_whole_items(
-    body: bytes, cuts: list[int], budget: int, long: bool
+    driver: Any, body: bytes, cuts: list[int], budget: int, long: bool
 ) -> None:
+    """Whoever drives the parser (a DataStream, or the loop an async stream runs), cutting the
+    kept bytes at the decoder's boundary keeps whole items: the parser hands on every item
+    a chunk completes before the next chunk is kept."""
     points = sorted({cut % (len(body) + 1) for cut in cuts})
     chunks = [body[a:b] for a, b in zip([0, *points], [*points, len(body)])]
-    stream: DataStream[Any] = DataStream(Response(200, {}, iter(chunks)), SSE, keep=budget)
     delivered: list[Any] = []
     with pytest.MonkeyPatch.context() as patch, pytest.raises(StreamError) as caught:
         if long:
             patch.setattr(sse, "_LONG", 0)  # the decoder's path for long events, every time
-        for item in stream:
+        for item, kept, omitted in driver(chunks, budget):
             delivered.append(item)
-            kept = stream.received
             assert kept == delivered[len(delivered) - len(kept) :]
-            assert len(kept) + stream.omitted == len(delivered)
+            assert len(kept) + omitted == len(delivered)
     assert delivered == [{"n": n} for n in range(body.count(b"data:") - 1)]
     assert_newest_kept(delivered, caught.value)
 

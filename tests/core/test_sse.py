@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from openaistream import APIError, StreamError, sse
-from openaistream.sse import decode_sse, decode_sse_events
+from openaistream.decoders import SSE, SSE_EVENTS
+from openaistream.sse import SSEParser, decode_sse, decode_sse_events
 from tests.support import recordings
 
 
@@ -359,8 +360,8 @@ def test_any_split_of_a_recording_gives_the_same_events(name: str, cuts: list[in
     raw = SSE_BODIES[name]
     points = sorted({cut % (len(raw) + 1) for cut in cuts})
     chunks = [raw[a:b] for a, b in zip([0, *points], [*points, len(raw)])]
-    assert decoded(chunks) == decoded([raw])
-    assert decoded(chunks, with_names=True) == decoded([raw], with_names=True)
+    assert decoded(chunks) == fed(chunks) == decoded([raw])
+    assert decoded(chunks, with_names=True) == fed(chunks, True) == decoded([raw], with_names=True)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -389,3 +390,138 @@ def test_every_fixed_chunk_size_gives_the_same_events(size: int) -> None:
     ):
         chunks = [raw[i : i + size] for i in range(0, len(raw), size)]
         assert decoded(chunks) == decoded([raw])
+
+
+# -- the push form: feed and end ----------------------------------------------------------------
+
+
+def fed(chunks: list[bytes], with_names: bool = False) -> tuple[list[Any], bool]:
+    """What a parser gives, driven as an async reader would drive it: each chunk fed and its
+    items taken, until the parser is done or the body over; then end()."""
+    parser = (SSE_EVENTS if with_names else SSE).parser()
+    items: list[Any] = []
+    try:
+        for chunk in chunks:
+            for item in parser.feed(chunk):
+                items.append(item)
+            if parser.done:
+                break
+        for item in parser.end():
+            items.append(item)
+    except APIError:
+        assert parser.done
+        return items, True
+    return items, False
+
+
+# Every split of these is tried; of the larger ones, a byte at a time and random splits.
+SMALL_BODIES = sorted(name for name, raw in SSE_BODIES.items() if len(raw) <= 5000)
+
+
+@pytest.mark.parametrize("name", SMALL_BODIES)
+def test_feeding_every_split_of_a_recording_gives_what_decode_gives(name: str) -> None:
+    raw = SSE_BODIES[name]
+    whole = decoded([raw])
+    assert whole[0]  # the recording has events to compare
+    for cut in range(len(raw) + 1):
+        assert fed([raw[:cut], raw[cut:]]) == whole, f"split at byte {cut}"
+
+
+@pytest.mark.parametrize("name", recordings.sse_names())
+def test_feeding_a_recording_a_byte_at_a_time_gives_what_decode_gives(name: str) -> None:
+    raw = recordings.body(name)
+    one_by_one = [raw[i : i + 1] for i in range(len(raw))]
+    assert fed(one_by_one) == decoded([raw])
+    assert fed(one_by_one, with_names=True) == decoded([raw], with_names=True)
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r", b"\r\n"], ids=["LF", "CR", "CRLF"])
+def test_feed_returns_an_event_as_soon_as_its_blank_line_is_in(newline: bytes) -> None:
+    parser = SSEParser()
+    first = b'data: {"a": 1}' + newline
+    assert list(parser.feed(first)) == []
+    # A CR ends a line at once: the LF that may follow it is not waited for.
+    assert list(parser.feed(newline[:1])) == [{"a": 1}]
+    assert list(parser.feed(newline[1:] + b'data: {"b": 2}' + newline * 2)) == [{"b": 2}]
+    assert not parser.done
+    assert list(parser.end()) == []
+
+
+BAD_THIRD = {
+    "error payload": b'data: {"error": {"message": "overloaded", "code": "server_error"}}',
+    "event: error": b'event: error\ndata: {"message": "overloaded", "code": "server_error"}',
+    "invalid JSON": b'data: {"broken": ',
+    "invalid UTF-8": b'data: {"a": "\xff"}',
+}
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"], ids=["LF", "CRLF"])
+@pytest.mark.parametrize("bad", sorted(BAD_THIRD))
+def test_events_before_an_error_in_the_same_chunk_reach_the_caller_first(
+    bad: str, newline: bytes
+) -> None:
+    good = b'data: {"n": 1}' + newline * 2 + b'data: {"n": 2}' + newline * 2
+    third = BAD_THIRD[bad].replace(b"\n", newline) + newline * 2
+    parser = SSEParser()
+    items = parser.feed(good + third + b'data: {"n": 4}' + newline * 2)
+    taken = []
+    with pytest.raises(APIError) as caught:
+        for item in items:
+            taken.append(item)
+    assert taken == [{"n": 1}, {"n": 2}]
+    error = caught.value
+    if bad in ("error payload", "event: error"):
+        assert (error.message, error.code) == ("overloaded", "server_error")
+    else:
+        assert isinstance(error, StreamError) and error.offset == len(good)
+    # The parser stops there: nothing after the error is decoded, and it is raised again.
+    assert parser.done
+    with pytest.raises(APIError) as again:
+        parser.end()
+    assert again.value is error
+    with pytest.raises(APIError):
+        parser.feed(b'data: {"n": 5}\n\n')
+
+
+def test_an_error_with_nothing_before_it_in_its_chunk_is_raised_by_feed() -> None:
+    parser = SSEParser()
+    assert list(parser.feed(b'data: {"n": 1}\n\n')) == [{"n": 1}]
+    with pytest.raises(StreamError, match="byte 16"):
+        parser.feed(b'data: {"broken": \n\n')
+    assert parser.done
+
+
+def test_after_done_nothing_is_decoded_and_end_returns_nothing() -> None:
+    parser = SSEParser()
+    items = list(parser.feed(b'data: {"n": 1}\n\ndata: [DONE]\n\ndata: {"broken": \n\n'))
+    assert items == [{"n": 1}]
+    assert parser.done
+    assert list(parser.feed(b"not even SSE")) == []
+    assert list(parser.end()) == []
+
+
+def test_end_gives_a_lenient_last_event_or_a_stream_error_for_a_cut_line() -> None:
+    lenient = SSEParser()
+    assert list(lenient.feed(b'data: {"n": 1}\n\ndata: {"n": 2}\n')) == [{"n": 1}]
+    assert list(lenient.end()) == [{"n": 2}]
+    cut = SSEParser()
+    assert list(cut.feed(b'data: {"n": 1}\n\ndata: {"n": ')) == [{"n": 1}]
+    with pytest.raises(StreamError, match="middle of a line at byte 16"):
+        cut.end()
+    empty = SSEParser()
+    assert list(empty.feed(b"\xef\xbb")) == []  # perhaps a BOM, still arriving
+    with pytest.raises(StreamError, match="middle of a line"):
+        empty.end()
+    assert list(SSEParser().end()) == []
+
+
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"], ids=["LF", "CRLF"])
+def test_a_long_event_fed_in_chunks_comes_out_with_the_events_around_it(newline: bytes) -> None:
+    text = "é✓" * 400_000  # over the 1 MiB at which an event is read as a long one
+    body = long_body(newline, text)
+    parser = SSEParser(named=True)
+    out = []
+    for start in range(0, len(body), 65536):
+        out.append([item["event"] for item in parser.feed(body[start : start + 65536])])
+    out.append([item["event"] for item in parser.end()])
+    assert [names for names in out if names] == [[None], ["response.output_text.delta", "x"]]

@@ -107,6 +107,38 @@ def test_an_api_error_mid_stream_keeps_what_came_before() -> None:
     assert caught.value.code == "server_error"
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [b'data: {"error": {"message": "overloaded", "code": "server_error"}}', b'data: {"n": '],
+    ids=["error event", "invalid JSON"],
+)
+def test_an_error_after_events_in_one_chunk_comes_after_them_without_waiting(bad: bytes) -> None:
+    """Two events and an error in one read: both events reach the caller, then the error,
+    while the server still holds the connection open (the error is not kept for a next chunk
+    that may never come)."""
+    holding = threading.Event()
+    release = threading.Event()
+
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        holding.set()
+        conn.send(head(200) + chunk(b'data: {"n": 1}\n\ndata: {"n": 2}\n\n' + bad + b"\n\n"))
+        release.wait(10)
+        holding.clear()
+
+    with RawServer(handler) as server, client_for(server) as client:
+        stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
+        got = []
+        with pytest.raises(openaistream.APIError) as caught:
+            for event in stream:
+                got.append(event)
+        still_holding = holding.is_set()
+        release.set()
+    assert still_holding
+    assert got == caught.value.received == [{"n": 1}, {"n": 2}]
+    assert stream.get_state() == "error"
+
+
 def test_states_open_complete_closed() -> None:
     with RawServer(serve_body([FIRST, REST])) as server, client_for(server) as client:
         stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
