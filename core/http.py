@@ -7,8 +7,9 @@ of raw byte chunks, yielded as they arrive and never buffered whole.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Protocol, Union, runtime_checkable
 
@@ -16,6 +17,9 @@ from .errors import APIConnectionError, OpenAIError
 from .redact import mask_secret, mask_url
 
 __all__ = [
+    "AsyncResponse",
+    "AsyncTransport",
+    "AsyncTransportFactory",
     "Body",
     "Network",
     "Request",
@@ -172,6 +176,79 @@ class Response:
         return f"Response(status={self.status}, headers={self.headers!r})"
 
 
+async def _closed_already() -> None:
+    return None
+
+
+class AsyncResponse:
+    """The async counterpart of :class:`Response`, for a transport that serves the async
+    client: ``status`` and ``headers`` as there; ``async for chunk in response`` yields the raw
+    body chunks once, each as soon as it arrives; ``await aread()``, ``await aclose()`` and
+    ``await afinish()`` do what ``read``, ``close`` and ``finish`` do.
+
+    ``aclose`` must not wait on the network: it discards a connection whose body was not read
+    to its end (a cancelled task closes its stream through it, within milliseconds). A read
+    in progress when the response is closed ends with ``APIConnectionError``.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        chunks: AsyncIterable[bytes],
+        close: Callable[[], Awaitable[None]] = _closed_already,
+        info: Optional[dict[str, Any]] = None,
+    ) -> None:
+        self.status = status
+        self.headers = {name.lower(): value for name, value in headers.items()}
+        self._chunks = chunks.__aiter__()
+        self._close = close
+        self.closed = False
+        self.info: dict[str, Any] = info or {}
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._chunks
+
+    async def aread(self) -> bytes:
+        """The whole rest of the body, then close."""
+        try:
+            return b"".join([chunk async for chunk in self._chunks])
+        finally:
+            await self.aclose()
+
+    async def afinish(self, limit: int = 64 * 1024, seconds: float = 1.0) -> None:
+        """As :meth:`Response.finish`: read what little is left of a body whose content has
+        ended by its own rules (at most ``limit`` bytes, waiting at most ``seconds``), so its
+        connection can be reused; then close."""
+        import asyncio  # here: `import openaistream` loads no asyncio
+
+        if self.closed:
+            return
+
+        async def drain() -> None:
+            read = 0
+            async for chunk in self._chunks:
+                read += len(chunk)
+                if read > limit:
+                    return
+
+        # A timeout or a cut while draining: the connection goes, not the caller's time.
+        with contextlib.suppress(asyncio.TimeoutError, APIConnectionError):
+            await asyncio.wait_for(drain(), seconds)
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Release the connection: back to the pool when the body was read to its end,
+        discarded otherwise. Safe to call twice."""
+        if self.closed:
+            return
+        self.closed = True
+        await self._close()
+
+    def __repr__(self) -> str:
+        return f"AsyncResponse(status={self.status}, headers={self.headers!r})"
+
+
 @dataclass(frozen=True)
 class TransportOptions:
     """What a transport factory is given: the proxy URL (credentials included, never to be
@@ -229,6 +306,23 @@ class Transport(Protocol):
 
 
 TransportFactory = Callable[[TransportOptions], Transport]
+
+
+@runtime_checkable
+class AsyncTransport(Protocol):
+    """The async counterpart of :class:`Transport`, registered with ``serves="async"``:
+    ``await send(request)`` returns an :class:`AsyncResponse` as soon as the status line and
+    headers are in; ``await aclose()`` closes its connections. Errors are this library's, as
+    for a sync transport, from ``send`` or from iterating the body; ``request.deadline`` is
+    honoured the same way. Cancelling a task blocked in ``send`` or in a read of the body
+    closes that connection."""
+
+    async def send(self, request: Request) -> AsyncResponse: ...
+
+    async def aclose(self) -> None: ...
+
+
+AsyncTransportFactory = Callable[[TransportOptions], AsyncTransport]
 
 
 def shown_headers(headers: Mapping[str, str]) -> dict[str, str]:
