@@ -1,13 +1,14 @@
 """The base of every resource a plugin registers (``client.chat``, ``client.models``, ...).
 
-A resource turns a Python call into an API request through ``self.client.request``, which
-does the rest: headers, hooks, retries, logging, errors, and decoding. A minimal resource::
+A resource turns a Python call into an API request through ``self.request`` (the client's
+``request``, with the resource's extra headers), which does the rest: headers, hooks, retries,
+logging, errors, and decoding. A minimal resource::
 
     class Models(openaistream.Resource):
         endpoint = "/models"
 
         def list(self, *, verbosity=None):
-            return self.client.request("GET", "/models", verbosity=verbosity)
+            return self.request("GET", "/models", verbosity=verbosity)
 """
 
 from __future__ import annotations
@@ -40,8 +41,12 @@ class Resource:
     def __init__(self, client: OpenAI) -> None:
         self.client = client
 
-    def _call(self, method: str, path: str, **options: Any) -> Any:
-        """``client.request`` with this resource's extra headers."""
+    def request(self, method: str, path: str, **options: Any) -> Any:
+        """Call the API: the one way a resource's methods do, so this resource's
+        ``extra_headers`` go with every request it sends. ``options`` are those of
+        ``OpenAI.request`` (``json``, ``params``, ``multipart``, ``headers``, ``stream``,
+        ``decoder``, ``num``, ``parse``, ``verbosity``); what it returns is the method's
+        answer, so a method that returns it unchanged serves any client that runs it."""
         if self.extra_headers:
             options["headers"] = {**self.extra_headers, **(options.get("headers") or {})}
         return self.client.request(method, path, **options)

@@ -30,21 +30,23 @@ class Assistants(openaistream.Resource):
         """A new assistant on ``model``; ``params``: ``name``, ``instructions``, ``tools``,
         ``tool_resources``, ``metadata``, ..."""
         body = {"model": check_text("model", model), **params}
-        return self._call("POST", "/assistants", json=body, verbosity=verbosity)
+        return self.request("POST", "/assistants", json=body, verbosity=verbosity)
 
     def retrieve(self, assistant_id: str, *, verbosity: Optional[int] = None) -> Any:
-        return self._call("GET", path_for(_ONE, assistant_id=assistant_id), verbosity=verbosity)
+        return self.request("GET", path_for(_ONE, assistant_id=assistant_id), verbosity=verbosity)
 
     def modify(self, assistant_id: str, *, verbosity: Optional[int] = None, **params: Any) -> Any:
         path = path_for(_ONE, assistant_id=assistant_id)
-        return self._call("POST", path, json=params, verbosity=verbosity)
+        return self.request("POST", path, json=params, verbosity=verbosity)
 
     def delete(self, assistant_id: str, *, verbosity: Optional[int] = None) -> Any:
-        return self._call("DELETE", path_for(_ONE, assistant_id=assistant_id), verbosity=verbosity)
+        return self.request(
+            "DELETE", path_for(_ONE, assistant_id=assistant_id), verbosity=verbosity
+        )
 
     def list(self, *, verbosity: Optional[int] = None, **params: Any) -> Any:
         """``limit``, ``order``, ``after``, ``before``."""
-        return self._call("GET", "/assistants", params=params, verbosity=verbosity)
+        return self.request("GET", "/assistants", params=params, verbosity=verbosity)
 
     # -- v1 assistant files (retired by OpenAI; see the module docstring) -------------------
 
@@ -54,28 +56,28 @@ class Assistants(openaistream.Resource):
         """v1, retired: attach a file. In v2, use ``modify(assistant_id, tool_resources=...)``."""
         path = path_for(_FILES, assistant_id=assistant_id)
         body = {"file_id": check_text("file_id", file_id)}
-        return self._call("POST", path, json=body, verbosity=verbosity)
+        return self.request("POST", path, json=body, verbosity=verbosity)
 
     def file_retrieve(
         self, assistant_id: str, file_id: str, *, verbosity: Optional[int] = None
     ) -> Any:
         """v1, retired."""
         path = path_for(_FILES + "/{file_id}", assistant_id=assistant_id, file_id=file_id)
-        return self._call("GET", path, verbosity=verbosity)
+        return self.request("GET", path, verbosity=verbosity)
 
     def file_delete(
         self, assistant_id: str, file_id: str, *, verbosity: Optional[int] = None
     ) -> Any:
         """v1, retired."""
         path = path_for(_FILES + "/{file_id}", assistant_id=assistant_id, file_id=file_id)
-        return self._call("DELETE", path, verbosity=verbosity)
+        return self.request("DELETE", path, verbosity=verbosity)
 
     def file_list(
         self, assistant_id: str, *, verbosity: Optional[int] = None, **params: Any
     ) -> Any:
         """v1, retired."""
         path = path_for(_FILES, assistant_id=assistant_id)
-        return self._call("GET", path, params=params, verbosity=verbosity)
+        return self.request("GET", path, params=params, verbosity=verbosity)
 
 
 @openaistream.hookimpl

@@ -42,11 +42,11 @@ class Audio(openaistream.Resource):
             **params,
         }
         if not stream:
-            return self._call(
+            return self.request(
                 "POST", "/audio/speech", json=body, parse="bytes", verbosity=verbosity
             )
         decoder = "sse" if params.get("stream_format") == "sse" else "bytes"
-        return self._call(
+        return self.request(
             "POST",
             "/audio/speech",
             json=body,
@@ -94,7 +94,7 @@ class Audio(openaistream.Resource):
             {"model": check_text("model", model), **params}, {"file": checked_file("path", path)}
         )
         stream = params.get("stream") is True
-        return self._call(
+        return self.request(
             "POST", endpoint, multipart=body, stream=stream, num=num, verbosity=verbosity
         )
 

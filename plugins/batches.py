@@ -42,18 +42,18 @@ class Batches(openaistream.Resource):
             "completion_window": check_text("completion_window", completion_window),
             **params,
         }
-        return self._call("POST", "/batches", json=body, verbosity=verbosity)
+        return self.request("POST", "/batches", json=body, verbosity=verbosity)
 
     def retrieve(self, batch_id: str, *, verbosity: Optional[int] = None) -> Any:
-        return self._call("GET", path_for(_ONE, batch_id=batch_id), verbosity=verbosity)
+        return self.request("GET", path_for(_ONE, batch_id=batch_id), verbosity=verbosity)
 
     def cancel(self, batch_id: str, *, verbosity: Optional[int] = None) -> Any:
         path = path_for(_ONE + "/cancel", batch_id=batch_id)
-        return self._call("POST", path, verbosity=verbosity)
+        return self.request("POST", path, verbosity=verbosity)
 
     def list(self, *, verbosity: Optional[int] = None, **params: Any) -> Any:
         """``after``, ``limit``."""
-        return self._call("GET", "/batches", params=params, verbosity=verbosity)
+        return self.request("GET", "/batches", params=params, verbosity=verbosity)
 
     @staticmethod
     def write_input(
@@ -86,7 +86,7 @@ class Batches(openaistream.Resource):
         arrive, never the whole file in memory. ``file_id`` is the batch's
         ``output_file_id`` or ``error_file_id``."""
         path = path_for("/files/{file_id}/content", file_id=file_id)
-        return self._call("GET", path, stream=True, decoder="jsonl", num=num, verbosity=verbosity)
+        return self.request("GET", path, stream=True, decoder="jsonl", num=num, verbosity=verbosity)
 
 
 def _batch_line(request: Mapping[str, Any], number: int, url: str) -> dict[str, Any]:

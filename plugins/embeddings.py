@@ -22,7 +22,7 @@ class Embeddings(openaistream.Resource):
         """Vectors for ``input``: a string, a list of strings, or token arrays.
         ``params``: ``encoding_format`` (float or base64), ``dimensions``, ``user``."""
         body = {"model": check_text("model", model), "input": check_input("input", input), **params}
-        return self._call("POST", "/embeddings", json=body, verbosity=verbosity)
+        return self.request("POST", "/embeddings", json=body, verbosity=verbosity)
 
 
 @openaistream.hookimpl

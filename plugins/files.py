@@ -36,18 +36,20 @@ class Files(openaistream.Resource):
         file = checked_file("path", path)
         fields = {"purpose": check_text("purpose", purpose), **params}
         body = Multipart(fields, {"file": file}, progress=progress)
-        return self._call("POST", "/files", multipart=body, verbosity=verbosity)
+        return self.request("POST", "/files", multipart=body, verbosity=verbosity)
 
     def list(self, *, verbosity: Optional[int] = None, **params: Any) -> Any:
         """The files of the organization; ``purpose``, ``limit``, ``order``, ``after``."""
-        return self._call("GET", "/files", params=params, verbosity=verbosity)
+        return self.request("GET", "/files", params=params, verbosity=verbosity)
 
     def retrieve(self, file_id: str, *, verbosity: Optional[int] = None) -> Any:
-        return self._call("GET", path_for("/files/{file_id}", file_id=file_id), verbosity=verbosity)
+        return self.request(
+            "GET", path_for("/files/{file_id}", file_id=file_id), verbosity=verbosity
+        )
 
     def delete(self, file_id: str, *, verbosity: Optional[int] = None) -> Any:
         path = path_for("/files/{file_id}", file_id=file_id)
-        return self._call("DELETE", path, verbosity=verbosity)
+        return self.request("DELETE", path, verbosity=verbosity)
 
     def retrieve_content(
         self,
@@ -61,10 +63,10 @@ class Files(openaistream.Resource):
         they arrive (``next_value`` gives up to ``num`` bytes)."""
         path = path_for("/files/{file_id}/content", file_id=file_id)
         if stream:
-            return self._call(
+            return self.request(
                 "GET", path, stream=True, decoder="bytes", num=num, verbosity=verbosity
             )
-        return self._call("GET", path, parse="bytes", verbosity=verbosity)
+        return self.request("GET", path, parse="bytes", verbosity=verbosity)
 
     def download(self, file_id: str, path: PathLike, *, verbosity: Optional[int] = None) -> int:
         """Write the file's content to ``path`` as it arrives, in constant memory; the number

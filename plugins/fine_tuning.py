@@ -41,23 +41,23 @@ class FineTuning(openaistream.Resource):
             body["hyperparameters"] = hyperparameters
         elif "method" not in params:
             body["hyperparameters"] = dict(_SEED_HYPERPARAMETERS)
-        return self._call("POST", "/fine_tuning/jobs", json=body, verbosity=verbosity)
+        return self.request("POST", "/fine_tuning/jobs", json=body, verbosity=verbosity)
 
     def list(self, *, verbosity: Optional[int] = None, **params: Any) -> Any:
         """The organization's jobs; ``after``, ``limit``, ``metadata``."""
-        return self._call("GET", "/fine_tuning/jobs", params=params, verbosity=verbosity)
+        return self.request("GET", "/fine_tuning/jobs", params=params, verbosity=verbosity)
 
     def retrieve(self, job_id: str, *, verbosity: Optional[int] = None) -> Any:
-        return self._call("GET", path_for(_JOB, job_id=job_id), verbosity=verbosity)
+        return self.request("GET", path_for(_JOB, job_id=job_id), verbosity=verbosity)
 
     def cancel(self, job_id: str, *, verbosity: Optional[int] = None) -> Any:
         path = path_for(_JOB + "/cancel", job_id=job_id)
-        return self._call("POST", path, verbosity=verbosity)
+        return self.request("POST", path, verbosity=verbosity)
 
     def events(self, job_id: str, *, verbosity: Optional[int] = None, **params: Any) -> Any:
         """The job's status updates; ``after``, ``limit``."""
         path = path_for(_JOB + "/events", job_id=job_id)
-        return self._call("GET", path, params=params, verbosity=verbosity)
+        return self.request("GET", path, params=params, verbosity=verbosity)
 
 
 @openaistream.hookimpl

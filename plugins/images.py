@@ -30,7 +30,7 @@ class Images(openaistream.Resource):
         ``image_generation.partial_image`` and ``.completed`` events."""
         body = {"prompt": check_text("prompt", prompt), **params}
         stream = params.get("stream") is True
-        return self._call(
+        return self.request(
             "POST", "/images/generations", json=body, stream=stream, num=num, verbosity=verbosity
         )
 
@@ -51,14 +51,14 @@ class Images(openaistream.Resource):
             files["mask"] = checked_file("mask", mask)
         body = Multipart({"prompt": check_text("prompt", prompt), **params}, files)
         stream = params.get("stream") is True
-        return self._call(
+        return self.request(
             "POST", "/images/edits", multipart=body, stream=stream, num=num, verbosity=verbosity
         )
 
     def variation(self, image: PathLike, *, verbosity: Optional[int] = None, **params: Any) -> Any:
         """Variations of the square PNG at ``image`` (dall-e-2)."""
         body = Multipart(params, {"image": checked_file("image", image)})
-        return self._call("POST", "/images/variations", multipart=body, verbosity=verbosity)
+        return self.request("POST", "/images/variations", multipart=body, verbosity=verbosity)
 
 
 def _images(image: Union[PathLike, Sequence[PathLike]]) -> Union[Path, list[Path]]:

@@ -39,30 +39,30 @@ class Messages(openaistream.Resource):
         if not isinstance(content, (str, list)):
             raise TypeError(f"content must be a string or a list of parts, not {content!r}")
         body = {"role": check_text("role", role), "content": content, **params}
-        return self._call(
+        return self.request(
             "POST", path_for(_ALL, thread_id=thread_id), json=body, verbosity=verbosity
         )
 
     def retrieve(self, thread_id: str, message_id: str, *, verbosity: Optional[int] = None) -> Any:
         path = path_for(_ONE, thread_id=thread_id, message_id=message_id)
-        return self._call("GET", path, verbosity=verbosity)
+        return self.request("GET", path, verbosity=verbosity)
 
     def modify(
         self, thread_id: str, message_id: str, *, verbosity: Optional[int] = None, **params: Any
     ) -> Any:
         """``params``: ``metadata``."""
         path = path_for(_ONE, thread_id=thread_id, message_id=message_id)
-        return self._call("POST", path, json=params, verbosity=verbosity)
+        return self.request("POST", path, json=params, verbosity=verbosity)
 
     def delete(self, thread_id: str, message_id: str, *, verbosity: Optional[int] = None) -> Any:
         """Not in the R package; in the API."""
         path = path_for(_ONE, thread_id=thread_id, message_id=message_id)
-        return self._call("DELETE", path, verbosity=verbosity)
+        return self.request("DELETE", path, verbosity=verbosity)
 
     def list(self, thread_id: str, *, verbosity: Optional[int] = None, **params: Any) -> Any:
         """``limit``, ``order``, ``after``, ``before``, ``run_id``."""
         path = path_for(_ALL, thread_id=thread_id)
-        return self._call("GET", path, params=params, verbosity=verbosity)
+        return self.request("GET", path, params=params, verbosity=verbosity)
 
     # -- v1 message files (retired by OpenAI; see the module docstring) ---------------------
 
@@ -73,14 +73,14 @@ class Messages(openaistream.Resource):
         path = path_for(
             _ONE + "/files/{file_id}", thread_id=thread_id, message_id=message_id, file_id=file_id
         )
-        return self._call("GET", path, verbosity=verbosity)
+        return self.request("GET", path, verbosity=verbosity)
 
     def file_list(
         self, thread_id: str, message_id: str, *, verbosity: Optional[int] = None, **params: Any
     ) -> Any:
         """v1, retired."""
         path = path_for(_ONE + "/files", thread_id=thread_id, message_id=message_id)
-        return self._call("GET", path, params=params, verbosity=verbosity)
+        return self.request("GET", path, params=params, verbosity=verbosity)
 
 
 @openaistream.hookimpl

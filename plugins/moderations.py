@@ -21,7 +21,7 @@ class Moderations(openaistream.Resource):
         """Whether ``input`` (a string, a list of strings, or a list of text and image
         parts) breaks the usage policies, category by category. ``params``: ``model``."""
         check_input("input", input)
-        return self._call(
+        return self.request(
             "POST", "/moderations", json={"input": input, **params}, verbosity=verbosity
         )
 

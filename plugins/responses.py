@@ -37,7 +37,7 @@ class Responses(openaistream.Resource):
         body = {"model": check_text("model", model), "input": check_input("input", input), **params}
         if check_flag("stream", stream):
             body["stream"] = True
-        return self._call(
+        return self.request(
             "POST",
             "/responses",
             json=body,
@@ -60,7 +60,7 @@ class Responses(openaistream.Resource):
         ``stream=True``, the events of a background response, from ``starting_after`` on."""
         query = {**params, "stream": True} if stream else params
         path = path_for(_ONE, response_id=response_id)
-        return self._call(
+        return self.request(
             "GET",
             path,
             params=query,
@@ -71,19 +71,19 @@ class Responses(openaistream.Resource):
         )
 
     def delete(self, response_id: str, *, verbosity: Optional[int] = None) -> Any:
-        return self._call("DELETE", path_for(_ONE, response_id=response_id), verbosity=verbosity)
+        return self.request("DELETE", path_for(_ONE, response_id=response_id), verbosity=verbosity)
 
     def cancel(self, response_id: str, *, verbosity: Optional[int] = None) -> Any:
         """Cancel a background response."""
         path = path_for(_ONE + "/cancel", response_id=response_id)
-        return self._call("POST", path, verbosity=verbosity)
+        return self.request("POST", path, verbosity=verbosity)
 
     def input_items(
         self, response_id: str, *, verbosity: Optional[int] = None, **params: Any
     ) -> Any:
         """The input items of a response; ``limit``, ``order``, ``after``, ``include``."""
         path = path_for(_ONE + "/input_items", response_id=response_id)
-        return self._call("GET", path, params=params, verbosity=verbosity)
+        return self.request("GET", path, params=params, verbosity=verbosity)
 
 
 @openaistream.hookimpl

@@ -42,7 +42,7 @@ class Runs(openaistream.Resource):
         of its events. ``include`` goes in the query (``include[]``); ``params`` in the body:
         ``instructions``, ``additional_messages``, ``tools``, ``model``, ..."""
         body = _body(assistant_id, stream, params)
-        return self._call(
+        return self.request(
             "POST",
             path_for(_ALL, thread_id=thread_id),
             json=body,
@@ -55,19 +55,19 @@ class Runs(openaistream.Resource):
 
     def retrieve(self, thread_id: str, run_id: str, *, verbosity: Optional[int] = None) -> Any:
         path = path_for(_ONE, thread_id=thread_id, run_id=run_id)
-        return self._call("GET", path, verbosity=verbosity)
+        return self.request("GET", path, verbosity=verbosity)
 
     def modify(
         self, thread_id: str, run_id: str, *, verbosity: Optional[int] = None, **params: Any
     ) -> Any:
         """``params``: ``metadata``."""
         path = path_for(_ONE, thread_id=thread_id, run_id=run_id)
-        return self._call("POST", path, json=params, verbosity=verbosity)
+        return self.request("POST", path, json=params, verbosity=verbosity)
 
     def list(self, thread_id: str, *, verbosity: Optional[int] = None, **params: Any) -> Any:
         """``limit``, ``order``, ``after``, ``before``."""
         path = path_for(_ALL, thread_id=thread_id)
-        return self._call("GET", path, params=params, verbosity=verbosity)
+        return self.request("GET", path, params=params, verbosity=verbosity)
 
     def submit_tool_outputs(
         self,
@@ -87,13 +87,13 @@ class Runs(openaistream.Resource):
         if stream:
             body["stream"] = True
         path = path_for(_ONE + "/submit_tool_outputs", thread_id=thread_id, run_id=run_id)
-        return self._call(
+        return self.request(
             "POST", path, json=body, stream=stream, num=num, verbosity=verbosity, decoder=_EVENTS
         )
 
     def cancel(self, thread_id: str, run_id: str, *, verbosity: Optional[int] = None) -> Any:
         path = path_for(_ONE + "/cancel", thread_id=thread_id, run_id=run_id)
-        return self._call("POST", path, verbosity=verbosity)
+        return self.request("POST", path, verbosity=verbosity)
 
     def create_thread(
         self,
@@ -108,7 +108,7 @@ class Runs(openaistream.Resource):
         (its messages), ``instructions``, ``tools``, ... Streamed, it starts with
         ``thread.created``."""
         body = _body(assistant_id, stream, params)
-        return self._call(
+        return self.request(
             "POST",
             "/threads/runs",
             json=body,
@@ -140,14 +140,14 @@ class Runs(openaistream.Resource):
         path = path_for(
             _ONE + "/steps/{step_id}", thread_id=thread_id, run_id=run_id, step_id=step_id
         )
-        return self._call("GET", path, params=params, verbosity=verbosity)
+        return self.request("GET", path, params=params, verbosity=verbosity)
 
     def steps_list(
         self, thread_id: str, run_id: str, *, verbosity: Optional[int] = None, **params: Any
     ) -> Any:
         """The steps of a run; ``limit``, ``order``, ``after``, ``before``, ``include``."""
         path = path_for(_ONE + "/steps", thread_id=thread_id, run_id=run_id)
-        return self._call("GET", path, params=params, verbosity=verbosity)
+        return self.request("GET", path, params=params, verbosity=verbosity)
 
 
 def _body(assistant_id: str, stream: bool, params: dict[str, Any]) -> dict[str, Any]:

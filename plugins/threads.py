@@ -19,18 +19,18 @@ class Threads(openaistream.Resource):
 
     def create(self, *, verbosity: Optional[int] = None, **params: Any) -> Any:
         """A new thread; ``params``: ``messages``, ``tool_resources``, ``metadata``."""
-        return self._call("POST", "/threads", json=params, verbosity=verbosity)
+        return self.request("POST", "/threads", json=params, verbosity=verbosity)
 
     def retrieve(self, thread_id: str, *, verbosity: Optional[int] = None) -> Any:
-        return self._call("GET", path_for(_ONE, thread_id=thread_id), verbosity=verbosity)
+        return self.request("GET", path_for(_ONE, thread_id=thread_id), verbosity=verbosity)
 
     def modify(self, thread_id: str, *, verbosity: Optional[int] = None, **params: Any) -> Any:
         """``params``: ``tool_resources``, ``metadata``."""
         path = path_for(_ONE, thread_id=thread_id)
-        return self._call("POST", path, json=params, verbosity=verbosity)
+        return self.request("POST", path, json=params, verbosity=verbosity)
 
     def delete(self, thread_id: str, *, verbosity: Optional[int] = None) -> Any:
-        return self._call("DELETE", path_for(_ONE, thread_id=thread_id), verbosity=verbosity)
+        return self.request("DELETE", path_for(_ONE, thread_id=thread_id), verbosity=verbosity)
 
 
 @openaistream.hookimpl

@@ -16,10 +16,18 @@ from openaistream import hookspecs
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# What every resource inherits (Resource.request): not an API method of its own.
+BASE_METHODS = set(dir(openaistream.Resource))
+
+
 def public_methods() -> dict[str, list[str]]:
     client = openaistream.OpenAI("sk-test-docs-00000000000")
     return {
-        name: [m for m in dir(resource) if not m.startswith("_") and callable(getattr(resource, m))]
+        name: [
+            m
+            for m in dir(resource)
+            if not m.startswith("_") and m not in BASE_METHODS and callable(getattr(resource, m))
+        ]
         for name, resource in client.resources.items()
     }
 

@@ -187,7 +187,9 @@ def test_every_resource_method_is_covered_by_the_contract() -> None:
         f"{name}.{method}"
         for name, resource in client.resources.items()
         for method in dir(resource)
-        if not method.startswith("_") and callable(getattr(resource, method))
+        if not method.startswith("_")
+        and method not in dir(openaistream.Resource)  # Resource.request: inherited by all
+        and callable(getattr(resource, method))
     }
     assert public - covered == set()
 

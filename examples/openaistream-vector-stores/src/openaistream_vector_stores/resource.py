@@ -15,24 +15,24 @@ class VectorStores(openaistream.Resource):
         """A new vector store; ``params``: ``file_ids``, ``expires_after``,
         ``chunking_strategy``, ``metadata``, ``description``."""
         body = {"name": check_text("name", name), **params}
-        return self.client.request("POST", "/vector_stores", json=body, verbosity=verbosity)
+        return self.request("POST", "/vector_stores", json=body, verbosity=verbosity)
 
     def list(self, *, verbosity: Optional[int] = None, **params: Any) -> Any:
         """The organization's vector stores; ``params``: ``limit``, ``order``, ``after``."""
-        return self.client.request("GET", "/vector_stores", params=params, verbosity=verbosity)
+        return self.request("GET", "/vector_stores", params=params, verbosity=verbosity)
 
     def retrieve(self, vector_store_id: str, *, verbosity: Optional[int] = None) -> Any:
-        return self.client.request("GET", _one(vector_store_id), verbosity=verbosity)
+        return self.request("GET", _one(vector_store_id), verbosity=verbosity)
 
     def modify(
         self, vector_store_id: str, *, verbosity: Optional[int] = None, **params: Any
     ) -> Any:
         """Change ``name``, ``expires_after`` or ``metadata``."""
         path = _one(vector_store_id)
-        return self.client.request("POST", path, json=params, verbosity=verbosity)
+        return self.request("POST", path, json=params, verbosity=verbosity)
 
     def delete(self, vector_store_id: str, *, verbosity: Optional[int] = None) -> Any:
-        return self.client.request("DELETE", _one(vector_store_id), verbosity=verbosity)
+        return self.request("DELETE", _one(vector_store_id), verbosity=verbosity)
 
     def search(
         self, vector_store_id: str, query: str, *, verbosity: Optional[int] = None, **params: Any
@@ -41,7 +41,7 @@ class VectorStores(openaistream.Resource):
         ``filters``, ``ranking_options``, ``rewrite_query``."""
         body = {"query": check_text("query", query), **params}
         path = _one(vector_store_id) + "/search"
-        return self.client.request("POST", path, json=body, verbosity=verbosity)
+        return self.request("POST", path, json=body, verbosity=verbosity)
 
 
 def _one(vector_store_id: str) -> str:
