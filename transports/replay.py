@@ -271,8 +271,10 @@ class Player(Generic[NetworkT]):
 
     # -- replaying -----------------------------------------------------------------------
 
-    def playback(self, interaction: Interaction) -> Playback:
-        """The recorded response as this transport replays it (timing, resplit)."""
+    def playback(self, interaction: Interaction, deadline: Optional[float] = None) -> Playback:
+        """The recorded response as this transport replays it (timing, resplit). With
+        ``timing``, the call's ``deadline`` ends a recorded gap that would pass it, as it
+        ends a live read."""
         response = interaction["response"]
         chunks = [_chunk_bytes(chunk) for chunk in response.get("chunks", [])]
         times = [float(chunk.get("t", 0.0)) for chunk in response.get("chunks", [])]
@@ -285,6 +287,7 @@ class Player(Generic[NetworkT]):
             times if self.timing else [],
             response.get("end", "complete"),
             {"replay": str(self.cassette.path)},
+            deadline if self.timing else None,
         )
 
     # -- recording -----------------------------------------------------------------------
@@ -352,6 +355,7 @@ class Playback:
         times: list[float],
         end: Any,
         info: dict[str, Any],
+        deadline: Optional[float] = None,
     ) -> None:
         self.status = status
         self.headers = headers
@@ -359,6 +363,7 @@ class Playback:
         self._chunks = chunks
         self._times = times
         self._end = end
+        self._deadline = deadline
         self._next = 0
         self._started: Optional[float] = None
 
@@ -369,11 +374,16 @@ class Playback:
             self._started = time.monotonic()
         if self._next >= len(self._times):
             return 0.0
-        return max(self._times[self._next] - (time.monotonic() - self._started), 0.0)
+        now = time.monotonic()
+        due = self._started + self._times[self._next]
+        return max(min(due, self._deadline or due) - now, 0.0)
 
     def next_chunk(self) -> Optional[bytes]:
         """The next chunk; None once the body has ended; the error it ended with when it was
         recorded cut or closed early (raised once: the body has ended then)."""
+        if self._overdue():  # the body ends here, as a live one's read would
+            self._chunks, self._end = self._chunks[: self._next], "complete"
+            raise APITimeoutError("the call went on past its deadline")
         if self._next < len(self._chunks):
             self._next += 1
             return self._chunks[self._next - 1]
@@ -385,6 +395,12 @@ class Playback:
                 "the recording ends here: the stream was closed before its end when it was recorded"
             )
         return None
+
+    def _overdue(self) -> bool:
+        """Whether the next chunk was recorded as due after the call's deadline."""
+        if self._deadline is None or self._started is None or self._next >= len(self._times):
+            return False
+        return self._started + self._times[self._next] > self._deadline
 
 
 class Recording:
@@ -430,7 +446,7 @@ class ReplayTransport(Player[Transport]):
         recorded, interaction = self.chosen(request)
         if interaction is not None:
             _consume(request.body)
-            return self.track(_replayed(self.playback(interaction)))
+            return self.track(_replayed(self.playback(interaction, request.deadline)))
         return self.track(self._recorded(request, Recording(recorded)))
 
     def _recorded(self, request: Request, recording: Recording) -> Response:

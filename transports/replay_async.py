@@ -29,7 +29,7 @@ class AsyncReplayTransport(Player[AsyncTransport]):
         recorded, interaction = self.chosen(request)
         if interaction is not None:
             await _consume_async(request.body)
-            return self.track(_replayed(self.playback(interaction)))
+            return self.track(_replayed(self.playback(interaction, request.deadline)))
         return self.track(await self._recorded(request, Recording(recorded)))
 
     async def _recorded(self, request: Request, recording: Recording) -> AsyncResponse:

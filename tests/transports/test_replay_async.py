@@ -516,7 +516,8 @@ def test_the_registered_transport_records_through_the_network_it_is_handed(tmp_p
         )
 
 
-def test_timing_and_resplit_replay_as_the_sync_transport_does(tmp_path: Path) -> None:
+def slow_cassette(tmp_path: Path) -> Path:
+    """The events recorded 0.3 s apart."""
     cassette = tmp_path / "slow.json"
     times = [0.0, 0.3, 0.6]
     interaction = {
@@ -526,6 +527,11 @@ def test_timing_and_resplit_replay_as_the_sync_transport_does(tmp_path: Path) ->
     cassette.write_text(
         json.dumps({"format": "openaistream-cassette", "version": 1, "interactions": [interaction]})
     )
+    return cassette
+
+
+def test_timing_and_resplit_replay_as_the_sync_transport_does(tmp_path: Path) -> None:
+    cassette = slow_cassette(tmp_path)
     request = built("POST", "/chat/completions", json=CHAT, stream=True)
 
     def timed(**options: Any) -> tuple[float, list[bytes]]:
@@ -541,6 +547,22 @@ def test_timing_and_resplit_replay_as_the_sync_transport_does(tmp_path: Path) ->
         shaken = timed(resplit=seed)[1]
         assert shaken != EVENTS and b"".join(shaken) == b"".join(EVENTS)
         assert shaken == sync_outcome(ReplayTransport(cassette, resplit=seed), request)[2]
+
+
+def test_a_replayed_gap_that_passes_the_calls_deadline_is_a_timeout_in_both(
+    tmp_path: Path,
+) -> None:
+    """With timing, a total timeout ends a replayed stream where it would end a live one."""
+    cassette = slow_cassette(tmp_path)
+    request = built("POST", "/chat/completions", json=CHAT, stream=True)
+    timeout = ("APITimeoutError", "the call went on past its deadline")
+    request.deadline = time.monotonic() + 0.15
+    through_sync = sync_outcome(ReplayTransport(cassette, timing=True), request)
+    request.deadline = time.monotonic() + 0.15
+    through_async = run(async_outcome(AsyncReplayTransport(cassette, timing=True), request))
+    assert through_sync[2:] == through_async[2:] == ([EVENTS[0]], timeout)
+    request.deadline = time.monotonic() + 30  # far enough: the whole stream, on time
+    assert run(async_outcome(AsyncReplayTransport(cassette, timing=True), request))[2] == EVENTS
 
 
 def upload_request(body: Any) -> Request:
