@@ -31,7 +31,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Generic, Optional, Protocol, TypeVar, Union
 from urllib.parse import parse_qs, urlsplit
 
 import openaistream
@@ -47,7 +47,10 @@ from openaistream import (
 from openaistream.http import Network
 from openaistream.redact import SECRET_PARAMS
 
-__all__ = ["MODES", "Cassette", "ReplayTransport"]
+if TYPE_CHECKING:
+    from openaistream.http import AsyncTransport
+
+__all__ = ["MODES", "Cassette", "Playback", "Player", "Recording", "ReplayTransport"]
 
 FORMAT = "openaistream-cassette"
 VERSION = 1
@@ -70,6 +73,16 @@ _ERRORS = {"APIConnectionError": APIConnectionError, "APITimeoutError": APITimeo
 Interaction = dict[str, Any]
 Matcher = Callable[[Interaction, Interaction], bool]
 Redactor = Callable[[Interaction], Interaction]
+# The network transport a recording goes through: a sync one, or an async one.
+NetworkT = TypeVar("NetworkT")
+
+
+class _Closable(Protocol):
+    closed: bool
+
+
+OpenT = TypeVar("OpenT", bound=_Closable)
+PlayerT = TypeVar("PlayerT", bound="Player[Any]")
 
 
 class Cassette:
@@ -134,8 +147,12 @@ class Cassette:
             raise
 
 
-class ReplayTransport:
-    """Replays a cassette, or records through the network transport into it.
+class Player(Generic[NetworkT]):
+    """What the sync and the async replay transports share, none of it I/O: the checks of
+    their arguments and of the cassette, matching and the error when nothing matches, what a
+    replay plays (:class:`Playback`) and what a recording keeps (:class:`Recording`), the
+    secrets a cassette must not hold and its writing. Each transport adds only the moving of
+    bytes, blocking (:class:`ReplayTransport`) or awaited (``AsyncReplayTransport``).
 
     ``match_on`` picks the request fields compared (method, path, query, body: a JSON body is
     compared as parsed JSON, so key order does not matter); ``matcher(request, recorded)``
@@ -150,7 +167,7 @@ class ReplayTransport:
         cassette: Union[str, os.PathLike[str]],
         record_mode: str = "replay",
         *,
-        network: Optional[Callable[[], Transport]] = None,
+        network: Optional[Callable[[], NetworkT]] = None,
         match_on: Sequence[str] = FIELDS,
         matcher: Optional[Matcher] = None,
         timing: bool = False,
@@ -184,16 +201,17 @@ class ReplayTransport:
         self.resplit = resplit
         self.redact = redact
         self._network_factory = network
-        self._network: Optional[Transport] = None
+        self._network: Optional[NetworkT] = None
         self._played: set[int] = set()
         self._secrets: set[str] = set(filter(None, [urlsplit(proxy or "").password]))
-        self._open: list[Response] = []
+        self._open: list[Any] = []
         self._lock = threading.Lock()
 
     @classmethod
-    def from_options(cls, options: TransportOptions) -> ReplayTransport:
+    def from_options(cls: type[PlayerT], options: TransportOptions) -> PlayerT:
         """The transport as the core builds it: ``OpenAI(transport="replay", cassette=...,
-        record_mode=...)``."""
+        record_mode=...)``, and the same for the async client, whose ``network`` builds the
+        async network transport."""
         if not options.cassette:
             raise ValueError("the replay transport needs a cassette: OpenAI(cassette='path')")
         return cls(
@@ -203,20 +221,21 @@ class ReplayTransport:
             proxy=options.proxy,
         )
 
-    # -- sending -------------------------------------------------------------------------
+    # -- choosing what to play -----------------------------------------------------------
 
-    def send(self, request: Request) -> Response:
+    def chosen(self, request: Request) -> tuple[Interaction, Optional[Interaction]]:
+        """The request as a cassette describes it, and the recording to replay for it, or
+        None when it is to be recorded; a :class:`ReplayError` when it can be neither."""
         self._note_secrets(request)
         recorded = described(request)
         if not self.recording:
             with self._lock:
                 found = self._find(recorded)
             if found is not None:
-                _consume(request.body)
-                return self._track(self._replayed(self.cassette.interactions[found]))
+                return recorded, self.cassette.interactions[found]
             if self.record_mode != "new":
                 raise self._no_match(recorded)
-        return self._track(self._recorded(request, recorded))
+        return recorded, None
 
     def _find(self, recorded: Interaction) -> Optional[int]:
         for index, interaction in enumerate(self.cassette.interactions):
@@ -252,60 +271,41 @@ class ReplayTransport:
 
     # -- replaying -----------------------------------------------------------------------
 
-    def _replayed(self, interaction: Interaction) -> Response:
+    def playback(self, interaction: Interaction, deadline: Optional[float] = None) -> Playback:
+        """The recorded response as this transport replays it (timing, resplit). With
+        ``timing``, the call's ``deadline`` ends a recorded gap that would pass it, as it
+        ends a live read."""
         response = interaction["response"]
         chunks = [_chunk_bytes(chunk) for chunk in response.get("chunks", [])]
         times = [float(chunk.get("t", 0.0)) for chunk in response.get("chunks", [])]
         if self.resplit is not False:
             chunks, times = _resplit(chunks, self.resplit), []
-        return Response(
+        return Playback(
             response["status"],
             response.get("headers", {}),
-            _replay_body(chunks, times if self.timing else [], response.get("end", "complete")),
-            info={"replay": str(self.cassette.path)},
+            chunks,
+            times if self.timing else [],
+            response.get("end", "complete"),
+            {"replay": str(self.cassette.path)},
+            deadline if self.timing else None,
         )
 
     # -- recording -----------------------------------------------------------------------
 
-    def _recorded(self, request: Request, described_request: Interaction) -> Response:
+    def network_transport(self) -> NetworkT:
+        """The network transport recordings go through, built on first use."""
         if self._network is None:
             if self._network_factory is None:
                 raise ReplayError(
                     "recording needs the network transport: build the replay transport "
-                    "through OpenAI(transport='replay', ...) or pass network="
+                    "through the client (transport='replay', cassette=...) or pass network="
                 )
             self._network = self._network_factory()
-        started = time.monotonic()
-        live = self._network.send(request)
-        response: Interaction = {
-            "status": live.status,
-            "headers": {
-                name: value
-                for name, value in live.headers.items()
-                if name not in DROPPED_RESPONSE_HEADERS
-            },
-            "chunks": [],
-            "end": "closed before the end",
-        }
-        interaction = {"request": described_request, "response": response}
-        finished = threading.Event()
+        return self._network
 
-        def finish() -> None:
-            if not finished.is_set():
-                finished.set()
-                live.close()
-                self._store(interaction)
-
-        return Response(
-            live.status,
-            live.headers,
-            _recording_body(live, response, started, finish),
-            close=finish,
-            info=live.info,
-            quick_reads=live.quick_reads,
-        )
-
-    def _store(self, interaction: Interaction) -> None:
+    def store(self, recording: Recording) -> None:
+        """Add a finished recording to the cassette and write it."""
+        interaction = recording.interaction
         written = self.redact(interaction) if self.redact else interaction
         with self._lock:
             self.cassette.interactions.append(written)
@@ -326,18 +326,151 @@ class ReplayTransport:
             if name.lower() in SECRET_PARAMS:
                 self._secrets.update(values)
 
-    def _track(self, response: Response) -> Response:
+    # -- responses left open -------------------------------------------------------------
+
+    def track(self, response: OpenT) -> OpenT:
+        """Keep a response handed out, to close it with the transport if it is left open."""
         with self._lock:
             self._open = [kept for kept in self._open if not kept.closed]
             self._open.append(response)
         return response
 
+    def left_open(self) -> list[Any]:
+        """The responses handed out and still open, forgotten here: the caller closes them."""
+        with self._lock:
+            still_open, self._open = self._open, []
+        return [response for response in still_open if not response.closed]
+
+
+class Playback:
+    """One recorded response as it is replayed, moving no bytes itself: its status and
+    headers, its chunks in turn, how long to wait before each (with timing), and at the
+    end the recorded end: nothing for a complete body, else the error it was cut by."""
+
+    def __init__(
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        chunks: list[bytes],
+        times: list[float],
+        end: Any,
+        info: dict[str, Any],
+        deadline: Optional[float] = None,
+    ) -> None:
+        self.status = status
+        self.headers = headers
+        self.info = info
+        self._chunks = chunks
+        self._times = times
+        self._end = end
+        self._deadline = deadline
+        self._next = 0
+        self._started: Optional[float] = None
+
+    def wait(self) -> float:
+        """Seconds until the next chunk is due: its recorded offset from the first read,
+        with ``timing``; 0 without."""
+        if self._started is None:
+            self._started = time.monotonic()
+        if self._next >= len(self._times):
+            return 0.0
+        now = time.monotonic()
+        due = self._started + self._times[self._next]
+        return max(min(due, self._deadline or due) - now, 0.0)
+
+    def next_chunk(self) -> Optional[bytes]:
+        """The next chunk; None once the body has ended; the error it ended with when it was
+        recorded cut or closed early (raised once: the body has ended then)."""
+        if self._overdue():  # the body ends here, as a live one's read would
+            self._chunks, self._end = self._chunks[: self._next], "complete"
+            raise APITimeoutError("the call went on past its deadline")
+        if self._next < len(self._chunks):
+            self._next += 1
+            return self._chunks[self._next - 1]
+        end, self._end = self._end, "complete"
+        if isinstance(end, dict):
+            raise _ERRORS.get(end.get("error", ""), APIConnectionError)(str(end.get("message")))
+        if end != "complete":
+            raise APIConnectionError(
+                "the recording ends here: the stream was closed before its end when it was recorded"
+            )
+        return None
+
+    def _overdue(self) -> bool:
+        """Whether the next chunk was recorded as due after the call's deadline."""
+        if self._deadline is None or self._started is None or self._next >= len(self._times):
+            return False
+        return self._started + self._times[self._next] > self._deadline
+
+
+class Recording:
+    """One response as it is recorded, moving no bytes itself: made before the request is
+    sent (the chunks' time offsets count from there), told the status and headers, then each
+    chunk as it passes and how the body ended. ``finishing()`` is true once: for the close
+    that stores it."""
+
+    def __init__(self, described_request: Interaction) -> None:
+        self.started = time.monotonic()
+        self.response: Interaction = {}
+        self.interaction = {"request": described_request, "response": self.response}
+        self._finished = False
+        self._lock = threading.Lock()
+
+    def answered(self, status: int, headers: Mapping[str, str]) -> None:
+        kept = {
+            name: value for name, value in headers.items() if name not in DROPPED_RESPONSE_HEADERS
+        }
+        self.response.update(status=status, headers=kept, chunks=[], end="closed before the end")
+
+    def passed(self, chunk: bytes) -> None:
+        offset = round(time.monotonic() - self.started, 4)
+        self.response["chunks"].append({"t": offset, **_chunk_value(chunk)})
+
+    def completed(self) -> None:
+        self.response["end"] = "complete"
+
+    def cut(self, error: Union[APIConnectionError, APITimeoutError]) -> None:
+        self.response["end"] = {"error": type(error).__name__, "message": error.message}
+
+    def finishing(self) -> bool:
+        with self._lock:
+            first, self._finished = not self._finished, True
+        return first
+
+
+class ReplayTransport(Player[Transport]):
+    """Replays a cassette, or records through the network transport into it, for the sync
+    client. The arguments are :class:`Player`'s."""
+
+    def send(self, request: Request) -> Response:
+        recorded, interaction = self.chosen(request)
+        if interaction is not None:
+            _consume(request.body)
+            return self.track(_replayed(self.playback(interaction, request.deadline)))
+        return self.track(self._recorded(request, Recording(recorded)))
+
+    def _recorded(self, request: Request, recording: Recording) -> Response:
+        live = self.network_transport().send(request)
+        recording.answered(live.status, live.headers)
+
+        def finish() -> None:
+            if recording.finishing():
+                live.close()
+                self.store(recording)
+
+        return Response(
+            live.status,
+            live.headers,
+            _recording_body(live, recording, finish),
+            close=finish,
+            info=live.info,
+            quick_reads=live.quick_reads,
+        )
+
     def close(self) -> None:
         """Close every response still open (a stream a test left unread is recorded as
         closed early), then the network transport."""
-        with self._lock:
-            still_open, self._open = self._open, []
-        for response in still_open:
+        for response in self.left_open():
             response.close()
         if self._network is not None:
             self._network.close()
@@ -509,36 +642,34 @@ def _shown(value: Any) -> str:
 
 
 def _recording_body(
-    live: Response, response: Interaction, started: float, finish: Callable[[], None]
+    live: Response, recording: Recording, finish: Callable[[], None]
 ) -> Iterator[bytes]:
-    chunks = response["chunks"]
     try:
         for chunk in live:
-            chunks.append({"t": round(time.monotonic() - started, 4), **_chunk_value(chunk)})
+            recording.passed(chunk)
             yield chunk
     except (APIConnectionError, APITimeoutError) as exc:
-        response["end"] = {"error": type(exc).__name__, "message": exc.message}
+        recording.cut(exc)
         raise
     else:
-        response["end"] = "complete"
+        recording.completed()
     finally:
         finish()
 
 
-def _replay_body(chunks: list[bytes], times: list[float], end: Any) -> Iterator[bytes]:
-    started = time.monotonic()
-    for index, chunk in enumerate(chunks):
-        if times:
-            delay = times[index] - (time.monotonic() - started)
-            if delay > 0:
-                time.sleep(delay)
+def _replayed(playback: Playback) -> Response:
+    return Response(playback.status, playback.headers, _replay_body(playback), info=playback.info)
+
+
+def _replay_body(playback: Playback) -> Iterator[bytes]:
+    while True:
+        wait = playback.wait()
+        if wait:
+            time.sleep(wait)
+        chunk = playback.next_chunk()
+        if chunk is None:
+            return
         yield chunk
-    if isinstance(end, dict):
-        raise _ERRORS.get(end.get("error", ""), APIConnectionError)(str(end.get("message")))
-    if end != "complete":
-        raise APIConnectionError(
-            "the recording ends here: the stream was closed before its end when it was recorded"
-        )
 
 
 def _chunk_value(chunk: bytes) -> dict[str, str]:
@@ -584,8 +715,17 @@ def _refuse_secrets(
             )
 
 
+def _async_replay(options: TransportOptions) -> AsyncTransport:
+    # In a module of its own, loaded here: the sync client never loads asyncio.
+    from openaistream.transports.replay_async import AsyncReplayTransport
+
+    return AsyncReplayTransport.from_options(options)
+
+
 @openaistream.hookimpl
 def register_transports(register: Any) -> None:
     # It plays cassettes (a client given one picks it), and records through the network
-    # transport, which takes the proxy: it is never picked to reach one itself.
+    # transport, which takes the proxy: it is never picked to reach one itself. One cassette
+    # serves both clients.
     register("replay", ReplayTransport.from_options, serves="sync", cassettes=True, wraps=True)
+    register("replay", _async_replay, serves="async", cassettes=True, wraps=True)
