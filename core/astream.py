@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncGenerator, AsyncIterator
-from types import TracebackType
+from types import AsyncGeneratorType, TracebackType
 from typing import TYPE_CHECKING, Any, BinaryIO, Generic, Optional, TypeVar, Union, cast
 
 from .decoders import SSE, Decoder
@@ -68,7 +68,8 @@ class AsyncDataStream(Generic[T]):
         # A binary chunk that next_value has handed out only part of, and how much of it.
         self._leftover = b""
         self._taken = 0
-        self._items: AsyncGenerator[Any, None] = _aread(self._progress)
+        # The generator's own type: aclose() asks it whether a task is running it.
+        self._items = cast("AsyncGeneratorType[Any, None]", _aread(self._progress))
 
     @property
     def response(self) -> AsyncResponse:
