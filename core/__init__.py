@@ -8,8 +8,9 @@
         for chunk in stream:
             print(chunk["choices"][0]["delta"].get("content") or "", end="", flush=True)
 
-Importing this package loads no plugin, no HTTP library and no logging library: plugins
-load with the first client, urllib3 with the first request, structlog with the first log line.
+Importing this package loads no plugin, no HTTP library, no logging library and no asyncio:
+plugins load with the first client, urllib3 with the first request, structlog with the first
+log line, AsyncDataStream when first asked for.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from .retries import RetryPolicy
 from .stream import DataStream
 
 if TYPE_CHECKING:
+    from .astream import AsyncDataStream
     from .hookspecs import hookimpl
     from .multipart import Multipart
 
@@ -52,6 +54,7 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncDataStream",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
@@ -82,8 +85,9 @@ __all__ = [
 
 
 # Loaded when first asked for: hookimpl needs pluggy (plugin modules ask for it, plain users
-# never do), Multipart needs mimetypes and pathlib (only uploads do).
-_LAZY = {"hookimpl": "hookspecs", "Multipart": "multipart"}
+# never do), Multipart needs mimetypes and pathlib (only uploads do), AsyncDataStream is for
+# event loops only.
+_LAZY = {"hookimpl": "hookspecs", "Multipart": "multipart", "AsyncDataStream": "astream"}
 
 
 def __getattr__(name: str) -> Any:

@@ -33,17 +33,20 @@ __all__ = ["DataStream", "check_num"]
 T = TypeVar("T")
 
 
-class _Progress:
-    """What a stream's reading generator shares with the DataStream. The generator holds this,
-    never the DataStream: the two would otherwise hold each other, and a stream left in a
-    ``for`` loop by ``break``, with no reference kept, would hold its connection until the
-    garbage collector found the cycle. Without one, the stream goes at once, its generator is
-    closed and the connection let go."""
+R = TypeVar("R")  # the response read: a Response, or an AsyncResponse (AsyncDataStream)
+
+
+class _Progress(Generic[R]):
+    """What a stream's reading generator shares with the DataStream (or AsyncDataStream). The
+    generator holds this, never the stream: the two would otherwise hold each other, and a
+    stream left in a ``for`` loop by ``break``, with no reference kept, would hold its
+    connection until the garbage collector found the cycle. Without one, the stream goes at
+    once, its generator is closed and the connection let go."""
 
     __slots__ = ("decoder", "delivered", "keep", "kept", "log", "response", "state")
 
     def __init__(
-        self, response: Response, decoder: Decoder, keep: KeepOption, log: Optional[CallLog]
+        self, response: R, decoder: Decoder, keep: KeepOption, log: Optional[CallLog]
     ) -> None:
         self.response = response
         self.decoder = decoder
@@ -227,7 +230,7 @@ class DataStream(Generic[T]):
         )
 
 
-def _read(progress: _Progress) -> Iterator[Any]:
+def _read(progress: _Progress[Response]) -> Iterator[Any]:
     """The items of the stream, as its DataStream yields them (a function, not a method: see
     _Progress). It feeds the decoder's parser each chunk as it arrives and hands on every item
     the chunk completes before it reads the next one (what the kept bytes are cut on)."""
@@ -282,7 +285,7 @@ def _read(progress: _Progress) -> Iterator[Any]:
             log.stream_end(progress.delivered)
 
 
-def _with_received(exc: APIError, progress: _Progress) -> APIError:
+def _with_received(exc: APIError, progress: _Progress[Any]) -> APIError:
     if isinstance(exc, APIConnectionError) and not isinstance(exc, APITimeoutError):
         exc = StreamError(f"the stream broke off: {exc}")
     exc.received = progress.received

@@ -21,6 +21,7 @@ PUBLIC = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncDataStream",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
