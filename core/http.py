@@ -232,10 +232,12 @@ class AsyncResponse:
                 if read > limit:
                     return
 
-        # A timeout or a cut while draining: the connection goes, not the caller's time.
-        with contextlib.suppress(asyncio.TimeoutError, APIConnectionError):
-            await asyncio.wait_for(drain(), seconds)
-        await self.aclose()
+        try:
+            # A timeout or a cut while draining: the connection goes, not the caller's time.
+            with contextlib.suppress(asyncio.TimeoutError, APIConnectionError):
+                await asyncio.wait_for(drain(), seconds)
+        finally:  # cancelled while draining, too
+            await self.aclose()
 
     async def aclose(self) -> None:
         """Release the connection: back to the pool when the body was read to its end,

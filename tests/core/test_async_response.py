@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import pytest
+
 from openaistream import APIConnectionError
 from openaistream.http import AsyncResponse
 
@@ -56,3 +58,26 @@ def test_afinish_reads_what_is_left_and_gives_up_on_a_body_that_never_ends() -> 
 
     assert asyncio.run(main()) < 5  # not the 30 s the body would take
     assert read == [b"last"]
+
+
+def test_a_task_cancelled_while_afinish_drains_still_closes_the_response() -> None:
+    closed: list[bool] = []
+
+    async def slow() -> AsyncIterator[bytes]:
+        await asyncio.sleep(30)
+        yield b"never"
+
+    async def close() -> None:
+        closed.append(True)
+
+    async def main() -> None:
+        response = AsyncResponse(200, {}, slow(), close)
+        task = asyncio.ensure_future(response.afinish(seconds=10))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task  # the cancellation goes on to the caller
+        assert response.closed
+
+    asyncio.run(main())
+    assert closed == [True]
