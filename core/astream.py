@@ -28,13 +28,13 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncGenerator, AsyncIterator
 from types import AsyncGeneratorType, TracebackType
-from typing import TYPE_CHECKING, Any, BinaryIO, Generic, Optional, TypeVar, Union, cast
+from typing import TYPE_CHECKING, Any, BinaryIO, Optional, TypeVar, Union, cast
 
 from .decoders import SSE, Decoder
 from .errors import APIError, StreamError
 from .http import AsyncResponse
 from .retention import KeepOption, KeptBytes, keep_budget
-from .stream import _Progress, _with_received, check_num
+from .stream import StreamBase, _Progress, _with_received
 
 if TYPE_CHECKING:
     from .log import CallLog
@@ -44,7 +44,7 @@ __all__ = ["AsyncDataStream"]
 T = TypeVar("T")
 
 
-class AsyncDataStream(Generic[T]):
+class AsyncDataStream(StreamBase[T, AsyncResponse]):
     """Iterate it with ``async for``, or await ``next_value()`` batches; close it (``await
     aclose()``, or ``async with``) to let the connection go when you stop early.
 
@@ -62,60 +62,20 @@ class AsyncDataStream(Generic[T]):
         keep: KeepOption = None,
         log: Optional[CallLog] = None,
     ) -> None:
-        self.num = check_num(num)
-        keep_budget(keep, decoder)  # a bad value fails here, not at the first read
-        self._progress = _Progress(response, decoder, keep, log)
-        # A binary chunk that next_value has handed out only part of, and how much of it.
-        self._leftover = b""
-        self._taken = 0
+        super().__init__(response, decoder, num, keep=keep, log=log)
         # The generator's own type: aclose() asks it whether a task is running it.
         self._items = cast("AsyncGeneratorType[Any, None]", _aread(self._progress))
 
-    @property
-    def response(self) -> AsyncResponse:
-        return self._progress.response
-
-    @property
-    def decoder(self) -> Decoder:
-        return self._progress.decoder
-
-    @property
-    def keep(self) -> KeepOption:
-        """What of the body to keep for ``received``; may be changed until reading starts."""
-        return self._progress.keep
-
-    @keep.setter
-    def keep(self, value: KeepOption) -> None:
-        self._progress.keep = value
-
-    @property
-    def status(self) -> int:
-        return self.response.status
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return self.response.headers
-
     def __aiter__(self) -> AsyncIterator[T]:
         # The generator itself, so an async for runs without a Python-level __anext__ per item.
-        if self._taken < len(self._leftover):
+        if self._leftover_pending():
             return _after(cast(T, self._rest_of_leftover()), self._items)
         return self._items
 
     async def __anext__(self) -> T:
-        if self._taken < len(self._leftover):
+        if self._leftover_pending():
             return cast(T, self._rest_of_leftover())
         return cast(T, await self._items.__anext__())
-
-    @property
-    def received(self) -> list[T]:
-        """The items delivered so far, all of them unless ``omitted`` says otherwise."""
-        return self._progress.received
-
-    @property
-    def omitted(self) -> int:
-        """How many of the items delivered so far ``received`` no longer holds (the oldest)."""
-        return self._progress.omitted
 
     async def next_value(self) -> Any:
         """The next batch: a list of up to ``num`` items (empty once the stream is done), or,
@@ -135,22 +95,13 @@ class AsyncDataStream(Generic[T]):
         return batch
 
     async def _next_bytes(self) -> bytes:
-        # A position in the chunk, not a re-slice of its rest: num bytes at a time from a
-        # large chunk would otherwise copy it over and over.
-        if self._taken >= len(self._leftover):
-            try:
-                chunk = cast(bytes, await self._items.__anext__())
-            except StopAsyncIteration:
-                chunk = b""
-            self._leftover, self._taken = chunk, 0
-        start, self._taken = self._taken, self._taken + self.num
-        return self._leftover[start : self._taken]
-
-    def _rest_of_leftover(self) -> bytes:
-        """What next_value has not handed out of its chunk, handed out now."""
-        rest = self._leftover[self._taken :]
-        self._leftover, self._taken = b"", 0
-        return rest
+        if self._leftover_pending():
+            return self._next_slice(None)
+        try:
+            chunk = cast(bytes, await self._items.__anext__())
+        except StopAsyncIteration:
+            chunk = b""
+        return self._next_slice(chunk)
 
     async def write_to(self, target: Union[str, os.PathLike[str], BinaryIO]) -> int:
         """Write the rest of a binary stream to a file as it arrives; the bytes written.
@@ -191,11 +142,6 @@ class AsyncDataStream(Generic[T]):
             raise error
         return written
 
-    def get_state(self) -> str:
-        """ "open", "complete" (read to its end), "closed" (closed before the end, or its task
-        cancelled) or "error"."""
-        return self._progress.state
-
     async def aclose(self) -> None:
         """Stop reading and let the connection go; an unfinished one is not reused. Safe to
         await from another task than the one reading (see the class's docstring)."""
@@ -218,13 +164,6 @@ class AsyncDataStream(Generic[T]):
         tb: Optional[TracebackType],
     ) -> None:
         await self.aclose()
-
-    def __repr__(self) -> str:
-        progress = self._progress
-        return (
-            f"<AsyncDataStream {progress.decoder.name} state={progress.state} "
-            f"delivered={progress.delivered}>"
-        )
 
 
 async def _aread(progress: _Progress[AsyncResponse]) -> AsyncGenerator[Any, None]:

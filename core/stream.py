@@ -65,7 +65,94 @@ class _Progress(Generic[R]):
         return self.delivered if self.kept is None else self.kept.omitted_of(self.delivered)
 
 
-class DataStream(Generic[T]):
+class StreamBase(Generic[T, R]):
+    """What DataStream and AsyncDataStream share: the progress their reading generator holds,
+    the views of it, and the part of a binary chunk ``next_value`` has begun. Only the
+    reading differs: blocking, or awaited."""
+
+    def __init__(
+        self,
+        response: R,
+        decoder: Decoder = SSE,
+        num: int = 2,
+        *,
+        keep: KeepOption = None,
+        log: Optional[CallLog] = None,
+    ) -> None:
+        self.num = check_num(num)
+        keep_budget(keep, decoder)  # a bad value fails here, not at the first read
+        self._progress: _Progress[R] = _Progress(response, decoder, keep, log)
+        # A binary chunk that next_value has handed out only part of, and how much of it.
+        self._leftover = b""
+        self._taken = 0
+
+    @property
+    def response(self) -> R:
+        return self._progress.response
+
+    @property
+    def decoder(self) -> Decoder:
+        return self._progress.decoder
+
+    @property
+    def keep(self) -> KeepOption:
+        """What of the body to keep for ``received``; may be changed until reading starts."""
+        return self._progress.keep
+
+    @keep.setter
+    def keep(self, value: KeepOption) -> None:
+        self._progress.keep = value
+
+    @property
+    def status(self) -> int:
+        return self._progress.response.status  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return self._progress.response.headers  # type: ignore[attr-defined, no-any-return]
+
+    @property
+    def received(self) -> list[T]:
+        """The items delivered so far, all of them unless ``omitted`` says otherwise."""
+        return self._progress.received
+
+    @property
+    def omitted(self) -> int:
+        """How many of the items delivered so far ``received`` no longer holds (the oldest)."""
+        return self._progress.omitted
+
+    def get_state(self) -> str:
+        """ "open", "complete" (read to its end), "closed" (closed before the end, or, for an
+        async stream, its task cancelled) or "error"."""
+        return self._progress.state
+
+    def _next_slice(self, chunk: Optional[bytes]) -> bytes:
+        """The next ``num`` bytes for next_value: from ``chunk`` when the one begun is used up
+        (a position in the chunk, not a re-slice of its rest, which would copy it again and
+        again)."""
+        if chunk is not None:
+            self._leftover, self._taken = chunk, 0
+        start, self._taken = self._taken, self._taken + self.num
+        return self._leftover[start : self._taken]
+
+    def _leftover_pending(self) -> bool:
+        return self._taken < len(self._leftover)
+
+    def _rest_of_leftover(self) -> bytes:
+        """What next_value has not handed out of its chunk, handed out now."""
+        rest = self._leftover[self._taken :]
+        self._leftover, self._taken = b"", 0
+        return rest
+
+    def __repr__(self) -> str:
+        progress = self._progress
+        return (
+            f"<{type(self).__name__} {progress.decoder.name} state={progress.state} "
+            f"delivered={progress.delivered}>"
+        )
+
+
+class DataStream(StreamBase[T, Response]):
     """Iterate it, or take ``next_value`` batches; close it (or use ``with``) to let the
     connection go when you stop early.
 
@@ -84,59 +171,19 @@ class DataStream(Generic[T]):
         keep: KeepOption = None,
         log: Optional[CallLog] = None,
     ) -> None:
-        self.num = check_num(num)
-        keep_budget(keep, decoder)  # a bad value fails here, not at the first read
-        self._progress = _Progress(response, decoder, keep, log)
-        # A binary chunk that next_value has handed out only part of, and how much of it.
-        self._leftover = b""
-        self._taken = 0
+        super().__init__(response, decoder, num, keep=keep, log=log)
         self._items: Iterator[T] = _read(self._progress)
-
-    @property
-    def response(self) -> Response:
-        return self._progress.response
-
-    @property
-    def decoder(self) -> Decoder:
-        return self._progress.decoder
-
-    @property
-    def keep(self) -> KeepOption:
-        """What of the body to keep for ``received``; may be changed until reading starts."""
-        return self._progress.keep
-
-    @keep.setter
-    def keep(self, value: KeepOption) -> None:
-        self._progress.keep = value
-
-    @property
-    def status(self) -> int:
-        return self.response.status
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return self.response.headers
 
     def __iter__(self) -> Iterator[T]:
         # The generator itself, so a for loop runs without a Python-level __next__ per item.
-        if self._taken < len(self._leftover):
+        if self._leftover_pending():
             return itertools.chain([cast(T, self._rest_of_leftover())], self._items)
         return self._items
 
     def __next__(self) -> T:
-        if self._taken < len(self._leftover):
+        if self._leftover_pending():
             return cast(T, self._rest_of_leftover())
         return next(self._items)
-
-    @property
-    def received(self) -> list[T]:
-        """The items delivered so far, all of them unless ``omitted`` says otherwise."""
-        return self._progress.received
-
-    @property
-    def omitted(self) -> int:
-        """How many of the items delivered so far ``received`` no longer holds (the oldest)."""
-        return self._progress.omitted
 
     @property
     def next_value(self) -> Any:
@@ -147,18 +194,9 @@ class DataStream(Generic[T]):
         return list(itertools.islice(self._items, self.num))
 
     def _next_bytes(self) -> bytes:
-        # A position in the chunk, not a re-slice of its rest: num bytes at a time from a
-        # large chunk would otherwise copy it over and over.
-        if self._taken >= len(self._leftover):
-            self._leftover, self._taken = cast(bytes, next(self._items, b"")), 0
-        start, self._taken = self._taken, self._taken + self.num
-        return self._leftover[start : self._taken]
-
-    def _rest_of_leftover(self) -> bytes:
-        """What next_value has not handed out of its chunk, handed out now."""
-        rest = self._leftover[self._taken :]
-        self._leftover, self._taken = b"", 0
-        return rest
+        if self._leftover_pending():
+            return self._next_slice(None)
+        return self._next_slice(cast(bytes, next(self._items, b"")))
 
     def write_to(self, target: Union[str, os.PathLike[str], BinaryIO]) -> int:
         """Write the rest of a binary stream to a file as it arrives; the bytes written.
@@ -195,10 +233,6 @@ class DataStream(Generic[T]):
             raise error
         return written
 
-    def get_state(self) -> str:
-        """ "open", "complete" (read to its end), "closed" (closed before the end) or "error"."""
-        return self._progress.state
-
     def close(self) -> None:
         """Stop reading and let the connection go; an unfinished one is not reused. Safe from
         any thread (see the class's docstring)."""
@@ -221,13 +255,6 @@ class DataStream(Generic[T]):
         tb: Optional[TracebackType],
     ) -> None:
         self.close()
-
-    def __repr__(self) -> str:
-        progress = self._progress
-        return (
-            f"<DataStream {progress.decoder.name} state={progress.state} "
-            f"delivered={progress.delivered}>"
-        )
 
 
 def _read(progress: _Progress[Response]) -> Iterator[Any]:
