@@ -381,7 +381,7 @@ class _Body:
             kept = _unread(self._content)
             if kept:  # bytes that arrived before the fault are the caller's
                 return kept
-            raise error
+            raise error from error.__cause__
         except BaseException:  # cancelled in the read: the connection goes now
             self._done()
             _discard(self._raw)
