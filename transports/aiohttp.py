@@ -23,6 +23,7 @@ wait for), so no one reads the rest of that body as the start of theirs.
 
 from __future__ import annotations
 
+import base64
 import time
 import weakref
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
@@ -77,9 +78,9 @@ class AiohttpTransport:
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._watches: weakref.WeakKeyDictionary[Any, _Watch] = weakref.WeakKeyDictionary()
         self._proxy: Optional[str] = None  # an HTTP proxy, without its credentials
-        self._proxy_auth: Optional[aiohttp.BasicAuth] = None
+        self._proxy_headers: Optional[dict[str, str]] = None
         if scheme == "http" and options.proxy:
-            self._proxy, self._proxy_auth = _http_proxy(aiohttp, options.proxy)
+            self._proxy, self._proxy_headers = _http_proxy(options.proxy)
 
     async def send(self, request: Request) -> AsyncResponse:
         session = self._session_here()
@@ -93,10 +94,10 @@ class AiohttpTransport:
             raw = await session.request(
                 request.method,
                 request.url,
-                headers=_sent_headers(request.headers),
+                headers=self._sent_headers(request),
                 data=_payload(request.body),
                 proxy=self._proxy,
-                proxy_auth=self._proxy_auth,
+                proxy_headers=self._proxy_headers,  # for CONNECT
                 timeout=self._timeout(request, left),
                 allow_redirects=False,
                 trace_request_ctx=exchange,
@@ -205,6 +206,18 @@ class AiohttpTransport:
             ssl=context,
         )
 
+    def _sent_headers(self, request: Request) -> dict[str, str]:
+        """The request's headers; ``Accept-Encoding: identity`` when it names no encoding (as
+        http.client adds under urllib3); the proxy's credentials when an http:// URL goes to
+        an HTTP proxy as is (aiohttp sends them only on a CONNECT, for https:// URLs)."""
+        headers = request.headers
+        added: dict[str, str] = {}
+        if not any(name.lower() == "accept-encoding" for name in headers):
+            added["Accept-Encoding"] = "identity"
+        if self._proxy_headers is not None and request.url[:5].lower() == "http:":
+            added.update(self._proxy_headers)
+        return {**headers, **added} if added else headers
+
     def _timeout(self, request: Request, left: Optional[float]) -> aiohttp.ClientTimeout:
         """connect: the connection, its proxy and TLS included; read: the silence allowed
         between two pieces of the answer; total: what is left until the deadline, for the
@@ -283,6 +296,8 @@ class AiohttpTransport:
         proxy = urlsplit(self.options.proxy or "")
         if proxy.scheme not in _SOCKS:
             return None
+        import asyncio
+
         import aiohttp_socks
 
         where = f"the SOCKS proxy at {proxy.hostname}:{proxy.port}"
@@ -290,10 +305,11 @@ class AiohttpTransport:
             return APITimeoutError(f"connecting through {where} timed out")
         if isinstance(exc, aiohttp_socks.ProxyConnectionError):
             return APIConnectionError(f"{where} refused the connection: {exc}")
-        if not isinstance(exc, aiohttp_socks.ProxyError):
+        hung_up = isinstance(exc, asyncio.IncompleteReadError)  # python-socks lets it through
+        if not hung_up and not isinstance(exc, aiohttp_socks.ProxyError):
             return None
-        reason = str(exc)
-        if "auth" in reason.lower() or "closed unexpectedly" in reason.lower():
+        reason = "it hung up" if hung_up else str(exc)
+        if hung_up or "auth" in reason.lower() or "closed unexpectedly" in reason.lower():
             # A refusal says so; some proxies just hang up on credentials they do not take.
             user = f" for user {unquote(proxy.username)!r}" if proxy.username else ""
             return APIConnectionError(
@@ -459,12 +475,6 @@ async def _aclose(raw: aiohttp.ClientResponse) -> None:
         raw.release()
 
 
-def _sent_headers(headers: dict[str, str]) -> dict[str, str]:
-    if any(name.lower() == "accept-encoding" for name in headers):
-        return headers
-    return {**headers, "Accept-Encoding": "identity"}
-
-
 def _payload(body: Any) -> Any:
     """What aiohttp sends: bytes as they are (with their Content-Length); an iterable of
     bytes, sync or async, as it produces them (chunked, unless the request gave a length)."""
@@ -502,14 +512,16 @@ def _joined(headers: Any) -> dict[str, str]:
     return joined
 
 
-def _http_proxy(aiohttp: Any, proxy: str) -> tuple[str, Optional[aiohttp.BasicAuth]]:
-    """The proxy URL without its credentials, and the credentials apart: they travel in
-    Proxy-Authorization only, never in a URL an exception may show."""
+def _http_proxy(proxy: str) -> tuple[str, Optional[dict[str, str]]]:
+    """The proxy URL without its credentials, and the credentials apart, as the headers for
+    the proxy: they travel in Proxy-Authorization only, never in a URL an exception may show."""
     parts = urlsplit(proxy)
-    auth = None
-    if parts.username is not None:
-        auth = aiohttp.BasicAuth(unquote(parts.username), unquote(parts.password or ""))
-    return without_userinfo(proxy), auth
+    if parts.username is None:
+        return without_userinfo(proxy), None
+    credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    # Latin-1, as urllib3 encodes them for the blocking transport.
+    token = base64.b64encode(credentials.encode("latin-1")).decode("ascii")
+    return without_userinfo(proxy), {"Proxy-Authorization": f"Basic {token}"}
 
 
 def _os_reason(exc: Any) -> str:
