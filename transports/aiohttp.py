@@ -24,6 +24,7 @@ wait for), so no one reads the rest of that body as the start of theirs.
 from __future__ import annotations
 
 import base64
+import sys
 import time
 import weakref
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
@@ -189,9 +190,20 @@ class AiohttpTransport:
         context: Union[ssl.SSLContext, bool] = True  # verified against the system's CAs
         if self.options.ca_bundle is not None:
             context = ssl.create_default_context(cafile=self.options.ca_bundle)
+        pool: dict[str, Any] = {
+            "limit": 0,
+            "ssl": context,
+            # A TLS connection closed when its answer ends (the server said
+            # "Connection: close") is closed gracefully, in the background; on the Pythons
+            # whose asyncio can leave such a close unfinished (before 3.12.8), aiohttp tracks
+            # them and aborts those left when the pool closes.
+            "enable_cleanup_closed": getattr(
+                self._aiohttp.connector, "NEEDS_CLEANUP_CLOSED", sys.version_info < (3, 12, 8)
+            ),
+        }
         proxy = urlsplit(self.options.proxy or "")
         if proxy.scheme not in _SOCKS:
-            return self._aiohttp.TCPConnector(limit=0, ssl=context)
+            return self._aiohttp.TCPConnector(**pool)
         from aiohttp_socks import ProxyConnector, ProxyType
 
         kind, remote_names = _SOCKS[proxy.scheme]
@@ -202,8 +214,7 @@ class AiohttpTransport:
             username=unquote(proxy.username) if proxy.username is not None else None,
             password=unquote(proxy.password) if proxy.password is not None else None,
             rdns=remote_names,
-            limit=0,
-            ssl=context,
+            **pool,
         )
 
     def _sent_headers(self, request: Request) -> dict[str, str]:
@@ -332,6 +343,15 @@ class AiohttpTransport:
         loop, self._loop = self._loop, None
         if session is None or session.closed or (loop is not None and loop.is_closed()):
             return
+        connector = session.connector
+        if connector is not None:
+            # Aborted, without the TLS goodbye: a graceful TLS close of a tunnelled connection
+            # (CONNECT, SOCKS) may still be going on when the loop ends, its socket left open.
+            try:
+                closing = connector.close(abort_ssl=True)
+            except TypeError:  # aiohttp before 3.13
+                closing = connector.close()
+            await closing
         await session.close()
 
 
