@@ -371,6 +371,10 @@ def test_transports_are_looked_up_by_the_client_they_serve(
         openaistream.OpenAI(API_KEY, proxy="gopher://127.0.0.1:70")
     assert "gopher://" not in str(refused.value).partition(";")[0]
     registry = get_registry()
-    assert [t.name for t in registry.transports_serving("async")] == ["aio_only", "aiohttp", "answering"]
+    assert [t.name for t in registry.transports_serving("async")] == [
+        "aio_only",
+        "aiohttp",
+        "answering",
+    ]
     assert registry.transport("aio_only", "async").proxy_schemes == ("gopher",)
     assert registry.transport("answering", "async").plugin == "kinds"
