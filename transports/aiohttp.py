@@ -179,7 +179,8 @@ class AiohttpTransport:
         # aiohttp sends an idempotent request again, once, when a pooled connection fails
         # before the answer; the core's retry policy decides that (aiohttp's own test client
         # turns it off the same way).
-        session._retry_connection = False
+        if hasattr(session, "_retry_connection"):  # aiohttp 3.9 to 3.14 at least
+            session._retry_connection = False
         return session
 
     def _connector(self) -> aiohttp.BaseConnector:
