@@ -69,6 +69,7 @@ DEFAULT_PLUGINS = (
     "openaistream.plugins.responses",
     "openaistream.plugins.runs",
     "openaistream.plugins.threads",
+    "openaistream.transports.aiohttp",
     "openaistream.transports.replay",
     "openaistream.transports.socks",
     "openaistream.transports.urllib3",

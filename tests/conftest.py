@@ -24,7 +24,7 @@ BUILTIN_RESOURCES = [
     "assistants", "audio", "batches", "chat", "embeddings", "files", "fine_tuning", "images",
     "messages", "models", "moderations", "responses", "runs", "threads",
 ]  # fmt: skip
-BUILTIN_TRANSPORTS = ["replay", "socks", "urllib3"]
+BUILTIN_TRANSPORTS = ["aiohttp", "replay", "socks", "urllib3"]
 HYPOTHESIS_HOME = pytest.StashKey[str]()
 
 
