@@ -10,7 +10,7 @@
 
 Importing this package loads no plugin, no HTTP library, no logging library and no asyncio:
 plugins load with the first client, urllib3 with the first request, structlog with the first
-log line, AsyncDataStream when first asked for.
+log line, AsyncOpenAI and AsyncDataStream (and asyncio) when first asked for.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from .retries import RetryPolicy
 from .stream import DataStream
 
 if TYPE_CHECKING:
+    from .aclient import AsyncOpenAI
     from .astream import AsyncDataStream
     from .hookspecs import hookimpl
     from .multipart import Multipart
@@ -55,6 +56,7 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncDataStream",
+    "AsyncOpenAI",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
@@ -85,9 +87,14 @@ __all__ = [
 
 
 # Loaded when first asked for: hookimpl needs pluggy (plugin modules ask for it, plain users
-# never do), Multipart needs mimetypes and pathlib (only uploads do), AsyncDataStream is for
-# event loops only.
-_LAZY = {"hookimpl": "hookspecs", "Multipart": "multipart", "AsyncDataStream": "astream"}
+# never do), Multipart needs mimetypes and pathlib (only uploads do), AsyncOpenAI and
+# AsyncDataStream are for event loops only (asyncio loads with them).
+_LAZY = {
+    "hookimpl": "hookspecs",
+    "Multipart": "multipart",
+    "AsyncDataStream": "astream",
+    "AsyncOpenAI": "aclient",
+}
 
 
 def __getattr__(name: str) -> Any:

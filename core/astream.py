@@ -113,7 +113,8 @@ class AsyncDataStream(StreamBase[T, AsyncResponse]):
 
         The file is written with ordinary blocking writes, one per chunk as it arrives: for
         a local file they take microseconds and hold the event loop no longer than that. For
-        a slow file system, iterate the stream and write through a thread yourself.
+        a slow file system, iterate the stream and write through a thread yourself. A write
+        that fails (a full disk), or a cancelled task, closes the stream.
         """
         if not self.decoder.binary:
             raise TypeError("write_to is for binary streams; this one yields decoded items")
@@ -133,9 +134,13 @@ class AsyncDataStream(StreamBase[T, AsyncResponse]):
 
     async def _copy_to(self, file: BinaryIO) -> int:
         written = 0
-        async for chunk in self:
-            file.write(cast(bytes, chunk))
-            written += len(cast(bytes, chunk))
+        try:
+            async for chunk in self:
+                file.write(cast(bytes, chunk))
+                written += len(cast(bytes, chunk))
+        except BaseException:
+            await self.aclose()
+            raise
         if self._progress.state == "closed":  # by another task: the copy is not whole
             error = StreamError(f"the stream was closed after {written} bytes, before its end")
             error.received, error.omitted = self.received, self.omitted
@@ -153,6 +158,10 @@ class AsyncDataStream(StreamBase[T, AsyncResponse]):
         if not self._items.ag_running:
             # Waiting at an item, or never started: end it now rather than when collected.
             await self._items.aclose()
+
+    async def close(self) -> None:
+        """The same as :meth:`aclose` (openai-python's async streams call it ``close``)."""
+        await self.aclose()
 
     async def __aenter__(self) -> AsyncDataStream[T]:
         return self

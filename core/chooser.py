@@ -17,12 +17,12 @@ with the same rules.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 from urllib.parse import urlsplit
 
 from .config import NO_API_KEY
-from .connections import Connections
-from .http import Network, Transport, TransportOptions
+from .connections import Connections, _close_now
+from .http import AsyncTransport, Network, Transport, TransportOptions
 
 if TYPE_CHECKING:
     from .config import ClientConfig
@@ -37,12 +37,13 @@ class TransportChooser:
     """The transport of one client: ``name`` (the one named or the one a cassette needs, or
     None for the default, which gives way to the one a proxy needs) or ``given`` (an object
     the caller built). Arguments are checked when it is made: an unknown name, a cassette
-    with a transport that plays none."""
+    with a transport that plays none, an object that is not a transport of the kind the
+    client needs (``serves``)."""
 
     def __init__(
         self,
         registry: Registry,
-        transport: Union[str, Transport, None],
+        transport: Union[str, Transport, AsyncTransport, None],
         *,
         cassette: Optional[str] = None,
         record_mode: Optional[str] = None,
@@ -56,9 +57,7 @@ class TransportChooser:
         self._default = default
         self.name, self.given = self._choose(transport)
 
-    def _choose(
-        self, transport: Union[str, Transport, None]
-    ) -> tuple[Optional[str], Optional[Transport]]:
+    def _choose(self, transport: Any) -> tuple[Optional[str], Any]:
         if transport is None and self._cassette is not None:
             return self._registry.cassette_transport(self._serves).name, None
         if transport is None:
@@ -69,7 +68,12 @@ class TransportChooser:
             if self._cassette is not None and not declared.cassettes:
                 raise ValueError(f"cassette is given, but transport {transport!r} plays none")
             return transport, None
-        if not isinstance(transport, Transport):
+        if self._serves == "async" and not isinstance(transport, AsyncTransport):
+            raise TypeError(
+                "transport must be a transport name or an object with async send() and "
+                f"aclose(), not {type(transport).__name__}"
+            )
+        if self._serves != "async" and not isinstance(transport, Transport):
             raise TypeError(
                 "transport must be a transport name or an object with send() and close(), "
                 f"not {type(transport).__name__}"
@@ -78,23 +82,27 @@ class TransportChooser:
             raise ValueError("cassette is given with a transport object, which plays none")
         return None, transport
 
-    def connect(self, config: ClientConfig) -> Connections:
+    def connect(
+        self, config: ClientConfig, retire: Callable[[Any], None] = _close_now
+    ) -> Connections:
         """The connections, built now so that a bad option fails here (transports defer their
         heavy imports). A proxy from the environment that cannot be used fails the calls
-        that would use it, not the building of the client; any other error is raised now."""
+        that would use it, not the building of the client; any other error is raised now.
+        ``retire`` closes a transport that ``set_proxy`` replaced (see Connections)."""
         if self.given is not None:
-            return Connections(self.given, None)
+            return Connections(self.given, None, retire=retire)
         if config.proxy_problem is not None and self._cassette is None:
-            return Connections(None, None, config.proxy_problem)
+            return Connections(None, None, config.proxy_problem, retire=retire)
         try:
             declared = self._for_proxy(config.proxy)
         except ValueError as exc:
             if config.proxy_source == "proxy" or config.proxy is None:
                 raise
-            return Connections(None, None, f"{config.proxy_source}: {exc}")
-        return Connections(self._built(declared, config.proxy, config), config.proxy)
+            return Connections(None, None, f"{config.proxy_source}: {exc}", retire=retire)
+        built = self._built(declared, config.proxy, config)
+        return Connections(built, config.proxy, retire=retire)
 
-    def build(self, proxy: Optional[str], config: ClientConfig) -> Transport:
+    def build(self, proxy: Optional[str], config: ClientConfig) -> Any:
         """A new transport for this proxy (``set_proxy``)."""
         return self._built(self._for_proxy(proxy), proxy, config)
 
@@ -120,7 +128,7 @@ class TransportChooser:
 
     def _built(
         self, declared: TransportDeclaration, proxy: Optional[str], config: ClientConfig
-    ) -> Transport:
+    ) -> Any:
         network = self._network(proxy, config) if declared.wraps else None
         return declared.factory(
             TransportOptions(

@@ -6,31 +6,44 @@ for all; the one replaced is closed once the calls still using it are done, neve
 from __future__ import annotations
 
 import threading
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from .errors import APIConnectionError
-from .http import Transport
 
 __all__ = ["Connections", "Lease"]
+
+
+def _close_now(transport: Any) -> None:
+    transport.close()
 
 
 class Connections:
     """The transport in use, the proxy it was built for, and why there is none when the
     environment's proxy cannot be used (``problem``, raised by the calls that would use it).
-    Thread-safe."""
+    Thread-safe; it never blocks on anything but its own lock, so an event loop may use it.
+
+    ``retire(transport)`` closes a transport that is replaced once its calls are done: the
+    blocking client closes it there and then; the async one, whose transports close by being
+    awaited, schedules that (see ``AsyncOpenAI``)."""
 
     def __init__(
-        self, transport: Optional[Transport], proxy: Optional[str], problem: Optional[str] = None
+        self,
+        transport: Any,
+        proxy: Optional[str],
+        problem: Optional[str] = None,
+        retire: Callable[[Any], None] = _close_now,
     ) -> None:
         self._lock = threading.Lock()
         self._transport = transport
         self.proxy = proxy
         self.problem = problem
+        self.retire = retire
         self._users: dict[int, int] = {}  # calls in flight, by id() of their transport
-        self._retired: dict[int, Transport] = {}  # replaced, to close when its calls end
+        self._retired: dict[int, Any] = {}  # replaced, to close when its calls end
 
     @property
-    def transport(self) -> Optional[Transport]:
+    def transport(self) -> Any:
+        """The transport in use (a Transport, or an AsyncTransport for the async client)."""
         return self._transport
 
     def lease(self) -> Lease:
@@ -42,7 +55,7 @@ class Connections:
             self._users[id(transport)] = self._users.get(id(transport), 0) + 1
         return Lease(self, transport)
 
-    def _release(self, transport: Transport) -> None:
+    def _release(self, transport: Any) -> None:
         with self._lock:
             key = id(transport)
             self._users[key] -= 1
@@ -51,9 +64,9 @@ class Connections:
             del self._users[key]
             retired = self._retired.pop(key, None)
         if retired is not None:
-            retired.close()
+            self.retire(retired)
 
-    def switch(self, transport: Transport, proxy: Optional[str]) -> None:
+    def switch(self, transport: Any, proxy: Optional[str]) -> None:
         """Use this transport (built for ``proxy``) from now on, for every client sharing
         these connections; the old one closes now if idle, else when its last call ends."""
         with self._lock:
@@ -64,10 +77,11 @@ class Connections:
             if self._users.get(id(old)):
                 self._retired[id(old)] = old
                 return
-        old.close()
+        self.retire(old)
 
     def close(self) -> None:
-        """Close the transport in use (it opens new connections if used again)."""
+        """Close the transport in use (it opens new connections if used again): the
+        blocking client's way; the async client awaits its transport's ``aclose``."""
         if self._transport is not None:
             self._transport.close()
 
@@ -75,7 +89,7 @@ class Connections:
 class Lease:
     """One call's hold on a transport."""
 
-    def __init__(self, connections: Connections, transport: Transport) -> None:
+    def __init__(self, connections: Connections, transport: Any) -> None:
         self.transport = transport
         self._connections = connections
         self._lock = threading.Lock()

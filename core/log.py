@@ -14,9 +14,9 @@ are masked in URLs.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Union
 
-from .http import Request, Response, shown_headers
+from .http import AsyncResponse, Request, Response, shown_headers
 from .redact import Redactor, mask_query, mask_url
 
 __all__ = ["CallLog"]
@@ -51,7 +51,7 @@ class CallLog:
         if self.verbosity >= 2 and request.body is not None:
             self._emit(2, "http.request.body", body=_shown_body(request.body))
 
-    def response(self, response: Response) -> None:
+    def response(self, response: Union[Response, AsyncResponse]) -> None:
         self._emit(
             1, "http.response", status=response.status, headers=shown_headers(response.headers)
         )

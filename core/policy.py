@@ -8,15 +8,15 @@ or awaiting, and sends back what happened:
 - :class:`Wait`: wait this many seconds before the next try; send back None;
 - :class:`ReadStart`: feed the start of this body to ``start`` until it says stop, then close
   the body; send back None, or the exception the reading raised;
-- :class:`ReadAll`: read the whole body (and close it); send back its bytes.
+- :class:`ReadAll`: read the whole body (and close it); send back its bytes;
+- :class:`Close`: close this response unread; send back None.
 
 The call ends as a generator ends: its return value is the answer (the Response, or the
 parsed body), and an error is raised from it. The policy holds the retry loop and its waits,
 the total deadline, the hooks, the logging, the status and answer checks of
 :mod:`openaistream.answers`, the scrubbing of secrets and the lease on the transport; it never
-sends, sleeps or reads a body itself, so that a blocking client and an awaiting one share it
-(the sans-I/O shape of h11 and wsproto). The one thing it does to a response is close it
-unread when an after_response hook fails: closing must not block, in either client.
+sends, sleeps, reads or closes a body itself, so that a blocking client and an awaiting one
+share it (the sans-I/O shape of h11 and wsproto).
 
 A driver sends what happened from outside any ``except`` block (what the policy raises would
 chain the exception being handled), and closes the generator when it stops driving it early
@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, TypeVar, Un
 from . import answers
 from .config import checked_headers, header_text
 from .errors import APIConnectionError, APIError, APITimeoutError, StreamError
-from .http import SECRET_HEADERS, Request, Response, Transport
+from .http import SECRET_HEADERS, AsyncResponse, Request, Response
 from .redact import Redactor, request_secrets
 from .retries import RetryPolicy
 
@@ -49,6 +49,7 @@ __all__ = [
     "Action",
     "BodyGuard",
     "CallPolicy",
+    "Close",
     "Hooks",
     "ReadAll",
     "ReadStart",
@@ -58,6 +59,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+# What the policy handles, for either client: it reads a response's status and headers only.
+# The actions carry the client's own kind (a Transport and Responses, or the async ones).
+AnyResponse = Union[Response, AsyncResponse]
 E = TypeVar("E", bound=APIError)
 
 # How an answer that is not streamed is parsed (see OpenAI.request).
@@ -69,7 +73,7 @@ class Send:
 
     __slots__ = ("request", "transport")
 
-    def __init__(self, transport: Transport, request: Request) -> None:
+    def __init__(self, transport: Any, request: Request) -> None:
         self.transport = transport
         self.request = request
 
@@ -95,7 +99,7 @@ class ReadStart:
 
     __slots__ = ("response", "start")
 
-    def __init__(self, response: Response, start: answers.BodyStart) -> None:
+    def __init__(self, response: Any, start: answers.BodyStart) -> None:
         self.response = response
         self.start = start
 
@@ -108,14 +112,26 @@ class ReadAll:
 
     __slots__ = ("response",)
 
-    def __init__(self, response: Response) -> None:
+    def __init__(self, response: Any) -> None:
         self.response = response
 
     def __repr__(self) -> str:
         return f"ReadAll({self.response!r})"
 
 
-Action = Union[Send, Wait, ReadStart, ReadAll]
+class Close:
+    """Close ``response`` unread."""
+
+    __slots__ = ("response",)
+
+    def __init__(self, response: Any) -> None:
+        self.response = response
+
+    def __repr__(self) -> str:
+        return f"Close({self.response!r})"
+
+
+Action = Union[Send, Wait, ReadStart, ReadAll, Close]
 # A call: yields actions, is sent what happened, returns the answer.
 Steps = Generator[Action, Any, T]
 
@@ -125,7 +141,7 @@ class Hooks(Protocol):
 
     def before_request(self, request: Request) -> None: ...
 
-    def after_response(self, request: Request, response: Response) -> None: ...
+    def after_response(self, request: Request, response: Any) -> None: ...
 
 
 class BodyGuard:
@@ -181,7 +197,7 @@ class CallPolicy:
         retry: RetryPolicy,
         connections: Connections,
         redactor: Callable[[], Redactor],
-        guarded: Callable[[Response, BodyGuard], Response],
+        guarded: Callable[[Any, BodyGuard], AnyResponse],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._hooks = hooks
@@ -220,7 +236,7 @@ class CallPolicy:
         return self._parsed(response, body, parse)
 
     def _mismatch(
-        self, cls: type[E], reason: str, response: Response, log: Optional[CallLog]
+        self, cls: type[E], reason: str, response: AnyResponse, log: Optional[CallLog]
     ) -> Steps[E]:
         """The error for an answer that is not what was asked for (an HTML page, a JSON body
         to a stream request), with the start of its body, read no further."""
@@ -228,7 +244,7 @@ class CallPolicy:
         error = answers.mismatch_error(cls, reason, response.headers, start)
         return _scrubbed(error, self._redactor())
 
-    def _parsed(self, response: Response, body: bytes, parse: str) -> Any:
+    def _parsed(self, response: AnyResponse, body: bytes, parse: str) -> Any:
         kind = response.headers.get("content-type", "")
         if parse == "auto":
             parse = "json" if "json" in kind else "text" if kind.startswith("text/") else "bytes"
@@ -249,7 +265,7 @@ class CallPolicy:
 
     # -- sending, with retries -------------------------------------------------------------
 
-    def send(self, request: Request, log: Optional[CallLog]) -> Steps[Response]:
+    def send(self, request: Request, log: Optional[CallLog]) -> Steps[AnyResponse]:
         """Send a request with hooks, logging and retries; return the Response as soon as its
         headers are in, or raise the typed error for a status >= 300. A total timeout bounds
         every attempt, every wait between them, and the reading of the body.
@@ -277,6 +293,11 @@ class CallPolicy:
                         raise self._request_redactor(sent).exception(told)
                     yield wait
                     continue
+                try:
+                    self._hooks.after_response(sent, told)
+                except BaseException:
+                    yield Close(told)  # the hook's error is the answer; the body goes unread
+                    raise
                 response = self._answered(sent, told, lease, deadline, total)
                 kept = not answers.is_failure(response.status)
                 if log is not None:
@@ -322,18 +343,12 @@ class CallPolicy:
     def _answered(
         self,
         sent: Request,
-        response: Response,
+        response: AnyResponse,
         lease: Lease,
         deadline: Optional[float],
         total: Optional[float],
-    ) -> Response:
-        """The response after the after_response hooks, guarded; a success keeps the lease
-        until it is closed."""
-        try:
-            self._hooks.after_response(sent, response)
-        except BaseException:
-            response.close()  # the hook's error is the answer; the body goes unread
-            raise
+    ) -> AnyResponse:
+        """The response guarded; a success keeps the lease until it is closed."""
         release = None if answers.is_failure(response.status) else lease.release
 
         # The redactor only when an error needs it: every call would pay for it.
@@ -366,13 +381,15 @@ class CallPolicy:
         return Wait(wait)
 
     def _status_error(
-        self, sent: Request, response: Response, log: Optional[CallLog]
+        self, sent: Request, response: AnyResponse, log: Optional[CallLog]
     ) -> Steps[APIError]:
         start = yield from self._body_start(response, log)
         error = answers.status_failure(response.status, response.headers, start)
         return _scrubbed(error, self._request_redactor(sent))
 
-    def _body_start(self, response: Response, log: Optional[CallLog]) -> Steps[answers.BodyStart]:
+    def _body_start(
+        self, response: AnyResponse, log: Optional[CallLog]
+    ) -> Steps[answers.BodyStart]:
         """The start of a body that only explains an error: at most ``BODY_KEPT`` bytes, and
         what came before a timeout or a hang-up; the connection is not kept (the rest
         unread)."""

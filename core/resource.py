@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote, unquote
 
 if TYPE_CHECKING:
-    from .client import OpenAI
+    from .clientbase import ClientBase
 
 __all__ = [
     "Resource",
@@ -38,18 +38,30 @@ class Resource:
     endpoint: ClassVar[str] = ""
     extra_headers: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, client: OpenAI) -> None:
+    def __init__(self, client: ClientBase) -> None:
         self.client = client
 
     def request(self, method: str, path: str, **options: Any) -> Any:
         """Call the API: the one way a resource's methods do, so this resource's
         ``extra_headers`` go with every request it sends. ``options`` are those of
         ``OpenAI.request`` (``json``, ``params``, ``multipart``, ``headers``, ``stream``,
-        ``decoder``, ``num``, ``parse``, ``verbosity``); what it returns is the method's
-        answer, so a method that returns it unchanged serves any client that runs it."""
+        ``decoder``, ``num``, ``parse``, ``verbosity``). What it returns is the method's
+        answer, so a method that returns it unchanged serves both clients: the answer on
+        ``OpenAI``, an awaitable of it on ``AsyncOpenAI``. Arguments are checked when it is
+        called, on either client, before any network."""
+        return self.client.request(method, path, **self._with_headers(options))
+
+    def run(self, procedure: Any) -> Any:
+        """Carry out a method that makes more than one call (or calls and then works on the
+        answer, as a download writes a stream to a file): ``procedure`` is a generator that
+        yields what ``self.request`` (or a stream's method) returned and is sent back the
+        result. See ``OpenAI.run``; on ``AsyncOpenAI`` this returns an awaitable."""
+        return self.client.run(procedure)
+
+    def _with_headers(self, options: dict[str, Any]) -> dict[str, Any]:
         if self.extra_headers:
             options["headers"] = {**self.extra_headers, **(options.get("headers") or {})}
-        return self.client.request(method, path, **options)
+        return options
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} resource at {self.client.base_url}{self.endpoint}>"

@@ -204,7 +204,8 @@ class DataStream(StreamBase[T, Response]):
         A path is written to a temporary file beside it, renamed into place once the stream
         is complete: a download that fails never leaves a partial file under the name. A
         stream closed (from another thread) before its end is a StreamError here, not a
-        quiet end: the file would not be whole.
+        quiet end: the file would not be whole. A write that fails (a full disk) closes the
+        stream: the rest has nowhere to go.
         """
         if not self.decoder.binary:
             raise TypeError("write_to is for binary streams; this one yields decoded items")
@@ -224,9 +225,13 @@ class DataStream(StreamBase[T, Response]):
 
     def _copy_to(self, file: BinaryIO) -> int:
         written = 0
-        for chunk in self:
-            file.write(cast(bytes, chunk))
-            written += len(cast(bytes, chunk))
+        try:
+            for chunk in self:
+                file.write(cast(bytes, chunk))
+                written += len(cast(bytes, chunk))
+        except BaseException:
+            self.close()
+            raise
         if self._progress.state == "closed":  # by another thread: the copy is not whole
             error = StreamError(f"the stream was closed after {written} bytes, before its end")
             error.received, error.omitted = self.received, self.omitted

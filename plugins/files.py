@@ -8,7 +8,8 @@ Paths from the OpenAPI spec: ``POST /files`` (multipart), ``GET /files``,
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Optional, Union
+from collections.abc import Generator
+from typing import Any, Callable, Optional, Union, cast
 
 import openaistream
 from openaistream.multipart import Multipart, checked_file
@@ -70,9 +71,14 @@ class Files(openaistream.Resource):
 
     def download(self, file_id: str, path: PathLike, *, verbosity: Optional[int] = None) -> int:
         """Write the file's content to ``path`` as it arrives, in constant memory; the number
-        of bytes written. Nothing is left at ``path`` if the download fails."""
-        with self.retrieve_content(file_id, stream=True, verbosity=verbosity) as stream:
-            return int(stream.write_to(path))
+        of bytes written. Nothing is left at ``path`` if the download fails. On
+        ``AsyncOpenAI``, awaited (a cancelled download leaves nothing either)."""
+
+        def steps() -> Generator[Any, Any, int]:
+            stream = yield self.retrieve_content(file_id, stream=True, verbosity=verbosity)
+            return int((yield stream.write_to(path)))
+
+        return cast(int, self.run(steps()))
 
 
 @openaistream.hookimpl

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -15,6 +16,7 @@ from pytest_httpserver import HTTPServer
 
 import openaistream
 from openaistream.registry import reset_registry
+from tests.support.clients import KINDS, Clients
 
 pytest_plugins = ["pytester"]
 
@@ -68,8 +70,36 @@ def httpserver(make_httpserver: HTTPServer) -> Iterator[HTTPServer]:
     make_httpserver.clear()
 
 
+@pytest.fixture(params=KINDS)
+def client_kind(request: pytest.FixtureRequest) -> str:
+    """ "sync" (``OpenAI``) or "async" (``AsyncOpenAI``): a test that builds its clients
+    through ``make_client`` or uses ``client`` runs once with each."""
+    return str(request.param)
+
+
 @pytest.fixture
-def client(httpserver: HTTPServer) -> Iterator[openaistream.OpenAI]:
+def clients(client_kind: str) -> Iterator[Clients]:
+    made = Clients(client_kind)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def make_client(clients: Clients) -> Any:
+    """``make_client(**options)``: an ``OpenAI``, or an ``AsyncOpenAI`` with the same
+    options driven blocking (tests/support/clients.py), closed when the test ends."""
+    return clients.make
+
+
+@pytest.fixture
+def client(httpserver: HTTPServer, make_client: Any) -> Any:
+    """A client of each kind on the local server, without retries."""
+    return make_client(api_key=API_KEY, base_url=httpserver.url_for("/v1"), max_retries=0)
+
+
+@pytest.fixture
+def sync_client(httpserver: HTTPServer) -> Iterator[openaistream.OpenAI]:
+    """The blocking client only: for what only it does (threads, KeyboardInterrupt)."""
     with openaistream.OpenAI(
         api_key=API_KEY, base_url=httpserver.url_for("/v1"), max_retries=0
     ) as c:

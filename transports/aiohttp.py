@@ -75,6 +75,9 @@ class AiohttpTransport:
                 raise ImportError(f"SOCKS proxies need aiohttp-socks: {_INSTALL}") from exc
         self.options = options
         self._aiohttp = aiohttp
+        import yarl  # aiohttp's own URL type
+
+        self._yarl = yarl
         self._session: Optional[aiohttp.ClientSession] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._watches: weakref.WeakKeyDictionary[Any, _Watch] = weakref.WeakKeyDictionary()
@@ -94,7 +97,9 @@ class AiohttpTransport:
         try:
             raw = await session.request(
                 request.method,
-                request.url,
+                # As built: yarl would otherwise decode what the core quoted (%3A in an ID)
+                # and drop dot segments.
+                self._yarl.URL(request.url, encoded=True),
                 headers=self._sent_headers(request),
                 data=_payload(request.body),
                 proxy=self._proxy,

@@ -169,7 +169,7 @@ def test_close_closes_pooled_connections(httpserver: HTTPServer) -> None:
 
 
 WATCHED = ("urllib3", "pluggy", "socks", "structlog", "click", "openaistream.plugins.chat",
-           "openaistream.multipart", "mimetypes")  # fmt: skip
+           "openaistream.multipart", "mimetypes", "asyncio", "aiohttp")  # fmt: skip
 
 
 def loaded_after(statement: str) -> list[str]:
@@ -191,6 +191,13 @@ def test_importing_loads_no_plugin_http_or_logging_library() -> None:
 def test_the_lazy_names_load_when_first_asked_for() -> None:
     assert loaded_after("openaistream.Multipart") == ["openaistream.multipart", "mimetypes"]
     assert loaded_after("openaistream.hookimpl") == ["pluggy"]
+
+
+def test_the_async_client_loads_asyncio_when_asked_for_and_aiohttp_when_built() -> None:
+    assert loaded_after("openaistream.AsyncOpenAI") == ["asyncio"]
+    assert {"asyncio", "aiohttp"} <= set(loaded_after("openaistream.AsyncOpenAI('sk-x')"))
+    # The blocking client loads neither.
+    assert not {"asyncio", "aiohttp"} & set(loaded_after("openaistream.OpenAI('sk-x').chat"))
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ PUBLIC = [
     "APIStatusError",
     "APITimeoutError",
     "AsyncDataStream",
+    "AsyncOpenAI",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",

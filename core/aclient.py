@@ -1,0 +1,247 @@
+"""The async client, ``AsyncOpenAI``: the same arguments, resources and policy as ``OpenAI``
+(clientbase.py), driven by awaiting.
+
+    async with openaistream.AsyncOpenAI() as client:
+        stream = await client.chat.create(messages, model="gpt-4o-mini", stream=True)
+        async for chunk in stream:
+            ...
+
+Every resource method is the plugin's own, unchanged: ``request`` returns an awaitable here,
+so the method does too. The policy of a call (policy.py) says what to do next; ``_driven``
+here awaits it: ``transport.send``, ``asyncio.sleep``, reads of the body. Arguments are
+checked when the method is called, before any network, as on ``OpenAI``.
+
+A task cancelled anywhere in a call (sending, waiting to retry, reading) lets its connection
+go at once: the driver closes the policy's steps, which release the transport, and a stream
+closes its response. This module loads asyncio; ``openaistream`` loads this module only
+when ``AsyncOpenAI`` is first asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncIterator
+from types import TracebackType
+from typing import Any, Optional, TypeVar, Union, cast
+
+from . import answers
+from .astream import AsyncDataStream
+from .clientbase import Call, ClientBase, Procedure
+from .http import AsyncResponse, AsyncTransport, Request
+from .log import CallLog
+from .policy import BodyGuard, Close, ReadStart, Send, Steps, Wait
+
+__all__ = ["AsyncOpenAI"]
+
+T = TypeVar("T")
+
+
+class AsyncOpenAI(ClientBase):
+    """The asynchronous client for the OpenAI API: the arguments, environment variables and
+    resources of :class:`OpenAI`, each method awaited::
+
+        async with openaistream.AsyncOpenAI() as client:
+            answer = await client.chat.create(messages, model="gpt-4o-mini")
+            stream = await client.chat.create(messages, model="gpt-4o-mini", stream=True)
+            async with stream:
+                async for chunk in stream:
+                    ...
+
+    ``transport`` is a registered async transport's name (default ``"aiohttp"``, from the
+    ``async`` extra: ``pip install 'openaistream[async]'``) or an object with ``async
+    send`` and ``async aclose``. A streamed call answers an :class:`AsyncDataStream`.
+
+    Close it (``await client.close()``, or ``async with``) in the event loop that used it:
+    its connections belong to that loop.
+    """
+
+    serves = "async"
+    default_transport = "aiohttp"
+
+    def __init__(
+        self,
+        api_key: Optional[str] = None,
+        **options: Any,
+    ) -> None:
+        # Transports replaced by set_proxy, closing (tasks) or to close (no loop was running).
+        self._closing: set[asyncio.Task[None]] = set()
+        self._to_close: list[AsyncTransport] = []
+        super().__init__(api_key, **options)
+
+    def _retire(self, transport: Any) -> None:
+        """A transport ``set_proxy`` replaced, its calls done: closed in a task of the running
+        loop, awaited by ``close()``; with no loop running, by ``close()`` itself."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._to_close.append(transport)
+            return
+        task = loop.create_task(transport.aclose())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    async def close(self) -> None:
+        """Close the connections this client holds (and the clients derived from it with
+        ``with_options``); it opens new ones if used again."""
+        retired, self._to_close = self._to_close, []
+        for transport in retired:
+            await transport.aclose()
+        if self._closing:
+            await asyncio.gather(*self._closing)
+        transport = self._connections.transport
+        if transport is not None:
+            await transport.aclose()
+
+    async def aclose(self) -> None:
+        """The same as :meth:`close` (the name asyncio and aiohttp users reach for)."""
+        await self.close()
+
+    async def __aenter__(self) -> AsyncOpenAI:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: Optional[type[BaseException]],
+        exc: Optional[BaseException],
+        tb: Optional[TracebackType],
+    ) -> None:
+        await self.close()
+
+    # -- the call path ---------------------------------------------------------------------
+
+    def _execute(self, call: Call) -> Any:
+        if call.decoder is None:
+            return _driven(call.steps)
+        return _streamed(call)
+
+    async def send(self, request: Request, *, log: Optional[CallLog] = None) -> AsyncResponse:
+        """As ``OpenAI.send``: the AsyncResponse as soon as its headers are in, or the typed
+        error; the policy of every call (hooks, retries, deadline, scrubbing) applies."""
+        return cast(AsyncResponse, await _driven(self._policy().send(request, log)))
+
+    async def run(self, procedure: Procedure[T]) -> T:
+        """As ``OpenAI.run``: the steps of a resource method that makes more than one call;
+        what each step yields is awaited (when it is awaitable) and sent back."""
+        told: Any = None
+        failed: Optional[BaseException] = None
+        try:
+            while True:
+                if failed is not None:
+                    step, failed = procedure.throw(failed), None
+                else:
+                    step = procedure.send(told)
+                try:
+                    told = await step if inspect.isawaitable(step) else step
+                except Exception as exc:  # for the procedure to handle, or to let go up
+                    failed = exc
+        except StopIteration as done:
+            return cast(T, done.value)
+        finally:
+            procedure.close()
+
+    def _guarded(self, response: AsyncResponse, guard: BodyGuard) -> AsyncResponse:
+        return _GuardedResponse(response, guard)
+
+
+async def _streamed(call: Call) -> AsyncDataStream[Any]:
+    response = await _driven(call.steps)
+    assert call.decoder is not None
+    return AsyncDataStream(response, call.decoder, call.num, log=call.log)
+
+
+async def _driven(steps: Steps[T]) -> T:
+    """Carry out what the policy of a call asks, awaiting, until it answers or raises. A task
+    cancelled here closes the steps: the policy releases the transport."""
+    told: Any = None
+    try:
+        while True:
+            action = steps.send(told)
+            if isinstance(action, Send):
+                told = await _sent(action.transport, action.request)
+            elif isinstance(action, Wait):
+                await asyncio.sleep(action.seconds)
+                told = None
+            elif isinstance(action, ReadStart):
+                told = await _read_start(action.response, action.start)
+            elif isinstance(action, Close):
+                await action.response.aclose()
+                told = None
+            else:
+                told = await action.response.aread()
+    except StopIteration as answered:
+        return cast(T, answered.value)
+    finally:
+        steps.close()
+
+
+async def _sent(transport: AsyncTransport, request: Request) -> Union[AsyncResponse, Exception]:
+    """The response, or what the transport raised, handed back (see client._sent)."""
+    try:
+        return await transport.send(request)
+    except Exception as exc:
+        return exc
+
+
+async def _read_start(response: AsyncResponse, start: answers.BodyStart) -> Optional[Exception]:
+    """Feed the start of a body to ``start`` until it has enough, then close the body."""
+    try:
+        async for chunk in response:
+            if not start.feed(chunk):
+                break
+    except Exception as exc:
+        return exc
+    finally:
+        await response.aclose()
+    return None
+
+
+async def _guarded_chunks(response: AsyncResponse, guard: BodyGuard) -> AsyncIterator[bytes]:
+    """The body's chunks as the guard allows them, and what it raises in place of an error."""
+    try:
+        if guard.deadline is None:
+            async for chunk in response:
+                yield chunk
+            return
+        async for chunk in response:
+            guard.check_time()
+            yield chunk
+        return
+    except Exception as exc:
+        failure = guard.failure(exc)
+    raise failure
+
+
+class _GuardedResponse(AsyncResponse):
+    """A response read through the core's guard (see client._GuardedResponse)."""
+
+    def __init__(self, inner: AsyncResponse, guard: BodyGuard) -> None:
+        self._inner = inner
+        self._guard = guard
+        self._guarded_closed = False
+        super().__init__(
+            inner.status, inner.headers, _guarded_chunks(inner, guard), info=inner.info
+        )
+
+    @property  # type: ignore[override]
+    def closed(self) -> bool:
+        return self._guarded_closed or self._inner.closed
+
+    @closed.setter
+    def closed(self, value: bool) -> None:
+        self._guarded_closed = value
+
+    async def aclose(self) -> None:
+        if self._guarded_closed:
+            return
+        self._guarded_closed = True
+        try:
+            await self._inner.aclose()
+        finally:
+            self._guard.closed()
+            # The chunks' generator, left suspended at a chunk, ends now, not when collected
+            # (an async generator the loop finalizes late is a warning at shutdown). One
+            # another task is reading from ends by itself: its response is closed.
+            chunks = cast(Any, self._chunks)
+            if not chunks.ag_running:
+                await chunks.aclose()
