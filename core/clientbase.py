@@ -331,6 +331,11 @@ class ClientBase:
                 raise TypeError(f"the request body for {method} {path} is not JSON: {exc}") from exc
             sent["Content-Type"] = "application/json"
         elif multipart is not None:
+            if self.serves == "sync" and multipart.awaits_progress:
+                raise TypeError(
+                    "progress is a coroutine function, which the blocking client cannot "
+                    "await: pass a plain function, or upload with AsyncOpenAI"
+                )
             body = multipart
             sent["Content-Type"] = multipart.content_type
             sent["Content-Length"] = str(multipart.length)

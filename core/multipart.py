@@ -2,14 +2,17 @@
 
 Uploads (files, audio, images) are sent with a Content-Length computed up front and the file
 read in 64 KiB pieces as the socket takes them: a 1 GiB file uploads in constant memory.
-Iterating a Multipart again streams it again from the start, so a retry can resend it.
+Iterating a Multipart again streams it again from the start, so a retry can resend it. It is
+iterable (the blocking client sends it) and async-iterable (the async one does): the pieces are
+the same; only the progress callback differs, which the async client awaits when it is a
+coroutine function.
 """
 
 from __future__ import annotations
 
 import mimetypes
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
@@ -45,9 +48,11 @@ class Multipart:
         fields: Mapping[str, Any],
         files: Mapping[str, Union[Path, Sequence[Path]]],
         *,
-        progress: Optional[Callable[[int], None]] = None,
+        progress: Optional[Callable[[int], Any]] = None,
     ) -> None:
-        self.progress = progress  # called with the size of each piece of a file sent
+        # Called with the size of each piece of a file sent; on the async client it may be a
+        # coroutine function, awaited before the next piece is read.
+        self.progress = progress
         self.boundary = os.urandom(16).hex()  # what secrets.token_hex does, without its imports
         # (headers, file, its size when the length was computed); no file for a text field
         self._parts: list[tuple[bytes, Optional[Path], int]] = []
@@ -67,6 +72,14 @@ class Multipart:
         )
 
     @property
+    def awaits_progress(self) -> bool:
+        """Whether the progress callback is a coroutine function (only the async client
+        can upload with it)."""
+        import inspect  # here: only uploads with progress ask
+
+        return self.progress is not None and inspect.iscoroutinefunction(self.progress)
+
+    @property
     def content_type(self) -> str:
         return f"multipart/form-data; boundary={self.boundary}"
 
@@ -82,15 +95,35 @@ class Multipart:
         return ("\r\n".join(lines) + "\r\n").encode()
 
     def __iter__(self) -> Iterator[bytes]:
+        for piece, of_file in self._pieces():
+            yield piece
+            if of_file and self.progress is not None:
+                told = self.progress(len(piece))
+                if hasattr(told, "__await__"):
+                    if hasattr(told, "close"):
+                        told.close()  # never awaited: said here, not as a warning later
+                    raise TypeError(
+                        "progress is a coroutine function: the blocking client cannot await "
+                        "it; pass a plain function, or upload with AsyncOpenAI"
+                    )
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for piece, of_file in self._pieces():
+            yield piece
+            if of_file and self.progress is not None:
+                told = self.progress(len(piece))
+                if hasattr(told, "__await__"):
+                    await told
+
+    def _pieces(self) -> Iterator[tuple[bytes, bool]]:
+        """The body's pieces, each with whether it is a piece of a file (progress counts it)."""
         for head, path, size in self._parts:
-            yield head
+            yield head, False
             if path is not None:
                 for piece in _file_pieces(path, size):
-                    yield piece
-                    if self.progress is not None:
-                        self.progress(len(piece))
-                yield b"\r\n"
-        yield self._closing
+                    yield piece, True
+                yield b"\r\n", False
+        yield self._closing, False
 
     def __repr__(self) -> str:
         names = [head.split(b'name="', 1)[1].split(b'"', 1)[0].decode() for head, *_ in self._parts]

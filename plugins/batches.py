@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
@@ -57,8 +57,10 @@ class Batches(openaistream.Resource):
 
     @staticmethod
     def write_input(
-        path: PathLike, requests: Iterable[Mapping[str, Any]], url: str = "/v1/chat/completions"
-    ) -> int:
+        path: PathLike,
+        requests: Union[Iterable[Mapping[str, Any]], AsyncIterable[Mapping[str, Any]]],
+        url: str = "/v1/chat/completions",
+    ) -> Any:
         """Write a batch input file at ``path`` from ``requests``, one JSON line each, as
         they come (a generator of a million requests takes no more memory than one); the
         number of lines written.
@@ -66,20 +68,21 @@ class Batches(openaistream.Resource):
         A request is either a complete batch line (``custom_id``, ``method``, ``url``,
         ``body``; ``method`` and ``url`` default to POST and ``url``) or just the body, which
         gets ``custom_id`` ``request-1``, ``request-2``, ... Custom ids must be unique.
+
+        ``requests`` may be an async iterable (an ``async def`` generator): then this returns
+        an awaitable of the count, ``await client.batches.write_input(path, requests())``.
+        The file is local work, the same from either client.
         """
         target = Path(path)
         if target.is_dir():
             raise IsADirectoryError(f"path is a directory, not a file: {str(target)!r}")
-        seen: set[str] = set()
-        count = 0
+        if isinstance(requests, AsyncIterable):
+            return _written_from_async(target, requests, url)
+        lines = _Lines(url)
         with target.open("w", encoding="utf-8") as file:
-            for count, request in enumerate(requests, start=1):
-                line = _batch_line(request, count, url)
-                if line["custom_id"] in seen:
-                    raise ValueError(f"requests: custom_id {line['custom_id']!r} is used twice")
-                seen.add(line["custom_id"])
-                file.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")
-        return count
+            for request in requests:
+                file.write(lines.next(request))
+        return lines.count
 
     def read_output(self, file_id: str, *, num: int = 2, verbosity: Optional[int] = None) -> Any:
         """A batch's output (or error) file as a DataStream of its JSON lines, read as they
@@ -87,6 +90,35 @@ class Batches(openaistream.Resource):
         ``output_file_id`` or ``error_file_id``."""
         path = path_for("/files/{file_id}/content", file_id=file_id)
         return self.request("GET", path, stream=True, decoder="jsonl", num=num, verbosity=verbosity)
+
+
+class _Lines:
+    """The lines of a batch input file, numbered, their custom ids checked unique."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.count = 0
+        self._seen: set[str] = set()
+
+    def next(self, request: Mapping[str, Any]) -> str:
+        self.count += 1
+        line = _batch_line(request, self.count, self.url)
+        if line["custom_id"] in self._seen:
+            raise ValueError(f"requests: custom_id {line['custom_id']!r} is used twice")
+        self._seen.add(line["custom_id"])
+        return json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+async def _written_from_async(
+    target: Path, requests: AsyncIterable[Mapping[str, Any]], url: str
+) -> int:
+    """write_input from an async iterable: each line written as its request comes (a local
+    write of a line holds the event loop for microseconds)."""
+    lines = _Lines(url)
+    with target.open("w", encoding="utf-8") as file:
+        async for request in requests:
+            file.write(lines.next(request))
+    return lines.count
 
 
 def _batch_line(request: Mapping[str, Any], number: int, url: str) -> dict[str, Any]:

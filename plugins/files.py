@@ -26,14 +26,14 @@ class Files(openaistream.Resource):
         path: PathLike,
         purpose: str = "fine-tune",
         *,
-        progress: Optional[Callable[[int], None]] = None,
+        progress: Optional[Callable[[int], Any]] = None,
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
         """Upload the file at ``path``; ``purpose`` is what it is for (``fine-tune``,
         ``batch``, ``assistants``, ``vision``, ``user_data``, ``evals``). The file is read
         from disk as it is sent, never whole into memory; ``progress(n)`` is called as each
-        piece of ``n`` bytes goes."""
+        piece of ``n`` bytes goes (on ``AsyncOpenAI`` it may be an ``async def``, awaited)."""
         file = checked_file("path", path)
         fields = {"purpose": check_text("purpose", purpose), **params}
         body = Multipart(fields, {"file": file}, progress=progress)
