@@ -59,36 +59,13 @@ class AsyncOpenAI(ClientBase):
     serves = "async"
     default_transport = "aiohttp"
 
-    def __init__(
-        self,
-        api_key: Optional[str] = None,
-        **options: Any,
-    ) -> None:
-        # Transports replaced by set_proxy, closing (tasks) or to close (no loop was running).
-        self._closing: set[asyncio.Task[None]] = set()
-        self._to_close: list[AsyncTransport] = []
-        super().__init__(api_key, **options)
-
-    def _retire(self, transport: Any) -> None:
-        """A transport ``set_proxy`` replaced, its calls done: closed in a task of the running
-        loop, awaited by ``close()``; with no loop running, by ``close()`` itself."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self._to_close.append(transport)
-            return
-        task = loop.create_task(transport.aclose())
-        self._closing.add(task)
-        task.add_done_callback(self._closing.discard)
+    def _retirement(self) -> _Retirement:
+        return _Retirement()
 
     async def close(self) -> None:
         """Close the connections this client holds (and the clients derived from it with
         ``with_options``); it opens new ones if used again."""
-        retired, self._to_close = self._to_close, []
-        for transport in retired:
-            await transport.aclose()
-        if self._closing:
-            await asyncio.gather(*self._closing)
+        await cast(_Retirement, self._retiring).finish()
         transport = self._connections.transport
         if transport is not None:
             await transport.aclose()
@@ -142,6 +119,33 @@ class AsyncOpenAI(ClientBase):
 
     def _guarded(self, response: AsyncResponse, guard: BodyGuard) -> AsyncResponse:
         return _GuardedResponse(response, guard)
+
+
+class _Retirement:
+    """Closes the transports ``set_proxy`` replaced, once their calls are done: in a task of
+    the running loop (kept here, so none is collected unfinished, and awaited by the client's
+    ``close()``), or, when no loop is running, by ``close()`` itself."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._waiting: list[AsyncTransport] = []
+
+    def __call__(self, transport: AsyncTransport) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._waiting.append(transport)
+            return
+        task = loop.create_task(transport.aclose())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def finish(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        for transport in waiting:
+            await transport.aclose()
+        if self._tasks:
+            await asyncio.gather(*self._tasks)
 
 
 async def _streamed(call: Call) -> AsyncDataStream[Any]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 from urllib.parse import urlsplit
 
 from .config import NO_API_KEY
-from .connections import Connections, _close_now
+from .connections import Connections, close_now
 from .http import AsyncTransport, Network, Transport, TransportOptions
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class TransportChooser:
         return None, transport
 
     def connect(
-        self, config: ClientConfig, retire: Callable[[Any], None] = _close_now
+        self, config: ClientConfig, retire: Callable[[Any], None] = close_now
     ) -> Connections:
         """The connections, built now so that a bad option fails here (transports defer their
         heavy imports). A proxy from the environment that cannot be used fails the calls

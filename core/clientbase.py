@@ -15,7 +15,7 @@ import json as jsonlib
 import os
 from collections.abc import Generator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Union
 from urllib.parse import urlencode
 
 from .chooser import TransportChooser
@@ -27,6 +27,7 @@ from .config import (
     header_text,
     proxy_from_address,
 )
+from .connections import close_now
 from .decoders import Decoder, decoder_named
 from .errors import OpenAIError, PluginError
 from .http import Body, Request, Timeout
@@ -111,12 +112,14 @@ class ClientBase:
             serves=self.serves,
             default=self.default_transport,
         )
-        self._connections = self._chooser.connect(self._config, self._retire)
+        # Shared with the clients derived from this one, as the connections are.
+        self._retiring = self._retirement()
+        self._connections = self._chooser.connect(self._config, self._retiring)
         self._resources = self._build_resources(plugins)
 
-    def _retire(self, transport: Any) -> None:
-        """Close a transport that ``set_proxy`` replaced, once its calls are done."""
-        transport.close()
+    def _retirement(self) -> Callable[[Any], None]:
+        """What closes a transport that ``set_proxy`` replaced, once its calls are done."""
+        return close_now
 
     # -- resources -----------------------------------------------------------------------
 

@@ -10,10 +10,11 @@ from typing import Any, Callable, Optional
 
 from .errors import APIConnectionError
 
-__all__ = ["Connections", "Lease"]
+__all__ = ["Connections", "Lease", "close_now"]
 
 
-def _close_now(transport: Any) -> None:
+def close_now(transport: Any) -> None:
+    """A blocking transport's retirement: closed there and then."""
     transport.close()
 
 
@@ -31,7 +32,7 @@ class Connections:
         transport: Any,
         proxy: Optional[str],
         problem: Optional[str] = None,
-        retire: Callable[[Any], None] = _close_now,
+        retire: Callable[[Any], None] = close_now,
     ) -> None:
         self._lock = threading.Lock()
         self._transport = transport
