@@ -58,8 +58,11 @@ def register_transports(register: RegisterTransport) -> None:
     ``factory(options)`` receives :class:`openaistream.TransportOptions` (proxy, timeouts, CA
     bundle, cassette, record mode, and ``network``, which builds the transport the client
     would otherwise use) and returns an object with ``send(request) -> Response`` and
-    ``close()``. A client picks a transport with ``OpenAI(transport=name)``; the default is
-    ``"urllib3"``. The declaration, by keyword:
+    ``close()`` (:class:`openaistream.Transport`), or, for the async client, ``async
+    send(request) -> AsyncResponse`` and ``async aclose()``
+    (:class:`openaistream.http.AsyncTransport`). A client picks a transport with
+    ``OpenAI(transport=name)``; the default is ``"urllib3"`` (``"aiohttp"`` for
+    ``AsyncOpenAI``). The declaration, by keyword:
 
     - ``serves`` (required): ``"sync"`` for ``OpenAI``, ``"async"`` for the asynchronous
       client (``send`` is then a coroutine). A name may be registered once for each.
@@ -123,7 +126,9 @@ def before_request(request: Request) -> None:
         def before_request(request):
             request.headers["api-key"] = os.environ["AZURE_OPENAI_KEY"]
 
-    Called by ``Registry.before_request`` (``openaistream.registry``) from ``OpenAI.send``.
+    Called by ``Registry.before_request`` (``openaistream.registry``) from the call policy
+    (``openaistream.policy``), for both clients: keep it quick, it runs in the event loop of
+    an ``AsyncOpenAI``.
     """
 
 
@@ -133,7 +138,10 @@ def after_response(request: Request, response: Response) -> None:
 
     Called for every attempt, error statuses included, so it suits metrics and tracing
     (status, ``x-request-id``, rate-limit headers). Do not read the body here: a streamed
-    body belongs to the caller.
+    body belongs to the caller. On ``AsyncOpenAI`` the response is an
+    :class:`openaistream.http.AsyncResponse`, with the same ``status`` and ``headers``: one
+    hook serves both clients. If the hook raises, the response is closed unread and the
+    error is the call's answer.
 
     Example::
 
@@ -141,5 +149,6 @@ def after_response(request: Request, response: Response) -> None:
         def after_response(request, response):
             metrics.count("openai.status", response.status)
 
-    Called by ``Registry.after_response`` (``openaistream.registry``) from ``OpenAI.send``.
+    Called by ``Registry.after_response`` (``openaistream.registry``) from the call policy
+    (``openaistream.policy``), for both clients.
     """
