@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from .multipart import Multipart  # built by the resources that upload
     from .registry import Registry
 
-__all__ = ["Call", "ClientBase", "query_pairs"]
+__all__ = ["Call", "ClientBase", "query_pairs", "refuse_awaitable"]
 
 C = TypeVar("C", bound="ClientBase")
 T = TypeVar("T")
@@ -50,8 +50,8 @@ T = TypeVar("T")
 
 @dataclass
 class Call:
-    """One call, checked and ready to drive: its steps, and for a stream the decoder and the
-    batch size of the stream the client makes of the response."""
+    """One call, checked and ready to drive (``request`` builds it): its steps, and for a
+    stream the decoder and the batch size of the stream the client makes of the response."""
 
     steps: Steps[Any]
     decoder: Optional[Decoder]
@@ -249,45 +249,6 @@ class ClientBase:
         the body with ``decoder`` (``"sse"``, ``"sse-events"``, ``"jsonl"`` or ``"bytes"``)
         as it arrives. Every argument is checked here, before any network, on both clients.
         """
-        call = self._call(
-            method,
-            path,
-            json=json,
-            params=params,
-            multipart=multipart,
-            headers=headers,
-            stream=stream,
-            decoder=decoder,
-            num=num,
-            parse=parse,
-            verbosity=verbosity,
-        )
-        return self._execute(call)
-
-    def _execute(self, call: Call) -> Any:
-        """Drive a call: blocking, or as an awaitable."""
-        raise NotImplementedError
-
-    def run(self, procedure: Procedure[Any]) -> Any:
-        """Carry out the steps of a resource method that makes more than one call."""
-        raise NotImplementedError
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        params: Optional[dict[str, Any]] = None,
-        multipart: Optional[Multipart] = None,
-        headers: Optional[dict[str, str]] = None,
-        stream: bool = False,
-        decoder: str = "sse",
-        num: int = 2,
-        parse: str = "auto",
-        verbosity: Optional[int] = None,
-    ) -> Call:
-        """The call ``request`` makes, every argument checked before any network."""
         level = self._config.verbosity if verbosity is None else check_verbosity(verbosity)
         chosen = decoder_named(decoder) if stream else None
         if stream:
@@ -305,9 +266,18 @@ class ClientBase:
         )
         log = CallLog(level, self._config.redactor()) if level else None
         if chosen is None:
-            return Call(self._policy().call(request, log, parse=parse), None, num, log)
-        steps = self._policy().call(request, log, stream=True, media_type=chosen.media_type)
-        return Call(steps, chosen, num, log)
+            steps = self._policy().call(request, log, parse=parse)
+        else:
+            steps = self._policy().call(request, log, stream=True, media_type=chosen.media_type)
+        return self._execute(Call(steps, chosen, num, log))
+
+    def _execute(self, call: Call) -> Any:
+        """Drive a call: blocking, or as an awaitable."""
+        raise NotImplementedError
+
+    def run(self, procedure: Procedure[Any]) -> Any:
+        """Carry out the steps of a resource method that makes more than one call."""
+        raise NotImplementedError
 
     def build_request(
         self,
@@ -382,6 +352,16 @@ Procedure = Generator[Any, Any, T]
 
 # What json.dumps(separators=(",", ":"), ensure_ascii=False) builds on every call.
 _JSON = jsonlib.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def refuse_awaitable(value: Any, message: str) -> None:
+    """Raise TypeError(message) if ``value`` is awaitable where a blocking caller needs the
+    thing itself (an async client's answer in a ``for`` loop); a coroutine is closed first, so
+    the mistake is said once, here, not again as a "never awaited" warning."""
+    if hasattr(value, "__await__"):
+        if hasattr(value, "close"):
+            value.close()
+        raise TypeError(message)
 
 
 def query_pairs(params: dict[str, Any]) -> list[tuple[str, str]]:

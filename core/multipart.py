@@ -16,6 +16,8 @@ from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
+from .clientbase import refuse_awaitable
+
 __all__ = ["Multipart", "checked_file"]
 
 _PIECE = 64 * 1024
@@ -98,14 +100,11 @@ class Multipart:
         for piece, of_file in self._pieces():
             yield piece
             if of_file and self.progress is not None:
-                told = self.progress(len(piece))
-                if hasattr(told, "__await__"):
-                    if hasattr(told, "close"):
-                        told.close()  # never awaited: said here, not as a warning later
-                    raise TypeError(
-                        "progress is a coroutine function: the blocking client cannot await "
-                        "it; pass a plain function, or upload with AsyncOpenAI"
-                    )
+                refuse_awaitable(
+                    self.progress(len(piece)),
+                    "progress returned an awaitable, which the blocking client cannot await: "
+                    "pass a plain function, or upload with AsyncOpenAI",
+                )
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for piece, of_file in self._pieces():

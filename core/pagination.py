@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, Callable, Optional
 
+from .clientbase import refuse_awaitable
 from .errors import APIError
 
 __all__ = ["Pages", "paginate"]
@@ -60,13 +61,11 @@ class Pages:
         params = dict(self._params)
         while True:
             page = self._list(*self._args, **params)
-            if hasattr(page, "__await__"):
-                if hasattr(page, "close"):
-                    page.close()  # never awaited: said here, not as a warning later
-                raise TypeError(
-                    "this list method is awaitable (an AsyncOpenAI's): iterate its pages "
-                    "with `async for`"
-                )
+            refuse_awaitable(
+                page,
+                "this list method is awaitable (an AsyncOpenAI's): iterate its pages with "
+                "`async for`",
+            )
             items = _items(page)
             yield from items
             cursor = _next_cursor(page, items, params.get("after"))
