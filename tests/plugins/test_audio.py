@@ -7,6 +7,7 @@ import base64
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -36,7 +37,7 @@ def test_speech_returns_the_audio_bytes(
     }
 
 
-def test_streamed_speech_arrives_chunk_by_chunk() -> None:
+def test_streamed_speech_arrives_chunk_by_chunk(make_client: Any) -> None:
     """The server sends half the audio, then waits: the first half reaches the caller
     before the rest is sent."""
     half = len(MP3) // 2
@@ -53,7 +54,7 @@ def test_streamed_speech_arrives_chunk_by_chunk() -> None:
         conn.send(chunk(MP3[half:]) + LAST_CHUNK)
 
     with RawServer(handler) as server:
-        client = openaistream.OpenAI(API_KEY, base_url=server.url + "/v1")
+        client = make_client(api_key=API_KEY, base_url=server.url + "/v1")
         with client.audio.speech("Hello, world!", stream=True, num=4096) as stream:
             first = stream.next_value
             held = holding.is_set()

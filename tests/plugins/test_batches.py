@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -71,7 +72,7 @@ def test_read_output_streams_the_json_lines(
     assert lines == [json.loads(line) for line in content.splitlines() if line.strip()]
 
 
-def test_read_output_yields_lines_as_they_arrive_across_chunks() -> None:
+def test_read_output_yields_lines_as_they_arrive_across_chunks(make_client: Any) -> None:
     rows = [
         json.dumps({"custom_id": f"request-{n}", "response": {"status_code": 200}}).encode()
         for n in range(5000)
@@ -87,7 +88,7 @@ def test_read_output_yields_lines_as_they_arrive_across_chunks() -> None:
         conn.send(LAST_CHUNK)
 
     with RawServer(handler) as server:
-        client = openaistream.OpenAI(API_KEY, base_url=server.url + "/v1")
+        client = make_client(api_key=API_KEY, base_url=server.url + "/v1")
         stream = client.batches.read_output("file-out", num=1000)
         first = stream.next_value
         count = len(first) + sum(1 for _ in stream)

@@ -3,8 +3,11 @@ bytes, as a stream and written to a path, and pagination over the list."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -13,6 +16,7 @@ import openaistream
 from tests.conftest import API_KEY
 from tests.support import recordings
 from tests.support.api import answer, last
+from tests.support.faults import until_hung_up
 from tests.support.servers import Conn, RawServer, chunk, head
 
 TRAINING = (
@@ -110,7 +114,7 @@ def test_download_writes_the_content_to_a_path(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
 
 
-def test_a_failed_download_leaves_no_file(tmp_path: Path) -> None:
+def test_a_failed_download_leaves_no_file(tmp_path: Path, make_client: Any) -> None:
     def handler(conn: Conn) -> None:
         conn.read_request()
         conn.send(head(200, {"Content-Type": "application/octet-stream"}) + chunk(b"x" * 1000))
@@ -118,11 +122,67 @@ def test_a_failed_download_leaves_no_file(tmp_path: Path) -> None:
 
     target = tmp_path / "out.bin"
     with RawServer(handler) as server:
-        client = openaistream.OpenAI(API_KEY, base_url=server.url + "/v1", max_retries=0)
+        client = make_client(api_key=API_KEY, base_url=server.url + "/v1", max_retries=0)
         with pytest.raises(openaistream.StreamError):
             client.files.download("file-1", target)
         client.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_cancelled_download_on_the_async_client_leaves_no_file(tmp_path: Path) -> None:
+    """Native asyncio: the server sends part of the content, then stalls; the download's
+    task is cancelled while it waits. Nothing is left at the path, nor beside it, and the
+    connection is let go (the server sees it closed)."""
+    sent = threading.Event()
+    hung_up = threading.Event()
+    release = threading.Event()
+
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        conn.send(head(200, {"Content-Type": "application/octet-stream"}) + chunk(b"x" * 5000))
+        sent.set()
+        if until_hung_up(conn, 10.0):
+            hung_up.set()
+        release.wait(10)
+
+    target = tmp_path / "out.bin"
+
+    async def main(url: str) -> tuple[bool, list[str]]:
+        async with openaistream.AsyncOpenAI(API_KEY, base_url=url, max_retries=0) as client:
+            task = asyncio.ensure_future(client.files.download("file-1", target))
+            # Until the first bytes are in and the partial file is open beside the target.
+            for _ in range(500):
+                if sent.is_set() and any(tmp_path.iterdir()):
+                    break
+                await asyncio.sleep(0.01)
+            writing = sorted(p.name for p in tmp_path.iterdir())
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            return task.cancelled(), writing
+
+    with RawServer(handler) as server:
+        try:
+            cancelled, writing = asyncio.run(main(server.url + "/v1"))
+            assert hung_up.wait(10), "the connection was not let go"
+        finally:
+            release.set()
+    assert cancelled
+    assert writing == [".out.bin.partial"]  # the download was under way when cancelled
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_upload_progress_adds_up_to_the_file_size(
+    httpserver: HTTPServer, client: openaistream.OpenAI, tmp_path: Path
+) -> None:
+    path = tmp_path / "big.jsonl"
+    path.write_bytes(TRAINING * 5000)  # several 64 KiB pieces
+    answer(httpserver, json.loads(recordings.body("files/upload_multipart")))
+    pieces: list[int] = []
+    client.files.upload(path, "batch", progress=pieces.append)
+    assert sum(pieces) == path.stat().st_size
+    assert len(pieces) > 1
+    assert last(httpserver).files["file"].read() == path.read_bytes()
 
 
 def test_paginate_walks_every_page(httpserver: HTTPServer, client: openaistream.OpenAI) -> None:

@@ -99,14 +99,18 @@ def run(code: str) -> str:
     return result.stdout.strip()
 
 
-def test_using_every_resource_loads_no_command_line() -> None:
+def test_using_every_resource_loads_no_command_line(client_kind: str) -> None:
     code = (
-        "import importlib, openaistream\n"
+        "import asyncio, importlib, openaistream\n"
         f"for module in {RESOURCE_MODULES!r}: importlib.import_module(module)\n"
-        "client = openaistream.OpenAI('sk-test-layout')\n"
-        "used = [getattr(client, name) for name in client.resources]\n"
-        f"assert len(used) == {len(RESOURCE_MODULES)}\n"
-        "client.close()\n"
+        "async def use():\n"
+        f"    client = openaistream.{'OpenAI' if client_kind == 'sync' else 'AsyncOpenAI'}"
+        "('sk-test-layout')\n"
+        "    used = [getattr(client, name) for name in client.resources]\n"
+        f"    assert len(used) == {len(RESOURCE_MODULES)}\n"
+        "    closed = client.close()\n"
+        "    if closed is not None: await closed\n"
+        "asyncio.run(use())\n"
         "print(loaded())\n"
     )
     assert run(code) == "[]"

@@ -75,9 +75,9 @@ def server() -> Iterator[RawServer]:
 
 @pytest.mark.parametrize(("name", "call", "argument", "target"), METHODS, ids=NAMES)
 def test_dot_segments_and_blank_ids_are_refused_before_any_connection(
-    server: RawServer, name: str, call: Call, argument: str, target: str
+    server: RawServer, make_client: Any, name: str, call: Call, argument: str, target: str
 ) -> None:
-    with openaistream.OpenAI(API_KEY, base_url=server.url + "/v1", max_retries=0) as client:
+    with make_client(api_key=API_KEY, base_url=server.url + "/v1", max_retries=0) as client:
         for awkward in REFUSED:
             with pytest.raises(ValueError, match=f"^{argument} must not be") as refused:
                 call(client, awkward)
@@ -88,10 +88,10 @@ def test_dot_segments_and_blank_ids_are_refused_before_any_connection(
 
 @pytest.mark.parametrize(("name", "call", "argument", "target"), METHODS, ids=NAMES)
 def test_every_other_id_is_sent_percent_encoded_in_exactly_one_segment(
-    server: RawServer, name: str, call: Call, argument: str, target: str
+    server: RawServer, make_client: Any, name: str, call: Call, argument: str, target: str
 ) -> None:
     prefix, suffix = target.split("{}")
-    with openaistream.OpenAI(API_KEY, base_url=server.url + "/v1", max_retries=0) as client:
+    with make_client(api_key=API_KEY, base_url=server.url + "/v1", max_retries=0) as client:
         for awkward in SENT:
             assert call(client, awkward) == {}
             sent = server.requests[-1].target
@@ -122,11 +122,11 @@ def test_the_refusal_says_what_the_value_decodes_to() -> None:
 
 @pytest.mark.parametrize("path", ["/models/.", "/models/..", "/a/%2e%2E/b", "/x/%252e?q=1"])
 def test_a_path_built_by_hand_with_a_dot_segment_is_refused_before_any_connection(
-    server: RawServer, path: str
+    server: RawServer, make_client: Any, path: str
 ) -> None:
     """A plugin that joins IDs into a path itself, without path_for, meets the same check:
     every request's path passes it before anything is sent."""
-    with openaistream.OpenAI(API_KEY, base_url=server.url + "/v1", max_retries=0) as client:
+    with make_client(api_key=API_KEY, base_url=server.url + "/v1", max_retries=0) as client:
         with pytest.raises(ValueError, match="has a dot segment"):
             client.request("GET", path)
         assert client.request("GET", "/models/...") == {}  # three dots are a name

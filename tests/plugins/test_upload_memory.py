@@ -1,5 +1,6 @@
-"""A 1 GiB upload streams from disk in constant memory: the client runs in a subprocess that
-reports its own peak RSS, against a local server that counts the bytes and keeps none."""
+"""A 1 GiB upload streams from disk in constant memory, on either client: the client runs in a
+subprocess that reports its own peak RSS, against a local server that counts the bytes and
+keeps none."""
 
 from __future__ import annotations
 
@@ -16,19 +17,37 @@ from tests.support.servers import Conn, RawServer
 SIZE = 1 << 30  # 1 GiB
 RSS_BOUND_MB = 64
 
-CLIENT = textwrap.dedent(
-    """
-    import json, sys
+# The client of each kind, in a process of its own (make_client cannot reach there): it
+# uploads the file named on its command line, then prints the answer and its peak RSS.
+UPLOAD = {
+    "sync": """
+        client = openaistream.OpenAI(KEY, base_url=sys.argv[1], max_retries=0)
+        answer = client.files.upload(sys.argv[2], purpose="batch")
+    """,
+    "async": """
+        async def upload():
+            async with openaistream.AsyncOpenAI(KEY, base_url=sys.argv[1], max_retries=0) as c:
+                return await c.files.upload(sys.argv[2], purpose="batch")
+
+        answer = asyncio.run(upload())
+    """,
+}
+PROLOGUE = """
+    import asyncio, json, sys
     import openaistream
 
-    client = openaistream.OpenAI("sk-test-upload-0000000000", base_url=sys.argv[1], max_retries=0)
-    answer = client.files.upload(sys.argv[2], purpose="batch")
+    KEY = "sk-test-upload-0000000000"
+"""
+REPORT = """
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent (pytest).
     with open("/proc/self/status") as status:
         peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
     print(json.dumps({"answer": answer, "peak_mb": peak_kb / 1024}))
-    """
-)
+"""
+
+
+def client_script(kind: str) -> str:
+    return "".join(textwrap.dedent(part) for part in (PROLOGUE, UPLOAD[kind], REPORT))
 
 
 class CountingUpload:
@@ -74,14 +93,14 @@ class CountingUpload:
 @pytest.mark.skipif(
     not Path("/proc/self/status").exists(), reason="peak RSS is read from /proc (Linux only)"
 )
-def test_a_1_gib_upload_streams_in_constant_memory(tmp_path: Path) -> None:
+def test_a_1_gib_upload_streams_in_constant_memory(tmp_path: Path, client_kind: str) -> None:
     big = tmp_path / "big.jsonl"
     with big.open("wb") as file:
         file.truncate(SIZE)  # sparse: no disk space used, zeros when read
     counter = CountingUpload()
     with RawServer(counter) as server:
         result = subprocess.run(
-            [sys.executable, "-c", CLIENT, server.url + "/v1", str(big)],
+            [sys.executable, "-c", client_script(client_kind), server.url + "/v1", str(big)],
             capture_output=True,
             text=True,
             timeout=300,
@@ -94,4 +113,4 @@ def test_a_1_gib_upload_streams_in_constant_memory(tmp_path: Path) -> None:
     assert b'name="file"; filename="big.jsonl"' in counter.head
     assert counter.tail.endswith(b"--\r\n")
     assert report["peak_mb"] < RSS_BOUND_MB, f"peak RSS {report['peak_mb']:.1f} MB"
-    print(f"peak RSS uploading 1 GiB: {report['peak_mb']:.1f} MB")
+    print(f"peak RSS uploading 1 GiB ({client_kind}): {report['peak_mb']:.1f} MB")

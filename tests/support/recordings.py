@@ -64,3 +64,24 @@ def example_joke() -> str:
     """The answer in examples/recorded/chat_joke.sse, by the reference parser."""
     events = reference_events(EXAMPLE_JOKE.read_bytes())
     return chat_text(json.loads(data) for _, data in events if data != "[DONE]")
+
+
+def reference_items(raw: bytes, named: bool = False) -> tuple[list[Any], bool]:
+    """What a stream of ``raw`` must yield, by the reference parser and the OpenAI rules on
+    top of it: each event's JSON payload (``named``: ``{"event": name, "data": payload}``,
+    the name the ``event:`` field or else the payload's ``type``) until ``[DONE]`` or an
+    error event; and whether the stream ends in that error."""
+    items: list[Any] = []
+    for name, data in reference_events(raw):
+        if data == "[DONE]":
+            return items, False
+        payload = json.loads(data)
+        kind = payload.get("type") if isinstance(payload, dict) else None
+        if (
+            name == "error"
+            or kind == "error"
+            or (isinstance(payload, dict) and payload.get("error") is not None)
+        ):
+            return items, True
+        items.append({"event": name or kind, "data": payload} if named else payload)
+    return items, False
