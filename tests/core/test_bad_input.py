@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any, Callable
 
@@ -36,7 +37,7 @@ CALLS: list[tuple[str, Call, type[Exception], str]] = [
 @pytest.mark.parametrize(("name", "call", "error", "names"), CALLS, ids=[c[0] for c in CALLS])
 def test_bad_arguments(
     name: str, call: Call, error: type[Exception], names: str, httpserver: HTTPServer,
-    client: openaistream.OpenAI, tmp_path: Path,
+    client: Any, tmp_path: Path,
 ) -> None:  # fmt: skip
     with pytest.raises(error, match=names):
         call(client, tmp_path)
@@ -50,7 +51,6 @@ OPTIONS: list[tuple[str, dict[str, Any], type[Exception], str]] = [
     ("a base URL of another scheme", {"base_url": "ftp://x/v1"}, ValueError, "base_url"),
     ("a malformed proxy URL", {"proxy": "http://proxy:notaport"}, ValueError, "proxy"),
     ("an unknown proxy scheme", {"proxy": "gopher://proxy:70"}, ValueError, "proxy"),
-    ("a proxy the transport cannot take", {"transport": "urllib3", "proxy": "socks5://p:1"}, ValueError, "socks5"),
     ("a negative timeout", {"timeout": -1}, ValueError, "timeout"),
     ("a bad total timeout", {"timeout": openaistream.Timeout}, ValueError, "timeout"),
     ("a bad record mode", {"transport": "replay", "cassette": "x.json", "record_mode": "sometimes"}, ValueError, "record_mode"),
@@ -62,10 +62,39 @@ OPTIONS: list[tuple[str, dict[str, Any], type[Exception], str]] = [
     ("name", "options", "error", "names"), OPTIONS, ids=[o[0] for o in OPTIONS]
 )
 def test_bad_client_options(
-    name: str, options: dict[str, Any], error: type[Exception], names: str
+    name: str, options: dict[str, Any], error: type[Exception], names: str, make_client: Any
 ) -> None:
     with pytest.raises(error, match=names):
-        openaistream.OpenAI(API_KEY, **options)
+        make_client(API_KEY, **options)
+
+
+# The network transport of each kind of client, and a proxy scheme it does not take.
+TAKES_NO = {"sync": ("urllib3", "socks5://p:1"), "async": ("aiohttp", "https://p:1")}
+
+
+def test_a_proxy_the_named_transport_cannot_take(make_client: Any, client_kind: str) -> None:
+    transport, proxy = TAKES_NO[client_kind]
+    with pytest.raises(ValueError, match=proxy.partition(":")[0] + "://"):
+        make_client(API_KEY, transport=transport, proxy=proxy)
+
+
+@pytest.mark.parametrize(("name", "call", "error", "names"), CALLS, ids=[c[0] for c in CALLS])
+def test_on_the_async_client_bad_arguments_raise_when_the_method_is_called(
+    name: str, call: Call, error: type[Exception], names: str, httpserver: HTTPServer,
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    """Not when what it returned is awaited: the mistake shows on the line that made it,
+    even when the awaitable is handed on (to gather, to a task) or never awaited."""
+
+    async def main() -> None:
+        async with openaistream.AsyncOpenAI(
+            API_KEY, base_url=httpserver.url_for("/v1"), max_retries=0
+        ) as client:
+            with pytest.raises(error, match=names):
+                call(client, tmp_path)  # type: ignore[arg-type] - no await
+
+    asyncio.run(main())
+    assert httpserver.log == []
 
 
 def test_a_bad_total_timeout_value() -> None:

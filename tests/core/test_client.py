@@ -6,54 +6,62 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 import openaistream
 from openaistream import OpenAIError
+from openaistream.http import AsyncResponse
 from tests.conftest import API_KEY, BUILTIN_RESOURCES
 from tests.support.proxies import Pproxy
 
 
 def test_a_missing_key_names_the_environment_variable_before_any_network(
     httpserver: HTTPServer,
+    make_client: Any,
 ) -> None:
     with pytest.raises(OpenAIError, match="OPENAI_API_KEY"):
-        openaistream.OpenAI(base_url=httpserver.url_for("/v1"))
+        make_client(base_url=httpserver.url_for("/v1"))
     assert httpserver.log == []
 
 
 def test_key_and_base_url_come_from_the_environment(
-    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch
+    httpserver: HTTPServer,
+    monkeypatch: pytest.MonkeyPatch,
+    make_client: Any,
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment-0000")
     monkeypatch.setenv("OPENAI_BASE_URL", httpserver.url_for("/v1/"))
     httpserver.expect_oneshot_request("/v1/models").respond_with_json({"data": []})
-    with openaistream.OpenAI() as client:
+    with make_client() as client:
         assert client.models.list() == {"data": []}
         assert client.base_url == httpserver.url_for("/v1")
     assert httpserver.log[0][0].headers["Authorization"] == "Bearer sk-from-the-environment-0000"
 
 
-def test_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_arguments_win_over_the_environment(
+    monkeypatch: pytest.MonkeyPatch, make_client: Any
+) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-environment-0000")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
-    client = openaistream.OpenAI("sk-argument-1111111111", base_url="http://localhost:1/v1")
+    client = make_client("sk-argument-1111111111", base_url="http://localhost:1/v1")
     assert client.get_api_key() == "sk-...1111"
     assert client.base_url == "http://localhost:1/v1"
 
 
-def test_the_default_base_url() -> None:
-    assert openaistream.OpenAI(API_KEY).base_url == "https://api.openai.com/v1"
+def test_the_default_base_url(make_client: Any) -> None:
+    assert make_client(API_KEY).base_url == "https://api.openai.com/v1"
 
 
-def test_organization_project_and_user_agent_headers(httpserver: HTTPServer) -> None:
+def test_organization_project_and_user_agent_headers(
+    httpserver: HTTPServer, make_client: Any
+) -> None:
     httpserver.expect_oneshot_request("/v1/models").respond_with_json({"data": []})
-    with openaistream.OpenAI(
+    with make_client(
         API_KEY, base_url=httpserver.url_for("/v1"), organization="org-1", project="proj_2"
     ) as client:
         client.models.list()
@@ -85,15 +93,15 @@ def test_set_api_key_changes_the_key_sent(
         client.set_api_key("")
 
 
-def test_get_api_key_is_masked() -> None:
-    client = openaistream.OpenAI(API_KEY)
+def test_get_api_key_is_masked(make_client: Any) -> None:
+    client = make_client(API_KEY)
     assert client.get_api_key() == "sk-...CRET"
     assert API_KEY not in repr(client)
     assert API_KEY not in repr(client._config)
 
 
-def test_set_proxy_and_get_proxy() -> None:
-    client = openaistream.OpenAI(API_KEY)
+def test_set_proxy_and_get_proxy(make_client: Any) -> None:
+    client = make_client(API_KEY)
     assert client.get_proxy() is None
     client.set_proxy("127.0.0.1", 3128)
     assert client.get_proxy() == "http://127.0.0.1:3128"
@@ -105,8 +113,8 @@ def test_set_proxy_and_get_proxy() -> None:
         client.set_proxy("", 8080)
 
 
-def test_a_proxy_password_is_masked_in_get_proxy() -> None:
-    client = openaistream.OpenAI(API_KEY, proxy="http://user:hunter2@127.0.0.1:3128")
+def test_a_proxy_password_is_masked_in_get_proxy(make_client: Any) -> None:
+    client = make_client(API_KEY, proxy="http://user:hunter2@127.0.0.1:3128")
     assert client.get_proxy() == "http://user:***@127.0.0.1:3128"
 
 
@@ -130,20 +138,22 @@ def test_a_proxy_password_is_masked_in_get_proxy() -> None:
     ],
 )
 def test_bad_options_are_clear_errors_at_construction(
-    options: dict[str, object], names: str
+    options: dict[str, object],
+    names: str,
+    make_client: Any,
 ) -> None:
     with pytest.raises((TypeError, ValueError, OpenAIError), match=names):
-        openaistream.OpenAI(API_KEY, **options)  # type: ignore[arg-type]
+        make_client(API_KEY, **options)  # type: ignore[arg-type]
 
 
-def test_a_bad_proxy_url_does_not_show_its_password() -> None:
+def test_a_bad_proxy_url_does_not_show_its_password(make_client: Any) -> None:
     with pytest.raises(ValueError) as caught:
-        openaistream.OpenAI(API_KEY, proxy="gopher://user:hunter2@127.0.0.1:70")
+        make_client(API_KEY, proxy="gopher://user:hunter2@127.0.0.1:70")
     assert "hunter2" not in str(caught.value)
 
 
-def test_get_api_endpoints_lists_each_resource() -> None:
-    client = openaistream.OpenAI(API_KEY, base_url="http://127.0.0.1:8000/v1")
+def test_get_api_endpoints_lists_each_resource(make_client: Any) -> None:
+    client = make_client(API_KEY, base_url="http://127.0.0.1:8000/v1")
     endpoints = client.get_api_endpoints()
     assert sorted(endpoints) == BUILTIN_RESOURCES
     assert endpoints["chat"] == "http://127.0.0.1:8000/v1/chat/completions"
@@ -151,16 +161,16 @@ def test_get_api_endpoints_lists_each_resource() -> None:
     assert endpoints["files"] == "http://127.0.0.1:8000/v1/files"
 
 
-def test_an_unknown_resource_names_the_ones_there_are() -> None:
-    client = openaistream.OpenAI(API_KEY)
+def test_an_unknown_resource_names_the_ones_there_are(make_client: Any) -> None:
+    client = make_client(API_KEY)
     with pytest.raises(AttributeError, match=f"resources: {', '.join(BUILTIN_RESOURCES)}"):
         client.vector_stores  # noqa: B018
     assert set(BUILTIN_RESOURCES) <= set(dir(client))
 
 
-def test_close_closes_pooled_connections(httpserver: HTTPServer) -> None:
+def test_close_closes_pooled_connections(httpserver: HTTPServer, make_client: Any) -> None:
     httpserver.expect_request("/v1/models").respond_with_json({"data": []})
-    client = openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"))
+    client = make_client(API_KEY, base_url=httpserver.url_for("/v1"))
     client.models.list()
     client.close()
     # A closed client can still be used: it opens new connections.
@@ -224,20 +234,25 @@ def test_proxies_from_the_environment(
     assert environment_proxy(base_url, environ) == expected
 
 
-def test_an_explicit_proxy_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_explicit_proxy_wins_over_the_environment(
+    monkeypatch: pytest.MonkeyPatch, make_client: Any
+) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "http://from-env:3128")
-    assert openaistream.OpenAI(API_KEY).get_proxy() == "http://from-env:3128"
-    assert openaistream.OpenAI(API_KEY, proxy="http://mine:8080").get_proxy() == "http://mine:8080"
+    assert make_client(API_KEY).get_proxy() == "http://from-env:3128"
+    assert make_client(API_KEY, proxy="http://mine:8080").get_proxy() == "http://mine:8080"
     monkeypatch.setenv("HTTPS_PROXY", "ftp://bad:1")
     with pytest.raises(ValueError, match="proxy"):
-        openaistream.OpenAI(API_KEY, proxy="ftp://bad:1")
+        make_client(API_KEY, proxy="ftp://bad:1")
 
 
-def test_a_ca_bundle_that_does_not_exist_fails_at_construction(tmp_path: Path) -> None:
+def test_a_ca_bundle_that_does_not_exist_fails_at_construction(
+    tmp_path: Path, make_client: Any
+) -> None:
     with pytest.raises(FileNotFoundError, match="ca_bundle"):
-        openaistream.OpenAI(API_KEY, ca_bundle=str(tmp_path / "none.pem"))
+        make_client(API_KEY, ca_bundle=str(tmp_path / "none.pem"))
 
 
+# The blocking client's imports (the async client's: the test above).
 def test_building_a_client_loads_plugins_but_not_urllib3_or_structlog() -> None:
     # The resource plugins that upload (files, audio, images) bring the multipart module.
     assert loaded_after("openaistream.OpenAI('sk-test-0000000000000000')") == [
@@ -251,23 +266,26 @@ def test_building_a_client_loads_plugins_but_not_urllib3_or_structlog() -> None:
 # -- issue 12 -----------------------------------------------------------------------------
 
 
-def test_help_and_dir_list_the_built_in_resources() -> None:
+def test_help_and_dir_list_the_built_in_resources(make_client: Any, client_kind: str) -> None:
     import pydoc
 
     from openaistream.registry import get_registry
 
-    shown = pydoc.render_doc(openaistream.OpenAI, renderer=pydoc.plaintext)
-    listed = sorted(re.findall(r"^\s*- ``(\w+)``:", openaistream.OpenAI.__doc__ or "", re.M))
+    cls = openaistream.OpenAI if client_kind == "sync" else openaistream.AsyncOpenAI
+    shown = pydoc.render_doc(cls, renderer=pydoc.plaintext)
+    listed = sorted(re.findall(r"^\s*- ``(\w+)``:", cls.__doc__ or "", re.M))
     assert listed == sorted(get_registry().resource_classes()) == BUILTIN_RESOURCES
     for name in BUILTIN_RESOURCES:
         assert f"``{name}``" in shown
-    assert set(BUILTIN_RESOURCES) <= set(dir(openaistream.OpenAI(API_KEY)))
+    assert set(BUILTIN_RESOURCES) <= set(dir(make_client(API_KEY)))
 
 
-def test_a_base_url_with_a_query_keeps_it_on_every_request(httpserver: HTTPServer) -> None:
+def test_a_base_url_with_a_query_keeps_it_on_every_request(
+    httpserver: HTTPServer, make_client: Any
+) -> None:
     httpserver.expect_request("/openai/models").respond_with_json({"data": []})
     base = httpserver.url_for("/openai/") + "?api-version=2024-10-21"
-    with openaistream.OpenAI(API_KEY, base_url=base) as client:
+    with make_client(API_KEY, base_url=base) as client:
         client.models.list()
         client.request("GET", "/models", params={"limit": 2})
         assert (
@@ -278,20 +296,24 @@ def test_a_base_url_with_a_query_keeps_it_on_every_request(httpserver: HTTPServe
     assert queries == ["api-version=2024-10-21", "api-version=2024-10-21&limit=2"]
 
 
-def test_a_base_url_with_user_info_is_refused_without_showing_the_password() -> None:
+def test_a_base_url_with_user_info_is_refused_without_showing_the_password(
+    make_client: Any,
+) -> None:
     with pytest.raises(
         ValueError, match="base_url must not hold a user name or password"
     ) as caught:
-        openaistream.OpenAI(API_KEY, base_url="https://user:hunter2@gw.example/v1")
+        make_client(API_KEY, base_url="https://user:hunter2@gw.example/v1")
     assert "hunter2" not in str(caught.value) and "gw.example" in str(caught.value)
 
 
-def test_socks_in_the_environment_means_socks5h(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_socks_in_the_environment_means_socks5h(
+    monkeypatch: pytest.MonkeyPatch, make_client: Any
+) -> None:
     monkeypatch.setenv("ALL_PROXY", "socks://127.0.0.1:1080/")
-    client = openaistream.OpenAI(API_KEY)
+    client = make_client(API_KEY)
     assert client.get_proxy() == "socks5h://127.0.0.1:1080/"
     assert (
-        openaistream.OpenAI(API_KEY, proxy="socks://127.0.0.1:1080").get_proxy()
+        make_client(API_KEY, proxy="socks://127.0.0.1:1080").get_proxy()
         == "socks5h://127.0.0.1:1080"
     )
 
@@ -305,10 +327,13 @@ def test_socks_in_the_environment_means_socks5h(monkeypatch: pytest.MonkeyPatch)
     ],
 )
 def test_an_unusable_environment_proxy_fails_the_call_not_the_client(
-    monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer, value: str
+    monkeypatch: pytest.MonkeyPatch,
+    httpserver: HTTPServer,
+    value: str,
+    make_client: Any,
 ) -> None:
     monkeypatch.setenv("HTTP_PROXY", value)
-    client = openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"))  # no error here
+    client = make_client(API_KEY, base_url=httpserver.url_for("/v1"))  # no error here
     with pytest.raises(openaistream.APIConnectionError, match="HTTP_PROXY") as caught:
         client.models.list()
     assert "hunter2" not in str(caught.value)
@@ -316,9 +341,7 @@ def test_an_unusable_environment_proxy_fails_the_call_not_the_client(
     # Calls that do not use it still work: a client replaying a cassette, a proxy set later.
     httpserver.expect_request("/v1/models").respond_with_json({"data": []})
     monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
-    assert openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1")).models.list() == {
-        "data": []
-    }
+    assert make_client(API_KEY, base_url=httpserver.url_for("/v1")).models.list() == {"data": []}
 
 
 def pproxy_http(tmp_path: Path, name: str) -> Pproxy:
@@ -326,12 +349,14 @@ def pproxy_http(tmp_path: Path, name: str) -> Pproxy:
 
 
 def test_set_proxy_on_a_derived_client_moves_the_parent_too(
-    httpserver: HTTPServer, tmp_path: Path
+    httpserver: HTTPServer,
+    tmp_path: Path,
+    make_client: Any,
 ) -> None:
     httpserver.expect_request("/v1/models").respond_with_json({"data": []})
     proxy = pproxy_http(tmp_path, "one")
     try:
-        parent = openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"), max_retries=0)
+        parent = make_client(API_KEY, base_url=httpserver.url_for("/v1"), max_retries=0)
         parent.models.list()  # a pooled direct connection
         child = parent.with_options(timeout=30)
         child.set_proxy("127.0.0.1", proxy.port)
@@ -345,6 +370,8 @@ def test_set_proxy_on_a_derived_client_moves_the_parent_too(
     assert len(httpserver.log) == 3
 
 
+# Threads share the blocking client; an async client is shared by tasks of one loop (its
+# set_proxy under way calls: tests/core/test_aclient.py).
 def test_threads_on_the_parent_survive_set_proxy_on_a_clone(
     httpserver: HTTPServer, tmp_path: Path
 ) -> None:
@@ -399,10 +426,27 @@ class _FailingBodyTransport:
         pass
 
 
-def test_a_transports_own_error_mid_stream_keeps_what_was_received() -> None:
+class _AsyncFailingBodyTransport:
+    """The same for the async client: async send and aclose."""
+
+    async def send(self, request: openaistream.Request) -> AsyncResponse:
+        async def body() -> AsyncIterator[bytes]:
+            yield b'data: {"n": 1}\n\ndata: {"n": 2}\n\n'
+            raise ValueError("the wrapped library gave up")
+
+        return AsyncResponse(200, {"content-type": "text/event-stream"}, body())
+
+    async def aclose(self) -> None:
+        pass
+
+
+def test_a_transports_own_error_mid_stream_keeps_what_was_received(
+    make_client: Any, client_kind: str
+) -> None:
     """Not taken for bad data by the decoder ("not valid JSON"), and not a bare ValueError
     that loses the events: a StreamError with them, naming the transport's error."""
-    client = openaistream.OpenAI(API_KEY, transport=_FailingBodyTransport())
+    failing = _FailingBodyTransport() if client_kind == "sync" else _AsyncFailingBodyTransport()
+    client = make_client(API_KEY, transport=failing)
     stream = client.chat.create([{"role": "user", "content": "hi"}], "gpt-4o", stream=True)
     with pytest.raises(openaistream.StreamError, match="ValueError: the wrapped library") as e:
         list(stream)

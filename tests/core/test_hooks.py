@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -18,12 +19,13 @@ from tests.conftest import API_KEY
 from tests.support.plugins import install_plugin
 
 
-def client_for(httpserver: HTTPServer, **options: object) -> openaistream.OpenAI:
-    return openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"), **options)  # type: ignore[arg-type]
+def client_for(make_client: Any, httpserver: HTTPServer, **options: object) -> Any:
+    """A client of the test's kind (OpenAI or AsyncOpenAI): every hook works the same on both."""
+    return make_client(API_KEY, base_url=httpserver.url_for("/v1"), **options)
 
 
 def test_hook_register_resources(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer, make_client: Any
 ) -> None:
     install_plugin(tmp_path, monkeypatch, "stores", """
         import openaistream
@@ -41,13 +43,13 @@ def test_hook_register_resources(
     httpserver.expect_request("/v1/vector_stores", query_string="limit=2").respond_with_json(
         {"object": "list", "data": [{"id": "vs_1"}]}
     )
-    with client_for(httpserver) as client:
+    with client_for(make_client, httpserver) as client:
         assert client.vector_stores.list(limit=2)["data"] == [{"id": "vs_1"}]
         assert "vector_stores" in client.resources
 
 
 def test_hook_register_transports(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer, make_client: Any
 ) -> None:
     install_plugin(tmp_path, monkeypatch, "team", """
         import openaistream
@@ -63,17 +65,26 @@ def test_hook_register_transports(
             def close(self):
                 self.inner.close()
 
+        class AsyncHeaderTransport(HeaderTransport):
+            async def send(self, request):
+                request.headers["X-Team"] = "search"
+                return await self.inner.send(request)
+
+            async def aclose(self):
+                await self.inner.aclose()
+
         @openaistream.hookimpl
         def register_transports(register):
             register("team_header", HeaderTransport, serves="sync", wraps=True)
+            register("team_header", AsyncHeaderTransport, serves="async", wraps=True)
     """)  # fmt: skip
     httpserver.expect_request("/v1/models", headers={"X-Team": "search"}).respond_with_json(
         {"data": []}
     )
-    with client_for(httpserver, transport="team_header") as client:
+    with client_for(make_client, httpserver, transport="team_header") as client:
         assert client.models.list() == {"data": []}
     # The default transport adds nothing, so the server does not answer it.
-    with client_for(httpserver, max_retries=0) as other, pytest.raises(APIStatusError):
+    with client_for(make_client, httpserver, max_retries=0) as other, pytest.raises(APIStatusError):
         other.models.list()
 
 
@@ -97,7 +108,7 @@ def test_hook_register_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 
 
 def test_hook_before_request(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer, make_client: Any
 ) -> None:
     module = install_plugin(tmp_path, monkeypatch, "azure", """
         import openaistream
@@ -114,7 +125,7 @@ def test_hook_before_request(
     httpserver.expect_oneshot_request("/v1/models", **expected).respond_with_json({}, status=503)
     httpserver.expect_oneshot_request("/v1/models", **expected).respond_with_json({"data": []})
     retries = openaistream.RetryPolicy(max_retries=1, backoff=0.01)
-    with client_for(httpserver, max_retries=retries) as client:
+    with client_for(make_client, httpserver, max_retries=retries) as client:
         assert client.models.list() == {"data": []}
     # Once an attempt: each starts from the request as built, not from the last attempt's.
     sent = importlib.import_module(module).sent
@@ -122,7 +133,7 @@ def test_hook_before_request(
 
 
 def test_hook_after_response(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer, make_client: Any
 ) -> None:
     module = install_plugin(tmp_path, monkeypatch, "metrics", """
         import openaistream
@@ -140,7 +151,7 @@ def test_hook_after_response(
     )
     seen = importlib.import_module(module).seen
     retries = openaistream.RetryPolicy(max_retries=1, backoff=0.01)
-    with client_for(httpserver, max_retries=retries) as client:
+    with client_for(make_client, httpserver, max_retries=retries) as client:
         messages = [{"role": "user", "content": "hi"}]
         stream = client.chat.create(messages, "gpt-4o", stream=True)
         # Both attempts are seen as soon as their headers are in: no event is read yet.
@@ -150,7 +161,7 @@ def test_hook_after_response(
 
 
 def test_an_after_response_hook_that_raises_lets_the_connection_go(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_client: Any
 ) -> None:
     """The hook's error is the call's answer; the response it saw is closed then, so its
     connection is dropped at once rather than left open until garbage collection."""
@@ -177,7 +188,7 @@ def test_an_after_response_hook_that_raises_lets_the_connection_go(
 
     with (
         RawServer(handler) as server,
-        openaistream.OpenAI(API_KEY, base_url=server.url + "/v1", max_retries=0) as client,
+        make_client(API_KEY, base_url=server.url + "/v1", max_retries=0) as client,
     ):
         with pytest.raises(RuntimeError, match="refused by policy"):
             client.chat.create([{"role": "user", "content": "hi"}], "gpt-4o", stream=True)

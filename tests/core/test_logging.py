@@ -27,7 +27,7 @@ def serve_stream(httpserver: HTTPServer) -> None:
     )
 
 
-def run_stream(client: openaistream.OpenAI, verbosity: int) -> list[dict[str, Any]]:
+def run_stream(client: Any, verbosity: int) -> list[dict[str, Any]]:
     with capture_logs() as logs:
         list(client.chat.create(MESSAGES, "gpt-4", stream=True, verbosity=verbosity))
     return logs
@@ -81,11 +81,11 @@ def test_verbosity_2_logs_a_non_streamed_response_body(
     assert json.loads(body) == {"data": [{"id": "gpt-4o"}]}
 
 
-def test_verbosity_3_adds_connection_events() -> None:
+def test_verbosity_3_adds_connection_events(make_client: Any) -> None:
     # werkzeug closes every connection; this server keeps them alive, as the API does.
     body = recordings.body("chat_completions_stream/text_include_usage")
     with RawServer(serve_body([body])) as server:
-        client = openaistream.OpenAI(API_KEY, base_url=server.url + "/v1")
+        client = make_client(API_KEY, base_url=server.url + "/v1")
         first = [entry for entry in run_stream(client, 3) if entry["event"] == "transport"]
         second = [entry for entry in run_stream(client, 3) if entry["event"] == "transport"]
         client.close()
@@ -93,10 +93,10 @@ def test_verbosity_3_adds_connection_events() -> None:
 
 
 def test_the_client_verbosity_is_the_default_and_a_call_can_override_it(
-    httpserver: HTTPServer,
+    httpserver: HTTPServer, make_client: Any
 ) -> None:
     httpserver.expect_request("/v1/models").respond_with_json({"data": []})
-    client = openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"), verbosity=1)
+    client = make_client(API_KEY, base_url=httpserver.url_for("/v1"), verbosity=1)
     with capture_logs() as logs:
         client.models.list()
         client.models.list(verbosity=0)
@@ -105,7 +105,7 @@ def test_the_client_verbosity_is_the_default_and_a_call_can_override_it(
 
 
 def test_no_level_ever_shows_the_key_or_the_proxy_password(
-    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str]
+    httpserver: HTTPServer, capsys: pytest.CaptureFixture[str], make_client: Any
 ) -> None:
     """Rendered by structlog's default configuration, as an application would see it, with
     a server that echoes the key back in an error."""
@@ -115,7 +115,7 @@ def test_no_level_ever_shows_the_key_or_the_proxy_password(
         {"error": {"message": f"Incorrect API key provided: {API_KEY}", "code": "invalid_api_key"}},
         status=401,
     )
-    client = openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"), verbosity=3)
+    client = make_client(API_KEY, base_url=httpserver.url_for("/v1"), verbosity=3)
     list(client.chat.create(MESSAGES, "gpt-4", stream=True))
     with pytest.raises(openaistream.AuthenticationError) as caught:
         client.models.list()
@@ -133,13 +133,15 @@ def test_no_level_ever_shows_the_key_or_the_proxy_password(
     client.close()
 
 
-def test_a_proxy_password_is_never_logged(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_proxy_password_is_never_logged(
+    capsys: pytest.CaptureFixture[str], make_client: Any
+) -> None:
     structlog.reset_defaults()
     import socket
 
     with socket.create_server(("127.0.0.1", 0)) as placeholder:
         port = placeholder.getsockname()[1]
-    client = openaistream.OpenAI(
+    client = make_client(
         API_KEY,
         base_url="http://127.0.0.1:9/v1",
         proxy=f"http://user:s3cret-proxy-pw@127.0.0.1:{port}",
@@ -154,12 +156,14 @@ def test_a_proxy_password_is_never_logged(capsys: pytest.CaptureFixture[str]) ->
     assert "http.request" in text
 
 
-def test_cookies_and_api_key_parameters_are_masked_in_logs(httpserver: HTTPServer) -> None:
+def test_cookies_and_api_key_parameters_are_masked_in_logs(
+    httpserver: HTTPServer, make_client: Any
+) -> None:
     httpserver.expect_request("/openai/models").respond_with_json(
         {"data": []}, headers={"Set-Cookie": "session=SETCOOKIE-SECRET-1234; HttpOnly"}
     )
     base = httpserver.url_for("/openai") + "?api-version=1&api-key=QUERY-SECRET-5678"
-    with openaistream.OpenAI(API_KEY, base_url=base) as client, capture_logs() as logs:
+    with make_client(API_KEY, base_url=base) as client, capture_logs() as logs:
         client.request(
             "GET", "/models", headers={"Cookie": "session=COOKIE-SECRET-9012"}, verbosity=3
         )

@@ -3,8 +3,12 @@ choice of plugins, the load and block variables, and the failures a user can mee
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -28,6 +32,17 @@ ECHO_PLUGIN = """
             body = {"text": text}
             return self.client.request("POST", "/echo", json=body, verbosity=verbosity)
 
+        def say_twice(self, text):
+            '''Two calls, the second built from the first's answer: one method for both
+            clients, its steps carried out by the client (awaited on AsyncOpenAI).'''
+
+            def steps():
+                first = yield self.say(text)
+                second = yield self.say(first["echo"]["text"] * 2)
+                return second["echo"]["text"]
+
+            return self.run(steps())
+
 
     class MemoryTransport:
         '''Answers every request itself, echoing the JSON body back: no network at all.'''
@@ -47,6 +62,23 @@ ECHO_PLUGIN = """
             pass
 
 
+    class AsyncMemoryTransport(MemoryTransport):
+        '''The same for the async client.'''
+
+        async def send(self, request):
+            from openaistream.http import AsyncResponse
+
+            answer = MemoryTransport.send(self, request)
+
+            async def chunks():
+                yield answer.read()
+
+            return AsyncResponse(answer.status, answer.headers, chunks())
+
+        async def aclose(self):
+            pass
+
+
     @openaistream.hookimpl
     def register_resources(register):
         register("echo", Echo)
@@ -55,6 +87,7 @@ ECHO_PLUGIN = """
     @openaistream.hookimpl
     def register_transports(register):
         register("memory", MemoryTransport, serves="sync")
+        register("memory", AsyncMemoryTransport, serves="async")
 """
 
 
@@ -63,10 +96,10 @@ def echo_plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return install_plugin(tmp_path, monkeypatch, "echo", ECHO_PLUGIN)
 
 
-def test_a_third_party_plugin_adds_a_resource_and_a_transport(echo_plugin: str) -> None:
-    with openaistream.OpenAI(
-        API_KEY, transport="memory", base_url="http://127.0.0.1:9/v1"
-    ) as client:
+def test_a_third_party_plugin_adds_a_resource_and_a_transport(
+    echo_plugin: str, make_client: Any
+) -> None:
+    with make_client(API_KEY, transport="memory", base_url="http://127.0.0.1:9/v1") as client:
         answer = client.echo.say("hello")
         assert answer == {"echo": {"text": "hello"}, "url": "http://127.0.0.1:9/v1/echo"}
         (request,) = client._transport.sent
@@ -80,51 +113,88 @@ def test_a_third_party_plugin_adds_a_resource_and_a_transport(echo_plugin: str) 
 
 
 def test_a_third_party_resource_over_the_default_transport(
-    echo_plugin: str, httpserver: HTTPServer
+    echo_plugin: str,
+    httpserver: HTTPServer,
+    make_client: Any,
 ) -> None:
     httpserver.expect_oneshot_request("/v1/echo", json={"text": "hi"}).respond_with_json({"ok": 1})
-    with openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1")) as client:
+    with make_client(API_KEY, base_url=httpserver.url_for("/v1")) as client:
         assert client.echo.say("hi") == {"ok": 1}
 
 
-def test_plugins_argument_attaches_only_the_named_resource_plugins(echo_plugin: str) -> None:
-    client = openaistream.OpenAI(API_KEY, plugins=["chat", "echo"])
+def test_a_third_party_method_of_several_calls_runs_on_either_client(
+    echo_plugin: str, make_client: Any
+) -> None:
+    with make_client(API_KEY, transport="memory", base_url="http://127.0.0.1:9/v1") as client:
+        assert client.echo.say_twice("ab") == "abab"
+        sent = [json.loads(request.body) for request in client._transport.sent]
+    assert sent == [{"text": "ab"}, {"text": "abab"}]
+
+
+def test_one_resource_class_serves_both_clients(echo_plugin: str) -> None:
+    """The plugin wrote one class, knowing neither client: OpenAI answers, AsyncOpenAI
+    answers an awaitable of the same."""
+
+    async def main() -> None:
+        with openaistream.OpenAI(API_KEY, transport="memory") as blocking:
+            async with openaistream.AsyncOpenAI(API_KEY, transport="memory") as awaiting:
+                assert type(awaiting.echo) is type(blocking.echo)
+                pending = awaiting.echo.say("hi")
+                assert inspect.isawaitable(pending)
+                assert await pending == blocking.echo.say("hi")
+
+    asyncio.run(main())
+
+
+def test_plugins_argument_attaches_only_the_named_resource_plugins(
+    echo_plugin: str, make_client: Any
+) -> None:
+    client = make_client(API_KEY, plugins=["chat", "echo"])
     assert sorted(client.resources) == ["chat", "echo"]
     with pytest.raises(AttributeError, match="resources: chat, echo"):
         client.models  # noqa: B018
-    assert sorted(openaistream.OpenAI(API_KEY, plugins=[]).resources) == []
+    assert sorted(make_client(API_KEY, plugins=[]).resources) == []
 
 
-def test_an_unknown_plugin_name_lists_the_available_ones(echo_plugin: str) -> None:
+def test_an_unknown_plugin_name_lists_the_available_ones(
+    echo_plugin: str, make_client: Any
+) -> None:
     with pytest.raises(PluginError) as caught:
-        openaistream.OpenAI(API_KEY, plugins=["chat", "vector_stores"])
+        make_client(API_KEY, plugins=["chat", "vector_stores"])
     assert "'vector_stores'" in str(caught.value)
     available = ", ".join(sorted([*BUILTIN_RESOURCES, *BUILTIN_TRANSPORTS, "echo"]))
     assert f"available: {available}" in str(caught.value)
 
 
 def test_block_plugins_blocks_third_party_and_built_in_ones(
-    echo_plugin: str, monkeypatch: pytest.MonkeyPatch
+    echo_plugin: str,
+    monkeypatch: pytest.MonkeyPatch,
+    make_client: Any,
 ) -> None:
     monkeypatch.setenv("OPENAISTREAM_BLOCK_PLUGINS", "echo, models")
-    client = openaistream.OpenAI(API_KEY)
+    client = make_client(API_KEY)
     rest = [name for name in BUILTIN_RESOURCES if name != "models"]
     assert sorted(client.resources) == rest
     assert sorted(get_registry().plugins) == sorted([*rest, *BUILTIN_TRANSPORTS])
 
 
 def test_load_plugins_empty_loads_no_third_party_plugin(
-    echo_plugin: str, monkeypatch: pytest.MonkeyPatch
+    echo_plugin: str,
+    monkeypatch: pytest.MonkeyPatch,
+    make_client: Any,
 ) -> None:
     monkeypatch.setenv("OPENAISTREAM_LOAD_PLUGINS", "")
-    assert sorted(openaistream.OpenAI(API_KEY).resources) == BUILTIN_RESOURCES
+    assert sorted(make_client(API_KEY).resources) == BUILTIN_RESOURCES
 
 
 def test_load_plugins_names_third_party_and_built_in_resources(
-    echo_plugin: str, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+    echo_plugin: str,
+    monkeypatch: pytest.MonkeyPatch,
+    httpserver: HTTPServer,
+    make_client: Any,
 ) -> None:
     monkeypatch.setenv("OPENAISTREAM_LOAD_PLUGINS", "echo,models")
-    client = openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"))
+    client = make_client(API_KEY, base_url=httpserver.url_for("/v1"))
     assert sorted(client.resources) == ["echo", "models"]
     # The built-in transport still loads: a client needs one.
     httpserver.expect_oneshot_request("/v1/models").respond_with_json({"data": []})
@@ -134,12 +204,14 @@ def test_load_plugins_names_third_party_and_built_in_resources(
 
 @pytest.mark.parametrize("variable", ["OPENAISTREAM_LOAD_PLUGINS", "OPENAISTREAM_BLOCK_PLUGINS"])
 def test_an_unknown_name_in_the_variables_is_an_error(
-    monkeypatch: pytest.MonkeyPatch, variable: str
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    make_client: Any,
 ) -> None:
     monkeypatch.setenv(variable, "chat,nope")
     available = ", ".join(sorted([*BUILTIN_RESOURCES, *BUILTIN_TRANSPORTS]))
     with pytest.raises(PluginError) as caught:
-        openaistream.OpenAI(API_KEY)
+        make_client(API_KEY)
     assert str(caught.value) == f"{variable}: unknown name 'nope'; available: {available}"
 
 
@@ -149,11 +221,13 @@ BROKEN = """
 
 
 def test_a_plugin_that_fails_to_import_is_skipped_with_a_warning(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_client: Any,
 ) -> None:
     install_plugin(tmp_path, monkeypatch, "broken", BROKEN)
     with capture_logs() as logs:
-        client = openaistream.OpenAI(API_KEY)
+        client = make_client(API_KEY)
     assert sorted(client.resources) == BUILTIN_RESOURCES
     (warning,) = logs
     assert warning["log_level"] == "warning"
@@ -162,12 +236,14 @@ def test_a_plugin_that_fails_to_import_is_skipped_with_a_warning(
 
 
 def test_strict_plugins_makes_a_broken_plugin_an_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_client: Any,
 ) -> None:
     install_plugin(tmp_path, monkeypatch, "broken", BROKEN)
     monkeypatch.setenv("OPENAISTREAM_STRICT_PLUGINS", "1")
     with pytest.raises(PluginError, match=r"plugin 'broken'.*this_module_does_not_exist"):
-        openaistream.OpenAI(API_KEY)
+        make_client(API_KEY)
 
 
 CLASH = """
@@ -183,32 +259,38 @@ CLASH = """
 
 
 def test_two_plugins_registering_one_name_is_an_error_naming_both(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_client: Any,
 ) -> None:
     install_plugin(tmp_path, monkeypatch, "mychat", CLASH)
     with pytest.raises(PluginError) as caught:
-        openaistream.OpenAI(API_KEY)
+        make_client(API_KEY)
     assert "'chat' is registered by two plugins" in str(caught.value)
     assert "'chat'" in str(caught.value) and "'mychat'" in str(caught.value)
 
 
 def test_a_clash_goes_away_when_one_plugin_is_blocked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_client: Any,
 ) -> None:
     install_plugin(tmp_path, monkeypatch, "mychat", CLASH)
     monkeypatch.setenv("OPENAISTREAM_BLOCK_PLUGINS", "chat")
-    client = openaistream.OpenAI(API_KEY)
-    assert type(client.chat).__name__ == "MyChat"
+    client = make_client(API_KEY)
+    assert repr(client.chat).startswith("<MyChat resource at ")
 
 
-def test_plugins_load_once_per_process(echo_plugin: str) -> None:
-    first = openaistream.OpenAI(API_KEY)
-    second = openaistream.OpenAI(API_KEY)
+def test_plugins_load_once_per_process(echo_plugin: str, make_client: Any) -> None:
+    first = make_client(API_KEY)
+    second = make_client(API_KEY)
     assert first._registry is second._registry
 
 
 def test_a_resource_name_that_shadows_a_client_method_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_client: Any,
 ) -> None:
     install_plugin(
         tmp_path,
@@ -223,7 +305,7 @@ def test_a_resource_name_that_shadows_a_client_method_is_refused(
         """,
     )
     with pytest.raises(PluginError, match="clash with client attributes: close"):
-        openaistream.OpenAI(API_KEY)
+        make_client(API_KEY)
 
 
 COMMANDS = """
@@ -253,6 +335,9 @@ def test_a_plugin_adds_cli_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 # -- issue 13: a transport declares what it is ------------------------------------------------
 
+# The class of each kind of client's default transport.
+NETWORK = {"sync": "Urllib3Transport", "async": "AiohttpTransport"}
+
 # A transport registered as before issue 13: its declaration as attributes of the class.
 UNDECLARED = """
     import openaistream
@@ -277,16 +362,16 @@ UNDECLARED = """
 
 
 def test_a_transport_registered_without_a_declaration_is_refused_saying_what_to_add(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make_client: Any, client_kind: str
 ) -> None:
     install_plugin(tmp_path, monkeypatch, "old_style", UNDECLARED)
     with capture_logs() as logs:
-        client = openaistream.OpenAI(API_KEY)  # other clients are not held up by it
-    assert type(client._transport).__name__ == "Urllib3Transport"
+        client = make_client(API_KEY)  # other clients are not held up by it
+    assert type(client._transport).__name__ == NETWORK[client_kind]
     (warning,) = logs
     assert warning["plugin"] == "old_style" and "serves='sync'" in warning["error"]
     with pytest.raises(PluginError) as caught:
-        openaistream.OpenAI(API_KEY, transport="wrapper")
+        make_client(API_KEY, transport="wrapper")
     message = str(caught.value)
     assert "plugin 'old_style' registered the transport 'wrapper' without saying" in message
     assert "add serves='sync' to register(...)" in message
@@ -294,12 +379,14 @@ def test_a_transport_registered_without_a_declaration_is_refused_saying_what_to_
 
 
 def test_strict_plugins_makes_an_undeclared_transport_an_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make_client: Any,
 ) -> None:
     install_plugin(tmp_path, monkeypatch, "old_style", UNDECLARED)
     monkeypatch.setenv("OPENAISTREAM_STRICT_PLUGINS", "1")
     with pytest.raises(PluginError, match=r"'wrapper' without saying what it serves"):
-        openaistream.OpenAI(API_KEY)
+        make_client(API_KEY)
 
 
 @pytest.mark.parametrize(
@@ -313,7 +400,11 @@ def test_strict_plugins_makes_an_undeclared_transport_an_error(
     ],
 )
 def test_a_declaration_that_cannot_be_right_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, declaration: str, named: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    declaration: str,
+    named: str,
+    make_client: Any,
 ) -> None:
     install_plugin(tmp_path, monkeypatch, "odd", f"""
         import openaistream
@@ -324,7 +415,7 @@ def test_a_declaration_that_cannot_be_right_is_refused(
             register("odd", Urllib3Transport, {declaration})
     """)  # fmt: skip
     with pytest.raises(PluginError, match=re.escape(named)):
-        openaistream.OpenAI(API_KEY, transport="odd")
+        make_client(API_KEY, transport="odd")
 
 
 # A transport for each client under one name, and one for the asynchronous client only, with

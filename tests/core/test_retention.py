@@ -11,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import openaistream
 from openaistream import DataStream, Response, StreamError, sse
 from openaistream.decoders import BYTES, JSON_LINES, SSE
 from openaistream.retention import KEEP_BYTES, KeptBytes
@@ -26,7 +25,7 @@ def event(n: int) -> bytes:
     return b'data: {"n": %d, "pad": "%s"}\n\n' % (n, b"x" * 220)
 
 
-def read_until_failure(stream: DataStream[Any]) -> tuple[list[Any], StreamError]:
+def read_until_failure(stream: Any) -> tuple[list[Any], StreamError]:
     delivered: list[Any] = []
     with pytest.raises(StreamError) as caught:
         for item in stream:
@@ -111,7 +110,7 @@ def test_an_item_longer_than_half_the_budget_is_let_go_and_keeping_resumes_after
 @pytest.mark.parametrize("keep", [None, False], ids=["default keep", "keep=False"])
 @pytest.mark.parametrize("newline", [b"\n", b"\r\n"], ids=["LF", "CRLF"])
 def test_a_20_mb_event_costs_less_than_three_times_its_size(
-    keep: Optional[bool], newline: bytes
+    keep: Optional[bool], newline: bytes, make_client: Any
 ) -> None:
     """From the socket to the parsed value: the stream's chunks, their join, the text, the
     value, what the stream keeps. It cost seven times the event."""
@@ -128,7 +127,7 @@ def test_a_20_mb_event_costs_less_than_three_times_its_size(
 
     with (
         RawServer(handler) as server,
-        openaistream.OpenAI(api_key=API_KEY, base_url=server.url + "/v1", max_retries=0) as client,
+        make_client(api_key=API_KEY, base_url=server.url + "/v1", max_retries=0) as client,
     ):
         tracemalloc.start()
         try:
@@ -254,7 +253,7 @@ def test_what_is_kept_is_always_the_newest_whole_items(
 # -- over a connection -----------------------------------------------------------------------
 
 
-def test_a_connection_lost_after_megabytes_reports_the_newest_events() -> None:
+def test_a_connection_lost_after_megabytes_reports_the_newest_events(make_client: Any) -> None:
     events = 2 * KEEP_BYTES // len(event(0))
 
     def handler(conn: Conn) -> None:
@@ -268,7 +267,7 @@ def test_a_connection_lost_after_megabytes_reports_the_newest_events() -> None:
 
     with (
         RawServer(handler) as server,
-        openaistream.OpenAI(api_key=API_KEY, base_url=server.url + "/v1", max_retries=0) as client,
+        make_client(api_key=API_KEY, base_url=server.url + "/v1", max_retries=0) as client,
     ):
         stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
         delivered, error = read_until_failure(stream)

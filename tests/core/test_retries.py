@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -19,18 +20,21 @@ MESSAGES = [{"role": "user", "content": "hi"}]
 FAST = RetryPolicy(max_retries=2, backoff=0.01, backoff_max=0.02)
 
 
-def make_client(httpserver: HTTPServer, retries: RetryPolicy = FAST) -> openaistream.OpenAI:
-    return openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"), max_retries=retries)
+def client_for(make_client: Any, httpserver: HTTPServer, retries: RetryPolicy = FAST) -> Any:
+    """A client of the test's kind (sync or async) on the local server, retrying."""
+    return make_client(API_KEY, base_url=httpserver.url_for("/v1"), max_retries=retries)
 
 
-def test_429_with_retry_after_waits_as_told_then_succeeds(httpserver: HTTPServer) -> None:
+def test_429_with_retry_after_waits_as_told_then_succeeds(
+    httpserver: HTTPServer, make_client: Any
+) -> None:
     httpserver.expect_oneshot_request("/v1/models").respond_with_json(
         {"error": {"message": "Rate limit reached", "code": "rate_limit_exceeded"}},
         status=429,
         headers={"Retry-After": "1"},
     )
     httpserver.expect_oneshot_request("/v1/models").respond_with_json({"data": ["ok"]})
-    with make_client(httpserver) as client, capture_logs() as logs:
+    with client_for(make_client, httpserver) as client, capture_logs() as logs:
         assert client.models.list(verbosity=3) == {"data": ["ok"]}
     assert len(httpserver.log) == 2
     (retry,) = [entry for entry in logs if entry["event"] == "http.retry"]
@@ -38,33 +42,35 @@ def test_429_with_retry_after_waits_as_told_then_succeeds(httpserver: HTTPServer
     assert retry["reason"] == "status 429"
 
 
-def test_retry_after_ms_is_honoured(httpserver: HTTPServer) -> None:
+def test_retry_after_ms_is_honoured(httpserver: HTTPServer, make_client: Any) -> None:
     httpserver.expect_oneshot_request("/v1/models").respond_with_json(
         {}, status=429, headers={"retry-after-ms": "20", "Retry-After": "30"}
     )
     httpserver.expect_oneshot_request("/v1/models").respond_with_json({"data": []})
-    with make_client(httpserver) as client, capture_logs() as logs:
+    with client_for(make_client, httpserver) as client, capture_logs() as logs:
         client.models.list(verbosity=3)
     assert [entry["wait"] for entry in logs if entry["event"] == "http.retry"] == [0.02]
 
 
-def test_503_then_200(httpserver: HTTPServer) -> None:
+def test_503_then_200(httpserver: HTTPServer, make_client: Any) -> None:
     httpserver.expect_oneshot_request("/v1/chat/completions").respond_with_data("busy", status=503)
     httpserver.expect_oneshot_request("/v1/chat/completions").respond_with_json(
         {"id": "chatcmpl-1"}
     )
-    with make_client(httpserver) as client:
+    with client_for(make_client, httpserver) as client:
         assert client.chat.create(MESSAGES, "gpt-4o") == {"id": "chatcmpl-1"}
     assert len(httpserver.log) == 2
 
 
-def test_the_last_failure_is_raised_when_retries_run_out(httpserver: HTTPServer) -> None:
+def test_the_last_failure_is_raised_when_retries_run_out(
+    httpserver: HTTPServer, make_client: Any
+) -> None:
     for _ in range(3):
         httpserver.expect_oneshot_request("/v1/models").respond_with_json(
             {"error": {"message": "The server is overloaded", "type": "server_error"}}, status=502
         )
     with (
-        make_client(httpserver) as client,
+        client_for(make_client, httpserver) as client,
         pytest.raises(openaistream.InternalServerError) as caught,
     ):
         client.models.list()
@@ -73,20 +79,23 @@ def test_the_last_failure_is_raised_when_retries_run_out(httpserver: HTTPServer)
     assert caught.value.message == "The server is overloaded"
 
 
-def test_a_bad_request_is_not_retried(httpserver: HTTPServer) -> None:
+def test_a_bad_request_is_not_retried(httpserver: HTTPServer, make_client: Any) -> None:
     httpserver.expect_request("/v1/models").respond_with_json(
         {"error": {"message": "no"}}, status=400
     )
-    with make_client(httpserver) as client, pytest.raises(openaistream.BadRequestError):
+    with client_for(make_client, httpserver) as client, pytest.raises(openaistream.BadRequestError):
         client.models.list()
     assert len(httpserver.log) == 1
 
 
-def test_x_should_retry_overrides_the_status(httpserver: HTTPServer) -> None:
+def test_x_should_retry_overrides_the_status(httpserver: HTTPServer, make_client: Any) -> None:
     httpserver.expect_request("/v1/models").respond_with_json(
         {}, status=500, headers={"x-should-retry": "false"}
     )
-    with make_client(httpserver) as client, pytest.raises(openaistream.InternalServerError):
+    with (
+        client_for(make_client, httpserver) as client,
+        pytest.raises(openaistream.InternalServerError),
+    ):
         client.models.list()
     assert len(httpserver.log) == 1
     httpserver.clear()
@@ -94,23 +103,23 @@ def test_x_should_retry_overrides_the_status(httpserver: HTTPServer) -> None:
         {}, status=400, headers={"x-should-retry": "true"}
     )
     httpserver.expect_oneshot_request("/v1/models").respond_with_json({"data": []})
-    with make_client(httpserver) as client:
+    with client_for(make_client, httpserver) as client:
         assert client.models.list() == {"data": []}
 
 
-def test_max_retries_zero_tries_once(httpserver: HTTPServer) -> None:
+def test_max_retries_zero_tries_once(httpserver: HTTPServer, make_client: Any) -> None:
     httpserver.expect_request("/v1/models").respond_with_json({}, status=503)
-    client = make_client(httpserver, RetryPolicy(max_retries=0))
+    client = client_for(make_client, httpserver, RetryPolicy(max_retries=0))
     with client, pytest.raises(openaistream.InternalServerError):
         client.models.list()
     assert len(httpserver.log) == 1
 
 
-def test_a_refused_connection_is_retried_then_raised() -> None:
+def test_a_refused_connection_is_retried_then_raised(make_client: Any) -> None:
     with socket.create_server(("127.0.0.1", 0)) as placeholder:
         port = placeholder.getsockname()[1]
     # Nothing listens on the port now: every attempt is refused.
-    client = openaistream.OpenAI(API_KEY, base_url=f"http://127.0.0.1:{port}/v1", max_retries=FAST)
+    client = make_client(API_KEY, base_url=f"http://127.0.0.1:{port}/v1", max_retries=FAST)
     with capture_logs() as logs, pytest.raises(openaistream.APIConnectionError) as caught:
         client.models.list(verbosity=3)
     assert "could not connect to 127.0.0.1" in str(caught.value)
@@ -118,14 +127,14 @@ def test_a_refused_connection_is_retried_then_raised() -> None:
     assert [entry["retry"] for entry in logs if entry["event"] == "http.retry"] == [1, 2]
 
 
-def test_a_stream_that_broke_after_its_first_event_is_not_retried() -> None:
+def test_a_stream_that_broke_after_its_first_event_is_not_retried(make_client: Any) -> None:
     def handler(conn: Conn) -> None:
         conn.read_request()
         conn.send(head(200) + chunk(b'data: {"n": 1}\n\n'))
         conn.reset()
 
     with RawServer(handler) as server:
-        client = openaistream.OpenAI(API_KEY, base_url=server.url + "/v1", max_retries=FAST)
+        client = make_client(API_KEY, base_url=server.url + "/v1", max_retries=FAST)
         stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
         with pytest.raises(openaistream.StreamError) as caught:
             list(stream)
@@ -153,9 +162,9 @@ def drip_502(conn: Conn) -> None:
             time.sleep(0.1)
 
 
-def test_a_dripping_error_body_ends_at_the_total_timeout() -> None:
+def test_a_dripping_error_body_ends_at_the_total_timeout(make_client: Any) -> None:
     with RawServer(drip_502) as server:
-        client = openaistream.OpenAI(
+        client = make_client(
             API_KEY, base_url=server.url + "/v1", timeout=Timeout(total=2), max_retries=FAST
         )
         started = time.monotonic()
@@ -167,12 +176,14 @@ def test_a_dripping_error_body_ends_at_the_total_timeout() -> None:
     assert caught.value.truncated and caught.value.status == 502
 
 
-def test_retries_and_their_waits_end_at_the_total_timeout(httpserver: HTTPServer) -> None:
+def test_retries_and_their_waits_end_at_the_total_timeout(
+    httpserver: HTTPServer, make_client: Any
+) -> None:
     httpserver.expect_request("/v1/models").respond_with_data(
         "busy", status=503, headers={"Retry-After": "1"}
     )
     policy = RetryPolicy(max_retries=50)
-    client = openaistream.OpenAI(
+    client = make_client(
         API_KEY, base_url=httpserver.url_for("/v1"), timeout=Timeout(total=2), max_retries=policy
     )
     started = time.monotonic()

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,10 +22,9 @@ FIRST = b'data: {"n": 1}\n\n'
 REST = b'data: {"n": 2}\n\ndata: {"n": 3}\n\ndata: [DONE]\n\n'
 
 
-def client_for(server: RawServer, **options: object) -> openaistream.OpenAI:
-    return openaistream.OpenAI(
-        api_key=API_KEY, base_url=server.url + "/v1", max_retries=0, **options
-    )  # type: ignore[arg-type]
+def client_for(make_client: Any, server: RawServer, **options: object) -> Any:
+    """A client of the test's kind (OpenAI or AsyncOpenAI) on the raw server, no retries."""
+    return make_client(api_key=API_KEY, base_url=server.url + "/v1", max_retries=0, **options)
 
 
 class HoldingServer:
@@ -49,9 +49,11 @@ class HoldingServer:
 
 
 @pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "content-length"])
-def test_the_first_event_arrives_while_the_server_holds_the_rest(chunked: bool) -> None:
+def test_the_first_event_arrives_while_the_server_holds_the_rest(
+    chunked: bool, make_client: Any
+) -> None:
     holder = HoldingServer(chunked)
-    with holder.server, client_for(holder.server) as client:
+    with holder.server, client_for(make_client, holder.server) as client:
         stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
         first = next(stream)
         # The server is still inside its one-second wait: the event was not held back.
@@ -72,9 +74,11 @@ def cut_after(data: bytes) -> object:
     return handler
 
 
-def test_a_connection_cut_mid_stream_raises_stream_error_with_everything_received() -> None:
+def test_a_connection_cut_mid_stream_raises_stream_error_with_everything_received(
+    make_client: Any,
+) -> None:
     body = b'data: {"n": 1}\n\ndata: {"n": 2}\n\ndata: {"n": 3'
-    with RawServer(cut_after(body)) as server, client_for(server) as client:  # type: ignore[arg-type]
+    with RawServer(cut_after(body)) as server, client_for(make_client, server) as client:  # type: ignore[arg-type]
         stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
         got = []
         with pytest.raises(StreamError) as caught:
@@ -85,9 +89,9 @@ def test_a_connection_cut_mid_stream_raises_stream_error_with_everything_receive
     assert stream.get_state() == "error"
 
 
-def test_events_taken_by_next_value_before_a_failure_are_in_received() -> None:
+def test_events_taken_by_next_value_before_a_failure_are_in_received(make_client: Any) -> None:
     body = b'data: {"n": 1}\n\ndata: {"n": 2}\n\ndata: {"n": 3}\n\ndata: {"n": 4'
-    with RawServer(cut_after(body)) as server, client_for(server) as client:  # type: ignore[arg-type]
+    with RawServer(cut_after(body)) as server, client_for(make_client, server) as client:  # type: ignore[arg-type]
         stream = client.chat.create(MESSAGES, "gpt-4o", stream=True, num=2)
         assert stream.next_value == [{"n": 1}, {"n": 2}]
         with pytest.raises(StreamError) as caught:
@@ -95,11 +99,11 @@ def test_events_taken_by_next_value_before_a_failure_are_in_received() -> None:
     assert caught.value.received == [{"n": 1}, {"n": 2}, {"n": 3}]
 
 
-def test_an_api_error_mid_stream_keeps_what_came_before() -> None:
+def test_an_api_error_mid_stream_keeps_what_came_before(make_client: Any) -> None:
     body = (
         b'data: {"n": 1}\n\ndata: {"error": {"message": "overloaded", "code": "server_error"}}\n\n'
     )
-    with RawServer(serve_body([body])) as server, client_for(server) as client:
+    with RawServer(serve_body([body])) as server, client_for(make_client, server) as client:
         stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
         with pytest.raises(openaistream.APIError) as caught:
             list(stream)
@@ -112,7 +116,9 @@ def test_an_api_error_mid_stream_keeps_what_came_before() -> None:
     [b'data: {"error": {"message": "overloaded", "code": "server_error"}}', b'data: {"n": '],
     ids=["error event", "invalid JSON"],
 )
-def test_an_error_after_events_in_one_chunk_comes_after_them_without_waiting(bad: bytes) -> None:
+def test_an_error_after_events_in_one_chunk_comes_after_them_without_waiting(
+    bad: bytes, make_client: Any
+) -> None:
     """Two events and an error in one read: both events reach the caller, then the error,
     while the server still holds the connection open (the error is not kept for a next chunk
     that may never come)."""
@@ -126,7 +132,7 @@ def test_an_error_after_events_in_one_chunk_comes_after_them_without_waiting(bad
         release.wait(10)
         holding.clear()
 
-    with RawServer(handler) as server, client_for(server) as client:
+    with RawServer(handler) as server, client_for(make_client, server) as client:
         stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
         got = []
         with pytest.raises(openaistream.APIError) as caught:
@@ -139,8 +145,8 @@ def test_an_error_after_events_in_one_chunk_comes_after_them_without_waiting(bad
     assert stream.get_state() == "error"
 
 
-def test_states_open_complete_closed() -> None:
-    with RawServer(serve_body([FIRST, REST])) as server, client_for(server) as client:
+def test_states_open_complete_closed(make_client: Any) -> None:
+    with RawServer(serve_body([FIRST, REST])) as server, client_for(make_client, server) as client:
         stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
         assert stream.get_state() == "open"
         assert list(stream) == [{"n": 1}, {"n": 2}, {"n": 3}]
@@ -154,14 +160,31 @@ def test_states_open_complete_closed() -> None:
         assert list(early) == []
 
 
-def test_a_finished_stream_gives_its_connection_back_and_a_closed_one_does_not() -> None:
-    with RawServer(serve_body([FIRST, REST])) as server, client_for(server) as client:
+def test_a_finished_stream_gives_its_connection_back_and_a_closed_one_does_not(
+    make_client: Any,
+) -> None:
+    """The fourth answer holds the rest of its body back until the stream is closed: that
+    connection, its body half-sent, is not reused. (Closed after the whole body has arrived,
+    the async client may pool the connection: aiohttp has read the body to its end by then;
+    the blocking client drops it.)"""
+    closed = threading.Event()
+
+    def handler(conn: Conn) -> None:
+        while conn.read_request() is not None:
+            if len(conn.server.requests) == 4:
+                conn.send(head(200) + chunk(FIRST))
+                closed.wait(5)
+                return
+            conn.send(head(200) + chunk(FIRST) + chunk(REST) + LAST_CHUNK)
+
+    with RawServer(handler) as server, client_for(make_client, server) as client:
         for _ in range(3):
             assert len(list(client.chat.create(MESSAGES, "gpt-4o", stream=True))) == 3
         assert server.connections == 1
         with client.chat.create(MESSAGES, "gpt-4o", stream=True) as stream:
             next(stream)
-        list(client.chat.create(MESSAGES, "gpt-4o", stream=True))
+        closed.set()
+        assert len(list(client.chat.create(MESSAGES, "gpt-4o", stream=True))) == 3
         assert server.connections == 2
 
 
@@ -238,7 +261,21 @@ def test_keep_can_be_turned_off_after_the_call_and_before_reading() -> None:
     assert caught.value.received == []
 
 
-def test_after_done_a_body_that_never_ends_costs_its_connection_not_the_callers_time() -> None:
+def test_keep_turned_off_on_a_clients_stream_keeps_nothing_for_its_error(
+    make_client: Any,
+) -> None:
+    body = b'data: {"n": 1}\n\ndata: {"n": 2'
+    with RawServer(cut_after(body)) as server, client_for(make_client, server) as client:  # type: ignore[arg-type]
+        stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
+        stream.keep = False
+        with pytest.raises(StreamError) as caught:
+            list(stream)
+    assert (caught.value.received, caught.value.omitted) == ([], 1)
+
+
+def test_after_done_a_body_that_never_ends_costs_its_connection_not_the_callers_time(
+    make_client: Any,
+) -> None:
     release = threading.Event()
 
     def handler(conn: Conn) -> None:
@@ -248,7 +285,7 @@ def test_after_done_a_body_that_never_ends_costs_its_connection_not_the_callers_
         release.wait(10)
 
     with RawServer(handler) as server:
-        client = client_for(server, timeout=openaistream.Timeout(connect=2, read=30))
+        client = client_for(make_client, server, timeout=openaistream.Timeout(connect=2, read=30))
         started = time.monotonic()
         stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
         assert list(stream) == [{"n": 1}]

@@ -138,6 +138,13 @@ class BlockingStream:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # The face's own two attributes stay here; the rest (``keep``) is the stream's.
+        if name in ("_stream", "_loop"):
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self._stream, name, value)
+
     def __repr__(self) -> str:
         return repr(self._stream)
 
