@@ -38,7 +38,15 @@ from .errors import (
     StreamError,
     UnprocessableEntityError,
 )
-from .http import Request, Response, Timeout, Transport, TransportOptions
+from .http import (
+    AsyncResponse,
+    AsyncTransport,
+    Request,
+    Response,
+    Timeout,
+    Transport,
+    TransportOptions,
+)
 from .pagination import paginate
 from .resource import Resource
 from .retries import RetryPolicy
@@ -57,6 +65,8 @@ __all__ = [
     "APITimeoutError",
     "AsyncDataStream",
     "AsyncOpenAI",
+    "AsyncResponse",
+    "AsyncTransport",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",

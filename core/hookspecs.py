@@ -60,7 +60,7 @@ def register_transports(register: RegisterTransport) -> None:
     would otherwise use) and returns an object with ``send(request) -> Response`` and
     ``close()`` (:class:`openaistream.Transport`), or, for the async client, ``async
     send(request) -> AsyncResponse`` and ``async aclose()``
-    (:class:`openaistream.http.AsyncTransport`). A client picks a transport with
+    (:class:`openaistream.AsyncTransport`). A client picks a transport with
     ``OpenAI(transport=name)``; the default is ``"urllib3"`` (``"aiohttp"`` for
     ``AsyncOpenAI``). The declaration, by keyword:
 
@@ -139,7 +139,7 @@ def after_response(request: Request, response: Response) -> None:
     Called for every attempt, error statuses included, so it suits metrics and tracing
     (status, ``x-request-id``, rate-limit headers). Do not read the body here: a streamed
     body belongs to the caller. On ``AsyncOpenAI`` the response is an
-    :class:`openaistream.http.AsyncResponse`, with the same ``status`` and ``headers``: one
+    :class:`openaistream.AsyncResponse`, with the same ``status`` and ``headers``: one
     hook serves both clients. If the hook raises, the response is closed unread and the
     error is the call's answer.
 

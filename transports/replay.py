@@ -213,7 +213,9 @@ class Player(Generic[NetworkT]):
         record_mode=...)``, and the same for the async client, whose ``network`` builds the
         async network transport."""
         if not options.cassette:
-            raise ValueError("the replay transport needs a cassette: OpenAI(cassette='path')")
+            raise ValueError(
+                "the replay transport needs a cassette: give the client cassette='path'"
+            )
         return cls(
             options.cassette,
             options.record_mode or "replay",

@@ -23,6 +23,8 @@ PUBLIC = [
     "APITimeoutError",
     "AsyncDataStream",
     "AsyncOpenAI",
+    "AsyncResponse",
+    "AsyncTransport",
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
