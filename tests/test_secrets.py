@@ -1,13 +1,15 @@
 """The API key and proxy passwords never show: a battery of calls, failures, recordings and
 CLI runs at verbosity 3, with every log line, every error's str and repr, every cassette and
-every CLI output swept for them. (conftest.py also sweeps every file the whole suite wrote.)"""
+every CLI output swept for them. (conftest.py also sweeps every file the whole suite wrote.)
+Each test runs on both clients (``make_client``: ``OpenAI`` and ``AsyncOpenAI``)."""
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -16,6 +18,7 @@ from pytest_httpserver import HTTPServer
 
 import openaistream
 from openaistream.cli import cli
+from openaistream.http import AsyncResponse
 from tests.conftest import API_KEY, PROXY_PASSWORD
 from tests.support import faults, recordings
 from tests.support.plugins import install_plugin
@@ -25,7 +28,9 @@ from tests.support.servers import RawServer
 SECRETS = (API_KEY, PROXY_PASSWORD)
 
 
-def test_nothing_anywhere_shows_a_secret(httpserver: HTTPServer, tmp_path: Path) -> None:
+def test_nothing_anywhere_shows_a_secret(
+    httpserver: HTTPServer, tmp_path: Path, make_client: Any
+) -> None:
     lines = io.StringIO()
     structlog.configure(logger_factory=structlog.PrintLoggerFactory(lines))
     seen: list[str] = []
@@ -48,14 +53,12 @@ def test_nothing_anywhere_shows_a_secret(httpserver: HTTPServer, tmp_path: Path)
         recordings.body("chat_completions_stream/text_include_usage"),
         content_type="text/event-stream",
     )
-    client = openaistream.OpenAI(
-        API_KEY, base_url=httpserver.url_for("/v1"), verbosity=3, max_retries=0
-    )
+    client = make_client(API_KEY, base_url=httpserver.url_for("/v1"), verbosity=3, max_retries=0)
     list(client.chat.create([{"role": "user", "content": "hi"}], "gpt-4", stream=True))
     failing(client.models.list)
     seen.extend([repr(client), repr(client._config), client.get_api_key()])
 
-    proxied = openaistream.OpenAI(
+    proxied = make_client(
         API_KEY, base_url=httpserver.url_for("/v1"), verbosity=3, max_retries=1,
         proxy=f"socks5h://user:{PROXY_PASSWORD}@127.0.0.1:{free_port()}",
     )  # fmt: skip
@@ -63,20 +66,21 @@ def test_nothing_anywhere_shows_a_secret(httpserver: HTTPServer, tmp_path: Path)
     seen.extend([repr(proxied), str(proxied.get_proxy())])
 
     with RawServer(faults.part_then_reset(faults.events(2))) as server:
-        cut = openaistream.OpenAI(API_KEY, base_url=server.url + "/v1", verbosity=3, max_retries=0)
+        cut = make_client(API_KEY, base_url=server.url + "/v1", verbosity=3, max_retries=0)
         failing(
             lambda: list(cut.chat.create([{"role": "user", "content": "hi"}], "m", stream=True))
         )
         cut.close()
 
     cassette = tmp_path / "sweep.json"
-    recorder = openaistream.OpenAI(
+    recorder = make_client(
         API_KEY, base_url=httpserver.url_for("/v1"), transport="replay", cassette=str(cassette),
         record_mode="record", verbosity=3, organization="org-sweep",
     )  # fmt: skip
     list(recorder.chat.create([{"role": "user", "content": "hi"}], "gpt-4", stream=True))
     failing(recorder.models.list)  # the answer echoes the key: the cassette is refused
 
+    # The command line is the blocking client's: run with either, its output is swept too.
     runner = CliRunner()
     base = ["--api-key", API_KEY, "--base-url", httpserver.url_for("/v1")]
     outputs = [
@@ -109,18 +113,18 @@ FILE_KEY = "sk-from-a-file-0123456789"
 
 
 def test_a_key_read_from_a_file_with_its_newline_simply_works(
-    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, make_client: Any
 ) -> None:
     secret_file = tmp_path / "key"
     secret_file.write_text(FILE_KEY + "\n")  # not API_KEY: the suite sweeps its files for it
     httpserver.expect_request("/v1/models").respond_with_json({"data": []})
     url = httpserver.url_for("/v1")
-    with openaistream.OpenAI(secret_file.read_text(), base_url=url, organization=" org-1\n") as c:
+    with make_client(secret_file.read_text(), base_url=url, organization=" org-1\n") as c:
         c.models.list()
         c.set_api_key(f"  {API_KEY}\r\n")
         c.models.list()
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY + "\n")
-    with openaistream.OpenAI(base_url=url + "\n") as from_environment:
+    with make_client(base_url=url + "\n") as from_environment:
         from_environment.models.list()
     sent = [request.headers for request, _ in httpserver.log]
     assert [h["Authorization"] for h in sent] == [
@@ -163,32 +167,30 @@ BAD = {
     ],
 )
 def test_a_bad_value_is_refused_naming_it_and_never_showing_it(
-    where: str, named: str, bad: str, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
-) -> None:
+    where: str, named: str, bad: str, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer,
+    make_client: Any,
+) -> None:  # fmt: skip
     url = httpserver.url_for("/v1")
     with pytest.raises(ValueError) as caught:
         if where.startswith("OPENAI_"):
             monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
             monkeypatch.setenv(where, bad)
-            openaistream.OpenAI(base_url=url)
+            make_client(base_url=url)
         elif where == "set_api_key":
-            openaistream.OpenAI(API_KEY, base_url=url).set_api_key(bad)
+            make_client(API_KEY, base_url=url).set_api_key(bad)
         elif where == "headers":
-            openaistream.OpenAI(API_KEY, base_url=url).request(
-                "GET", "/models", headers={"api-key": bad}
-            )
+            make_client(API_KEY, base_url=url).request("GET", "/models", headers={"api-key": bad})
         elif where == "base_url":
-            openaistream.OpenAI(API_KEY, base_url=url + "/" + bad)
+            make_client(API_KEY, base_url=url + "/" + bad)
         else:
-            options = {"api_key": API_KEY, "base_url": url, where: bad}
-            openaistream.OpenAI(**options)  # type: ignore[arg-type]
+            make_client(**{"api_key": API_KEY, "base_url": url, where: bad})
     assert named in str(caught.value)
     assert "SECRET" not in _clean(caught.value)
     assert httpserver.log == []
 
 
 def test_a_header_a_hook_sets_is_checked_too(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer, make_client: Any
 ) -> None:
     install_plugin(tmp_path, monkeypatch, "azure_key", """
         import os
@@ -200,7 +202,7 @@ def test_a_header_a_hook_sets_is_checked_too(
     """)  # fmt: skip
     httpserver.expect_request("/v1/models").respond_with_json({"data": []})
     monkeypatch.setenv("AZURE_KEY", "azure-SECRET-key\n")  # read from a file, newline and all
-    with openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1")) as client:
+    with make_client(API_KEY, base_url=httpserver.url_for("/v1")) as client:
         client.models.list()
         assert httpserver.log[0][0].headers["api-key"] == "azure-SECRET-key"
         monkeypatch.setenv("AZURE_KEY", "azure-SECRET\x1bkey")
@@ -244,12 +246,31 @@ class LeakyTransport:
         pass
 
 
+class AsyncLeakyTransport(LeakyTransport):
+    """The same, for the async client: ``async send``, an async body, ``aclose``."""
+
+    async def send(self, request: openaistream.Request) -> AsyncResponse:  # type: ignore[override]
+        blocking = LeakyTransport.send(self, request)
+
+        async def body() -> AsyncIterator[bytes]:
+            for part in blocking:
+                yield part
+
+        return AsyncResponse(200, blocking.headers, body())
+
+    async def aclose(self) -> None:
+        pass
+
+
 @pytest.mark.parametrize("when", ["send", "body"])
-def test_an_error_from_a_transport_object_never_holds_a_secret(when: str) -> None:
-    client = openaistream.OpenAI(
+def test_an_error_from_a_transport_object_never_holds_a_secret(
+    when: str, make_client: Any, client_kind: str
+) -> None:
+    leaky = LeakyTransport if client_kind == "sync" else AsyncLeakyTransport
+    client = make_client(
         API_KEY,
         base_url="http://127.0.0.1:9/v1?api-key=az-SECRET-9",
-        transport=LeakyTransport(when),
+        transport=leaky(when),
     )
     client.set_api_key(API_KEY)
     # Raised by send, the transport's own error; from the body, the connection error it is.

@@ -28,7 +28,15 @@ class Pproxy:
     """A pproxy process listening on 127.0.0.1 for one protocol, logging every connection
     it carries (``-v``) to a file the test can read."""
 
-    def __init__(self, scheme: str, log: Path, credentials: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        scheme: str,
+        log: Path,
+        credentials: Optional[str] = None,
+        tls_file: Optional[Path] = None,
+    ) -> None:
+        """``tls_file``: a PEM of the proxy's key and certificate chain, for a proxy spoken
+        to over TLS (``scheme`` "http+ssl": an https:// proxy)."""
         self.scheme = scheme
         self.port = free_port()
         self.credentials = credentials
@@ -38,6 +46,8 @@ class Pproxy:
         # 30 days after one success otherwise).
         command = [sys.executable, "-m", "pproxy", "-l", f"{scheme}://127.0.0.1:{self.port}{auth}",
                    "-v", "--auth", "0"]  # fmt: skip
+        if tls_file is not None:
+            command += ["--ssl", str(tls_file)]
         self._log_file = log.open("w")
         self.process = subprocess.Popen(command, stdout=self._log_file, stderr=subprocess.STDOUT)
         self._wait_listening()

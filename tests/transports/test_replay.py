@@ -1,7 +1,10 @@
 # ruff: noqa: E501 - recorded bodies and calls read best on one line
 """Record real traffic from local servers into cassettes, then replay it with the servers
 stopped: the same events, bytes, errors and chunk boundaries; and the cassette's rules on
-matching, modes, atomic writes and secrets."""
+matching, modes, atomic writes and secrets. Every test runs on both clients (``make_client``:
+``OpenAI`` records through urllib3 and replays through ReplayTransport, ``AsyncOpenAI``
+through aiohttp and AsyncReplayTransport); the first ones record with one client and replay
+with each, so a cassette recorded by either replays in both."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Callable
 
@@ -19,8 +23,10 @@ from pytest_httpserver import HTTPServer
 import openaistream
 from openaistream import ReplayError
 from openaistream.transports.replay import ReplayTransport
+from openaistream.transports.replay_async import AsyncReplayTransport
 from tests.conftest import API_KEY
 from tests.support import recordings
+from tests.support.clients import KINDS, Clients
 from tests.support.servers import LAST_CHUNK, Conn, RawServer, chunk, head
 
 MESSAGES = [{"role": "user", "content": "Say this is a test"}]
@@ -47,8 +53,13 @@ def serve_chunks(parts: list[bytes], *, gap: float = 0.0, cut: bool = False) -> 
     return RawServer(handler)
 
 
-def client(base_url: str, cassette: Path, mode: str, **options: Any) -> openaistream.OpenAI:
-    return openaistream.OpenAI(
+NOWHERE = "http://127.0.0.1:9/v1"  # nothing listens: a replay that reached out would fail
+
+
+def cassette_client(
+    make: Callable[..., Any], base_url: str, cassette: Path, mode: str, **options: Any
+) -> Any:
+    return make(
         API_KEY,
         base_url=base_url,
         transport="replay",
@@ -60,21 +71,57 @@ def client(base_url: str, cassette: Path, mode: str, **options: Any) -> openaist
     )
 
 
-def raw_chunks(c: openaistream.OpenAI) -> list[bytes]:
+def client(base_url: str, cassette: Path, mode: str, **options: Any) -> openaistream.OpenAI:
+    """The blocking client on a cassette (test_replay_async.py records with it)."""
+    return cassette_client(openaistream.OpenAI, base_url, cassette, mode, **options)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def player(make_client: Any) -> Callable[..., Any]:
+    """``player(base_url, cassette, mode, **options)``: a client of the test's kind on the
+    cassette."""
+    return lambda *args, **options: cassette_client(make_client, *args, **options)
+
+
+@pytest.fixture
+def kinds() -> Iterator[dict[str, Clients]]:
+    """A maker of each kind of client, for a test that records with one and replays with
+    the other; every client made is closed when the test ends."""
+    made = {kind: Clients(kind) for kind in KINDS}
+    yield made
+    for clients in made.values():
+        clients.close()
+
+
+# (the client that records, the client that replays)
+ACROSS = pytest.mark.parametrize(
+    ("recorder", "replayer"), [(a, b) for a in KINDS for b in KINDS], ids=lambda k: k
+)
+
+
+def replay_transport(kind: str, cassette: Path, **options: Any) -> Any:
+    """The replay transport object of each kind, for options the client does not take."""
+    return (ReplayTransport if kind == "sync" else AsyncReplayTransport)(cassette, **options)
+
+
+def raw_chunks(c: Any) -> list[bytes]:
     stream = c.request("POST", "/chat/completions", json={"model": "m", "messages": MESSAGES},
                        stream=True, decoder="bytes")  # fmt: skip
     return list(stream)
 
 
-def test_a_streamed_chat_replays_the_same_events_and_chunk_boundaries(tmp_path: Path) -> None:
+@ACROSS
+def test_a_streamed_chat_replays_the_same_events_and_chunk_boundaries(
+    tmp_path: Path, kinds: dict[str, Clients], recorder: str, replayer: str
+) -> None:
     cassette = tmp_path / "chat.json"
     with serve_chunks(EVENTS) as server:
-        live = client(server.url + "/v1", cassette, "record")
+        live = cassette_client(kinds[recorder].make, server.url + "/v1", cassette, "record")
         live_events = list(live.chat.create(MESSAGES, "gpt-4o", stream=True))
         live_chunks = raw_chunks(live)
         live.close()
     # The server is gone: everything below comes from the cassette.
-    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+    replay = cassette_client(kinds[replayer].make, NOWHERE, cassette, "replay")
     assert list(replay.chat.create(MESSAGES, "gpt-4o", stream=True)) == live_events
     # The chunks replayed are the reads the transport made, as they came (several events a
     # read when the server is ahead), byte for byte.
@@ -87,7 +134,10 @@ def test_a_streamed_chat_replays_the_same_events_and_chunk_boundaries(tmp_path: 
     ]
 
 
-def test_plain_calls_audio_bytes_and_errors_replay_identically(tmp_path: Path) -> None:
+@ACROSS
+def test_plain_calls_audio_bytes_and_errors_replay_identically(
+    tmp_path: Path, kinds: dict[str, Clients], recorder: str, replayer: str
+) -> None:
     cassette = tmp_path / "calls.json"
     httpserver = HTTPServer(host="127.0.0.1", port=0)  # its own: this test stops it
     httpserver.start()
@@ -107,7 +157,7 @@ def test_plain_calls_audio_bytes_and_errors_replay_identically(tmp_path: Path) -
         headers={"x-request-id": "req_404"},
     )
 
-    def run(c: openaistream.OpenAI) -> tuple[Any, bytes, bytes, tuple[Any, ...], list[Any]]:
+    def run(c: Any) -> tuple[Any, bytes, bytes, tuple[Any, ...], list[Any]]:
         chat = list(c.chat.create(MESSAGES, "gpt-4o-mini", stream=True, n=2))
         models = c.models.list()
         speech = c.audio.speech("Hello, world!", response_format="mp3")
@@ -118,7 +168,7 @@ def test_plain_calls_audio_bytes_and_errors_replay_identically(tmp_path: Path) -
         errors = (error.status, error.code, error.message, error.request_id)
         return models, speech, streamed, errors, chat
 
-    live = client(httpserver.url_for("/v1"), cassette, "once")
+    live = cassette_client(kinds[recorder].make, httpserver.url_for("/v1"), cassette, "once")
     try:
         recorded = run(live)
     finally:
@@ -126,7 +176,7 @@ def test_plain_calls_audio_bytes_and_errors_replay_identically(tmp_path: Path) -
         httpserver.clear()
         httpserver.stop()
 
-    replay = client("http://127.0.0.1:9/v1", cassette, "once")
+    replay = cassette_client(kinds[replayer].make, NOWHERE, cassette, "once")
     assert run(replay) == recorded
     assert recorded[1] == recorded[2] == mp3
     assert len(recorded[4]) == 109  # the n=2 chat: every chunk, both choices
@@ -136,14 +186,17 @@ def test_plain_calls_audio_bytes_and_errors_replay_identically(tmp_path: Path) -
     assert "text" in document["interactions"][1]["response"]["chunks"][0]
 
 
-def test_a_cut_stream_replays_the_same_error_with_the_same_events(tmp_path: Path) -> None:
+@ACROSS
+def test_a_cut_stream_replays_the_same_error_with_the_same_events(
+    tmp_path: Path, kinds: dict[str, Clients], recorder: str, replayer: str
+) -> None:
     cassette = tmp_path / "cut.json"
     with serve_chunks(EVENTS[:2], cut=True) as server:
-        live = client(server.url + "/v1", cassette, "record")
+        live = cassette_client(kinds[recorder].make, server.url + "/v1", cassette, "record")
         with pytest.raises(openaistream.StreamError) as first:
             list(live.chat.create(MESSAGES, "gpt-4o", stream=True))
         live.close()
-    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+    replay = cassette_client(kinds[replayer].make, NOWHERE, cassette, "replay")
     with pytest.raises(openaistream.StreamError) as again:
         list(replay.chat.create(MESSAGES, "gpt-4o", stream=True))
     assert again.value.received == first.value.received
@@ -152,14 +205,16 @@ def test_a_cut_stream_replays_the_same_error_with_the_same_events(tmp_path: Path
     assert end["error"] == "APIConnectionError"
 
 
-def test_a_stream_closed_early_is_recorded_as_such(tmp_path: Path) -> None:
+def test_a_stream_closed_early_is_recorded_as_such(
+    tmp_path: Path, player: Callable[..., Any]
+) -> None:
     cassette = tmp_path / "early.json"
     with serve_chunks(EVENTS, gap=0.2) as server:  # the rest comes after the close
-        live = client(server.url + "/v1", cassette, "record")
+        live = player(server.url + "/v1", cassette, "record")
         with live.chat.create(MESSAGES, "gpt-4o", stream=True) as stream:
             first = next(stream)
         live.close()
-    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+    replay = player(NOWHERE, cassette, "replay")
     stream = replay.chat.create(MESSAGES, "gpt-4o", stream=True)
     assert next(stream) == first
     with pytest.raises(
@@ -168,18 +223,23 @@ def test_a_stream_closed_early_is_recorded_as_such(tmp_path: Path) -> None:
         list(stream)
 
 
-def record_one(tmp_path: Path, body: dict[str, Any]) -> Path:
+def record_one(
+    tmp_path: Path, body: dict[str, Any], make: Callable[..., Any] = openaistream.OpenAI
+) -> Path:
     cassette = tmp_path / "one.json"
     with serve_chunks(EVENTS) as server:
-        live = client(server.url + "/v1", cassette, "record")
+        live = cassette_client(make, server.url + "/v1", cassette, "record")
         list(live.request("POST", "/chat/completions", json=body, stream=True))
         live.close()
     return cassette
 
 
-def test_no_match_names_the_closest_recording_and_the_differing_field(tmp_path: Path) -> None:
-    cassette = record_one(tmp_path, {"model": "gpt-4o", "messages": MESSAGES, "temperature": 0})
-    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+def test_no_match_names_the_closest_recording_and_the_differing_field(
+    tmp_path: Path, make_client: Any, player: Callable[..., Any]
+) -> None:
+    body = {"model": "gpt-4o", "messages": MESSAGES, "temperature": 0}
+    cassette = record_one(tmp_path, body, make_client)
+    replay = player(NOWHERE, cassette, "replay")
     asked = {"model": "gpt-4o-mini", "messages": MESSAGES, "temperature": 0}
     with pytest.raises(ReplayError) as caught:
         replay.request("POST", "/chat/completions", json=asked, stream=True)
@@ -191,22 +251,24 @@ def test_no_match_names_the_closest_recording_and_the_differing_field(tmp_path: 
     assert caught.value.closest["body"]["model"] == "gpt-4o"
 
 
-def test_matching_ignores_key_order_and_can_be_narrowed(tmp_path: Path) -> None:
+def test_matching_ignores_key_order_and_can_be_narrowed(
+    tmp_path: Path, make_client: Any, client_kind: str, player: Callable[..., Any]
+) -> None:
     cassette = record_one(tmp_path, {"model": "gpt-4o", "messages": MESSAGES, "seed": 1})
-    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+    replay = player(NOWHERE, cassette, "replay")
     reordered = {"seed": 1, "messages": MESSAGES, "model": "gpt-4o"}
     assert len(list(replay.request("POST", "/chat/completions", json=reordered, stream=True))) == 3
 
-    only_path = openaistream.OpenAI(
+    only_path = make_client(
         API_KEY,
-        base_url="http://127.0.0.1:9/v1",
-        transport=ReplayTransport(cassette, match_on=("method", "path")),
+        base_url=NOWHERE,
+        transport=replay_transport(client_kind, cassette, match_on=("method", "path")),
     )
     other = {"model": "something else", "messages": []}
     assert len(list(only_path.request("POST", "/chat/completions", json=other, stream=True))) == 3
 
 
-def test_a_custom_matcher_is_consulted(tmp_path: Path) -> None:
+def test_a_custom_matcher_is_consulted(tmp_path: Path, make_client: Any, client_kind: str) -> None:
     cassette = record_one(tmp_path, {"model": "gpt-4o", "messages": MESSAGES})
     seen: list[str] = []
 
@@ -214,59 +276,60 @@ def test_a_custom_matcher_is_consulted(tmp_path: Path) -> None:
         seen.append(request["body"]["messages"][0]["content"])
         return request["body"]["messages"][0] == recorded["body"]["messages"][0]
 
-    replay = openaistream.OpenAI(
-        API_KEY,
-        base_url="http://127.0.0.1:9/v1",
-        transport=ReplayTransport(cassette, match_on=("path",), matcher=same_first_message),
+    transport = replay_transport(
+        client_kind, cassette, match_on=("path",), matcher=same_first_message
     )
+    replay = make_client(API_KEY, base_url=NOWHERE, transport=transport)
     with pytest.raises(ReplayError):
         replay.chat.create([{"role": "user", "content": "other"}], "any-model", stream=True)
     assert len(list(replay.chat.create(MESSAGES, "any-model", stream=True))) == 3
     assert seen == ["other", "Say this is a test"]
 
 
-def test_each_recording_plays_once(tmp_path: Path) -> None:
+def test_each_recording_plays_once(tmp_path: Path, player: Callable[..., Any]) -> None:
     cassette = record_one(tmp_path, {"model": "gpt-4o", "messages": MESSAGES, "stream": True})
-    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+    replay = player(NOWHERE, cassette, "replay")
     list(replay.chat.create(MESSAGES, "gpt-4o", stream=True))
     with pytest.raises(ReplayError, match="already played"):
         replay.chat.create(MESSAGES, "gpt-4o", stream=True)
 
 
-def test_modes(tmp_path: Path) -> None:
+def test_modes(tmp_path: Path, player: Callable[..., Any]) -> None:
     cassette = tmp_path / "modes.json"
     with pytest.raises(ReplayError, match="does not exist: record it first"):
-        client("http://127.0.0.1:9/v1", cassette, "replay")
+        player(NOWHERE, cassette, "replay")
     with pytest.raises(ValueError, match="record_mode must be one of replay, record, once, new"):
-        client("http://127.0.0.1:9/v1", cassette, "sometimes")
+        player(NOWHERE, cassette, "sometimes")
     with serve_chunks(EVENTS) as server:
-        once = client(server.url + "/v1", cassette, "once")
+        once = player(server.url + "/v1", cassette, "once")
         list(once.chat.create(MESSAGES, "gpt-4o", stream=True))
         once.close()
         assert len(server.requests) == 1
         # "once" with the cassette there: replay only, the server is not asked.
-        again = client(server.url + "/v1", cassette, "once")
+        again = player(server.url + "/v1", cassette, "once")
         list(again.chat.create(MESSAGES, "gpt-4o", stream=True))
         assert len(server.requests) == 1
         # "new": what matches is replayed, what does not is recorded and added.
-        new = client(server.url + "/v1", cassette, "new")
+        new = player(server.url + "/v1", cassette, "new")
         list(new.chat.create(MESSAGES, "gpt-4o", stream=True))
         list(new.chat.create(MESSAGES, "gpt-4o-mini", stream=True))
         new.close()
         assert len(server.requests) == 2
         assert len(json.loads(cassette.read_text())["interactions"]) == 2
         # "record": always the network, and the cassette is rewritten.
-        record = client(server.url + "/v1", cassette, "record")
+        record = player(server.url + "/v1", cassette, "record")
         list(record.chat.create(MESSAGES, "gpt-4o", stream=True))
         record.close()
         assert len(server.requests) == 3
     assert len(json.loads(cassette.read_text())["interactions"]) == 1
 
 
-def test_timing_reproduces_the_recorded_gaps(tmp_path: Path) -> None:
+def test_timing_reproduces_the_recorded_gaps(
+    tmp_path: Path, make_client: Any, client_kind: str, player: Callable[..., Any]
+) -> None:
     cassette = tmp_path / "slow.json"
     with serve_chunks(EVENTS, gap=0.3) as server:
-        live = client(server.url + "/v1", cassette, "record")
+        live = player(server.url + "/v1", cassette, "record")
         list(live.chat.create(MESSAGES, "gpt-4o", stream=True))
         live.close()
     offsets = [
@@ -275,50 +338,50 @@ def test_timing_reproduces_the_recorded_gaps(tmp_path: Path) -> None:
     assert offsets[2] - offsets[0] >= 0.5
 
     started = time.monotonic()
-    list(
-        client("http://127.0.0.1:9/v1", cassette, "replay").chat.create(
-            MESSAGES, "gpt-4o", stream=True
-        )
-    )
+    list(player(NOWHERE, cassette, "replay").chat.create(MESSAGES, "gpt-4o", stream=True))
     fast = time.monotonic() - started
-    timed = openaistream.OpenAI(
-        API_KEY, base_url="http://127.0.0.1:9/v1", transport=ReplayTransport(cassette, timing=True)
+    timed = make_client(
+        API_KEY, base_url=NOWHERE, transport=replay_transport(client_kind, cassette, timing=True)
     )
     started = time.monotonic()
     list(timed.chat.create(MESSAGES, "gpt-4o", stream=True))
     assert time.monotonic() - started >= 0.5 > fast
 
 
-def test_resplit_changes_the_chunks_not_the_events(tmp_path: Path) -> None:
+def test_resplit_changes_the_chunks_not_the_events(
+    tmp_path: Path, make_client: Any, client_kind: str, player: Callable[..., Any]
+) -> None:
     cassette = record_one(tmp_path, {"model": "m", "messages": MESSAGES})
-    plain = client("http://127.0.0.1:9/v1", cassette, "replay")
+    plain = player(NOWHERE, cassette, "replay")
     expected_events = list(plain.request("POST", "/chat/completions",
                                          json={"model": "m", "messages": MESSAGES}, stream=True))  # fmt: skip
     for seed in range(20):
-        shaken = openaistream.OpenAI(
+        shaken = make_client(
             API_KEY,
-            base_url="http://127.0.0.1:9/v1",
-            transport=ReplayTransport(cassette, resplit=seed),
+            base_url=NOWHERE,
+            transport=replay_transport(client_kind, cassette, resplit=seed),
         )
         chunks = raw_chunks(shaken)
         assert b"".join(chunks) == b"".join(EVENTS)
         assert chunks != EVENTS
-        shaken2 = openaistream.OpenAI(
+        shaken2 = make_client(
             API_KEY,
-            base_url="http://127.0.0.1:9/v1",
-            transport=ReplayTransport(cassette, resplit=seed),
+            base_url=NOWHERE,
+            transport=replay_transport(client_kind, cassette, resplit=seed),
         )
         events = list(shaken2.request("POST", "/chat/completions",
                                       json={"model": "m", "messages": MESSAGES}, stream=True))  # fmt: skip
         assert events == expected_events
 
 
-def test_the_cassette_holds_no_secret(httpserver: HTTPServer, tmp_path: Path) -> None:
+def test_the_cassette_holds_no_secret(
+    httpserver: HTTPServer, tmp_path: Path, make_client: Any
+) -> None:
     cassette = tmp_path / "secrets.json"
     httpserver.expect_request("/v1/models").respond_with_json(
         {"data": []}, headers={"openai-organization": "org-secret", "set-cookie": "session=abc"}
     )
-    c = openaistream.OpenAI(
+    c = make_client(
         API_KEY,
         base_url=httpserver.url_for("/v1"),
         organization="org-secret",
@@ -336,13 +399,13 @@ def test_the_cassette_holds_no_secret(httpserver: HTTPServer, tmp_path: Path) ->
 
 
 def test_an_api_key_in_the_query_is_never_recorded_nor_matched_on(
-    httpserver: HTTPServer, tmp_path: Path
+    httpserver: HTTPServer, tmp_path: Path, player: Callable[..., Any]
 ) -> None:
     """Azure-style gateways take the key as ``?api-key=``: the cassette keeps the rest of the
     query, and replays for whoever holds another key."""
     cassette = tmp_path / "azure.json"
     httpserver.expect_request("/v1/models").respond_with_json({"data": [{"id": "gpt-4o"}]})
-    live = client(httpserver.url_for("/v1"), cassette, "record")
+    live = player(httpserver.url_for("/v1"), cassette, "record")
     query = {"api-version": "2024-10-21", "api-key": API_KEY}
     assert live.request("GET", "/models", params=query) == {"data": [{"id": "gpt-4o"}]}
     live.close()
@@ -350,12 +413,12 @@ def test_an_api_key_in_the_query_is_never_recorded_nor_matched_on(
     assert API_KEY not in text and "api-key" not in text
     recorded = json.loads(text)["interactions"][0]["request"]
     assert recorded["query"] == {"api-version": ["2024-10-21"]}
-    replay = client("http://127.0.0.1:9/v1", cassette, "replay")
+    replay = player(NOWHERE, cassette, "replay")
     other = {"api-version": "2024-10-21", "api-key": "another-key-0123456789"}
     assert replay.request("GET", "/models", params=other) == {"data": [{"id": "gpt-4o"}]}
 
 
-def test_cookies_never_reach_a_cassette(tmp_path: Path) -> None:
+def test_cookies_never_reach_a_cassette(tmp_path: Path, player: Callable[..., Any]) -> None:
     cassette = tmp_path / "cookies.json"
 
     def handler(conn: Conn) -> None:
@@ -370,7 +433,7 @@ def test_cookies_never_reach_a_cassette(tmp_path: Path) -> None:
             )
 
     with RawServer(handler) as server:
-        live = client(server.url + "/v1", cassette, "record")
+        live = player(server.url + "/v1", cassette, "record")
         live.request("GET", "/models", headers={"Cookie": "session=client-cookie-0004; a=1"})
         live.close()
     text = cassette.read_text()
@@ -380,13 +443,13 @@ def test_cookies_never_reach_a_cassette(tmp_path: Path) -> None:
 
 
 def test_a_cassette_that_would_contain_a_cookie_the_request_sent_is_refused(
-    httpserver: HTTPServer, tmp_path: Path
+    httpserver: HTTPServer, tmp_path: Path, player: Callable[..., Any]
 ) -> None:
     cassette = tmp_path / "echo.json"
     httpserver.expect_request("/v1/models").respond_with_json(
         {"echo": "your cookie was session=client-cookie-0005"}
     )
-    c = client(httpserver.url_for("/v1"), cassette, "record")
+    c = player(httpserver.url_for("/v1"), cassette, "record")
     with pytest.raises(ReplayError, match=r"refusing to write .* a cookie"):
         c.request("GET", "/models", headers={"Cookie": "session=client-cookie-0005"})
     c.close()
@@ -394,21 +457,26 @@ def test_a_cassette_that_would_contain_a_cookie_the_request_sent_is_refused(
 
 
 def test_a_cassette_that_would_contain_the_key_is_refused(
-    httpserver: HTTPServer, tmp_path: Path
+    httpserver: HTTPServer, tmp_path: Path, player: Callable[..., Any]
 ) -> None:
     cassette = tmp_path / "leak.json"
     cassette.write_text("old contents, kept whole")
     httpserver.expect_request("/v1/models").respond_with_json(
         {"error": {"message": f"Incorrect API key provided: {API_KEY}"}}, status=401
     )
-    c = client(httpserver.url_for("/v1"), cassette, "record")
-    with pytest.raises(ReplayError, match=r"refusing to write .* it would contain the API key"):
+    c = player(httpserver.url_for("/v1"), cassette, "record")
+    with pytest.raises(
+        ReplayError, match=r"refusing to write .* it would contain the API key"
+    ) as caught:
         c.models.list()
+    assert API_KEY not in str(caught.value)
     assert cassette.read_text() == "old contents, kept whole"
     assert [p.name for p in tmp_path.iterdir()] == ["leak.json"]
 
 
-def test_a_redact_hook_can_scrub_it(httpserver: HTTPServer, tmp_path: Path) -> None:
+def test_a_redact_hook_can_scrub_it(
+    httpserver: HTTPServer, tmp_path: Path, make_client: Any, client_kind: str
+) -> None:
     cassette = tmp_path / "scrubbed.json"
     httpserver.expect_request("/v1/models").respond_with_json({"echo": API_KEY})
 
@@ -417,18 +485,19 @@ def test_a_redact_hook_can_scrub_it(httpserver: HTTPServer, tmp_path: Path) -> N
             part["text"] = part["text"].replace(API_KEY, "sk-REDACTED")
         return interaction
 
-    transport = ReplayTransport(
-        cassette, "record", redact=scrub,
-        network=lambda: openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"))._transport,
+    network = openaistream.OpenAI if client_kind == "sync" else openaistream.AsyncOpenAI
+    transport = replay_transport(
+        client_kind, cassette, record_mode="record", redact=scrub,
+        network=lambda: network(API_KEY, base_url=httpserver.url_for("/v1"))._transport,
     )  # fmt: skip
-    c = openaistream.OpenAI(API_KEY, base_url=httpserver.url_for("/v1"), transport=transport)
+    c = make_client(API_KEY, base_url=httpserver.url_for("/v1"), transport=transport)
     assert c.models.list() == {"echo": API_KEY}
     assert "sk-REDACTED" in cassette.read_text()
     assert API_KEY not in cassette.read_text()
 
 
 def test_a_crash_while_writing_leaves_the_old_cassette_whole(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, player: Callable[..., Any]
 ) -> None:
     cassette = record_one(tmp_path, {"model": "gpt-4o", "messages": MESSAGES})
     before = cassette.read_text()
@@ -437,7 +506,7 @@ def test_a_crash_while_writing_leaves_the_old_cassette_whole(
         raise OSError(28, "No space left on device")
 
     with serve_chunks(EVENTS) as server:
-        c = client(server.url + "/v1", cassette, "new")
+        c = player(server.url + "/v1", cassette, "new")
         monkeypatch.setattr(os, "fsync", disk_full)
         with pytest.raises(OSError, match="No space left"):
             list(c.chat.create(MESSAGES, "another-model", stream=True))
@@ -447,7 +516,9 @@ def test_a_crash_while_writing_leaves_the_old_cassette_whole(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["one.json"]
 
 
-def test_streams_left_open_are_closed_with_the_client(tmp_path: Path) -> None:
+def test_streams_left_open_are_closed_with_the_client(
+    tmp_path: Path, player: Callable[..., Any]
+) -> None:
     cassette = tmp_path / "open.json"
     release = threading.Event()
 
@@ -457,7 +528,7 @@ def test_streams_left_open_are_closed_with_the_client(tmp_path: Path) -> None:
         release.wait(5)
 
     with RawServer(handler) as server:
-        c = client(server.url + "/v1", cassette, "record")
+        c = player(server.url + "/v1", cassette, "record")
         stream = c.chat.create(MESSAGES, "gpt-4o", stream=True)
         next(stream)
         c.close()  # the test ends without reading the rest
@@ -486,7 +557,7 @@ def unwritable(tmp_path: Path, kind: str) -> Path:
 @pytest.mark.parametrize("mode", ["record", "once", "new"])
 @pytest.mark.parametrize("kind", UNWRITABLE)
 def test_recording_where_no_cassette_can_be_written_fails_before_the_call_is_sent(
-    tmp_path: Path, kind: str, mode: str
+    tmp_path: Path, kind: str, mode: str, player: Callable[..., Any]
 ) -> None:
     """The paid call is never made when its answer could not be kept."""
     cassette = unwritable(tmp_path, kind)
@@ -494,7 +565,7 @@ def test_recording_where_no_cassette_can_be_written_fails_before_the_call_is_sen
         serve_chunks(EVENTS) as server,
         pytest.raises(ReplayError, match=re.escape(str(cassette))) as caught,
     ):
-        c = client(server.url + "/v1", cassette, mode)
+        c = player(server.url + "/v1", cassette, mode)
         c.close()
     assert server.requests == [] and server.connections == 0
     assert API_KEY not in str(caught.value)
@@ -544,18 +615,20 @@ MALFORMED = [
 
 @pytest.mark.parametrize(("interactions", "fault"), MALFORMED, ids=range(len(MALFORMED)))
 def test_a_cassette_of_valid_json_but_the_wrong_shape_is_a_replay_error_naming_the_fault(
-    tmp_path: Path, interactions: Any, fault: str
+    tmp_path: Path, interactions: Any, fault: str, player: Callable[..., Any]
 ) -> None:
     cassette = write_cassette(tmp_path, interactions)
     for mode in ("replay", "once", "new"):
         expected = re.escape(str(cassette)) + " is not a valid cassette: .*" + fault
         with pytest.raises(ReplayError, match=expected):
-            c = client("http://127.0.0.1:9/v1", cassette, mode)
+            c = player(NOWHERE, cassette, mode)
             c.models.list()  # reached only when the cassette was not checked when read
 
 
-def test_the_cassette_those_were_edited_from_replays(tmp_path: Path) -> None:
-    replay = client("http://127.0.0.1:9/v1", write_cassette(tmp_path, [GOOD]), "replay")
+def test_the_cassette_those_were_edited_from_replays(
+    tmp_path: Path, player: Callable[..., Any]
+) -> None:
+    replay = player(NOWHERE, write_cassette(tmp_path, [GOOD]), "replay")
     assert replay.models.list() == {}
 
 
@@ -565,61 +638,66 @@ JOKE = Path(__file__).resolve().parents[2] / "examples" / "cassettes" / "chat_jo
 JOKE_MESSAGES = [{"role": "user", "content": "Tell me a joke about opentelemetry"}]
 
 
-def test_a_cassette_alone_picks_the_replay_transport_and_no_network() -> None:
+def test_a_cassette_alone_picks_the_replay_transport_and_no_network(make_client: Any) -> None:
     # A base URL with nothing listening: a call that went to the network would fail.
     with RawServer(lambda conn: None) as gone:
         url = gone.url
-    client = openaistream.OpenAI(API_KEY, base_url=url + "/v1", cassette=JOKE, max_retries=0)
+    client = make_client(API_KEY, base_url=url + "/v1", cassette=JOKE, max_retries=0)
     with client:
         events = list(client.chat.create(JOKE_MESSAGES, "gpt-3.5-turbo", stream=True))
     assert recordings.chat_text(events) == recordings.example_joke()
 
 
-def test_a_cassette_is_replayed_even_with_a_socks_proxy_configured() -> None:
+def test_a_cassette_is_replayed_even_with_a_socks_proxy_configured(make_client: Any) -> None:
     # The proxy applies to recording; a replay never reaches it (nothing listens there).
     with RawServer(lambda conn: None) as gone:
         proxy = "socks5h://" + gone.url.split("//")[1]
-    with openaistream.OpenAI(API_KEY, proxy=proxy, cassette=JOKE, max_retries=0) as client:
+    with make_client(API_KEY, proxy=proxy, cassette=JOKE, max_retries=0) as client:
         events = list(client.chat.create(JOKE_MESSAGES, "gpt-3.5-turbo", stream=True))
         assert client.get_proxy() == proxy
     assert recordings.chat_text(events) == recordings.example_joke()
 
 
-def test_a_cassette_with_a_transport_that_plays_none_is_refused() -> None:
-    with pytest.raises(ValueError, match="cassette is given, but transport 'urllib3' plays none"):
-        openaistream.OpenAI(API_KEY, transport="urllib3", cassette=JOKE)
+def test_a_cassette_with_a_transport_that_plays_none_is_refused(
+    make_client: Any, client_kind: str
+) -> None:
+    network = {"sync": "urllib3", "async": "aiohttp"}[client_kind]
+    with pytest.raises(
+        ValueError, match=f"cassette is given, but transport '{network}' plays none"
+    ):
+        make_client(API_KEY, transport=network, cassette=JOKE)
 
 
-def test_a_record_mode_without_a_cassette_is_refused() -> None:
+def test_a_record_mode_without_a_cassette_is_refused(make_client: Any) -> None:
     with pytest.raises(ValueError, match="record_mode is given without a cassette"):
-        openaistream.OpenAI(API_KEY, record_mode="once")
+        make_client(API_KEY, record_mode="once")
 
 
 def test_a_replayed_upload_reads_its_file_and_reports_progress(
-    httpserver: HTTPServer, tmp_path: Path
+    httpserver: HTTPServer, tmp_path: Path, player: Callable[..., Any]
 ) -> None:
     data = tmp_path / "train.jsonl"
     data.write_bytes(b'{"prompt": "a", "completion": "b"}\n' * 3000)
     answer = {"id": "file-1", "object": "file", "bytes": data.stat().st_size}
     httpserver.expect_request("/v1/files", method="POST").respond_with_json(answer)
     cassette = tmp_path / "upload.json"
-    with client(httpserver.url_for("/v1"), cassette, "record") as live:
+    with player(httpserver.url_for("/v1"), cassette, "record") as live:
         live.files.upload(data, "fine-tune")
     httpserver.clear()
     sent: list[int] = []
-    with client("http://127.0.0.1:9/v1", cassette, "replay") as replay:
+    with player(NOWHERE, cassette, "replay") as replay:
         assert replay.files.upload(data, "fine-tune", progress=sent.append) == answer
     assert sum(sent) >= data.stat().st_size  # the file, and the multipart framing around it
 
 
-def test_replaying_needs_no_key_and_recording_does(tmp_path: Path) -> None:
-    with openaistream.OpenAI(cassette=JOKE) as replay:
+def test_replaying_needs_no_key_and_recording_does(tmp_path: Path, make_client: Any) -> None:
+    with make_client(cassette=JOKE) as replay:
         assert replay.get_api_key() == ""
         events = list(replay.chat.create(JOKE_MESSAGES, "gpt-3.5-turbo", stream=True))
         assert "authorization" not in {name.lower() for name in replay.build_request(
             "GET", "/models").headers}  # fmt: skip
     assert recordings.chat_text(events) == recordings.example_joke()
     with pytest.raises(openaistream.OpenAIError, match="No API key"):
-        openaistream.OpenAI(cassette=tmp_path / "new.json", record_mode="record")
+        make_client(cassette=tmp_path / "new.json", record_mode="record")
     with pytest.raises(openaistream.OpenAIError, match="No API key"):
-        openaistream.OpenAI()
+        make_client()

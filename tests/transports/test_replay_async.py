@@ -4,10 +4,12 @@ examples and the sync tests replay gives the same chunks and the same end throug
 cassette recorded by either client replays in the other byte for byte; and the rules of
 matching, modes and secrets are the same, with the same errors.
 
-No async client exists yet on this branch, so the async side is driven at the transport: the
-requests are built by the sync client's ``build_request`` (the async client builds the same),
-and recording goes through ``LoopbackTransport`` below, a small real async transport that
-speaks HTTP/1.1 to the local servers through asyncio streams."""
+These tests drive the async transport itself, at the level the clients reach it: the
+requests are built by the client's ``build_request`` (both clients build the same), and
+recording goes through ``LoopbackTransport`` below, a small real async transport that speaks
+HTTP/1.1 to the local servers through asyncio streams: the replay transport records through
+whatever async transport it is handed. The clients themselves, recording and replaying
+through each other's cassettes, are in test_replay.py."""
 
 from __future__ import annotations
 
