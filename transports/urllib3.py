@@ -190,7 +190,10 @@ class Urllib3Transport:
         headers = None
         if proxy.username is not None:
             credentials = f"{unquote(proxy.username)}:{unquote(proxy.password or '')}"
-            headers = urllib3.make_headers(proxy_basic_auth=credentials)
+            basic = urllib3.make_headers(proxy_basic_auth=credentials)["proxy-authorization"]
+            # Named as RFC 9110 writes it: some proxies (pproxy) read the CONNECT's header
+            # by its exact case, and refuse urllib3's lower-case one with a 407.
+            headers = {"Proxy-Authorization": basic}
         # The credentials travel in Proxy-Authorization only, never in a URL urllib3 may log.
         return urllib3.ProxyManager(
             without_userinfo(options.proxy), proxy_headers=headers, **pool_options(options)

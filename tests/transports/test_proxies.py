@@ -115,18 +115,12 @@ CREDENTIALS = [
     ("scheme", "protocol", "taken", "sent"), CREDENTIALS, ids=[c[0] for c in CREDENTIALS]
 )
 def test_a_proxy_with_credentials_carries_the_stream(
-    tls: tuple[HTTPServer, Path], proxies: Any, make_client: Any, client_kind: str,
-    request: pytest.FixtureRequest, scheme: str, protocol: str, taken: str, sent: str,
+    tls: tuple[HTTPServer, Path], proxies: Any, make_client: Any, scheme: str,
+    protocol: str, taken: str, sent: str,
 ) -> None:  # fmt: skip
-    if scheme == "http" and client_kind == "sync":
-        # Found here, left for the lead (transports/urllib3.py is outside this branch's
-        # remit): the blocking transport sends the CONNECT's credentials as
-        # "proxy-authorization" (urllib3.make_headers), and pproxy, like some other proxies,
-        # reads that header by its exact case only: 407. aiohttp sends "Proxy-Authorization".
-        reason = "urllib3 transport: lower-case proxy-authorization on CONNECT"
-        request.applymarker(
-            pytest.mark.xfail(raises=openaistream.APIConnectionError, strict=True, reason=reason)
-        )
+    # The CONNECT carries "Proxy-Authorization" in that case: pproxy, like some other
+    # proxies, reads the header by its exact case (the blocking transport once sent
+    # urllib3's lower-case one, and got a 407).
     server, ca_file = tls
     proxy = proxies(protocol, taken)
     client = client_for(make_client, server, ca_file, proxy_url(proxy, scheme, sent))
