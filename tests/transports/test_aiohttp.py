@@ -125,6 +125,21 @@ def test_send_returns_at_the_headers_and_each_piece_is_handed_on_as_it_arrives(
         assert response.headers["x-request-id"] == "req_1"  # names are lower-case
 
 
+def test_the_target_goes_out_exactly_as_the_core_built_it() -> None:
+    # yarl, left to itself, decodes %3A and %7E and resolves dot segments: a quoted model ID
+    # would reach the server changed, and "%2E%2E" as a step up.
+    target = "/v1/models/ft%3Agpt-4o%3Aorg%7Ex/a%2Fb/%2E%2E?q=a%2Bb&x=%20"
+
+    async def scenario(url: str) -> None:
+        async with aiohttp_transport() as transport:
+            response = await transport.send(Request("GET", url + target))
+            await response.aread()
+
+    with RawServer(serve_body([b"{}"])) as server:
+        run(scenario(server.url))
+    assert [request.target for request in server.requests] == [target]
+
+
 def test_a_connection_is_reused_for_calls_read_to_their_end() -> None:
     async def scenario(url: str) -> list[tuple[str, bytes]]:
         async with aiohttp_transport() as transport:
