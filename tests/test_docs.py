@@ -8,6 +8,7 @@ import ast
 import inspect
 import json
 import re
+import textwrap
 from pathlib import Path
 
 import openaistream
@@ -132,3 +133,37 @@ def test_every_page_of_docs_is_in_the_site_navigation() -> None:
     in_nav = set(re.findall(r":\s*([\w-]+\.md)\s*$", config, re.MULTILINE))
     pages = {path.name for path in (ROOT / "docs").glob("*.md")}
     assert in_nav == pages
+
+
+def test_every_python_example_in_the_docs_is_python() -> None:
+    """Each ```python block of the README and docs/ parses (``await`` allowed at the top level:
+    the async pages show fragments of a coroutine), so none is a sketch that cannot run."""
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+    blocks = 0
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for block in re.finditer(r"^( *)```python\n(.*?)^\1```", text, re.DOTALL | re.MULTILINE):
+            code = textwrap.dedent(block.group(2))
+            line = text[: block.start()].count("\n") + 2
+            try:
+                compile(code, f"{page.name}:{line}", "exec", flags=flags)
+            except SyntaxError as exc:
+                raise AssertionError(f"{page.name}, the block at line {line}: {exc}") from exc
+            blocks += 1
+    assert blocks > 40
+
+
+def test_the_async_page_covers_the_async_client() -> None:
+    """docs/async.md names what an async user reaches for, as the code spells it."""
+    text = (ROOT / "docs" / "async.md").read_text(encoding="utf-8")
+    stream_methods = ["next_value", "get_state", "write_to", "aclose", "close"]
+    for name in stream_methods:
+        assert hasattr(openaistream.AsyncDataStream, name)
+        assert f"stream.{name}(" in text, f"docs/async.md does not show stream.{name}()"
+    for name in ["close", "aclose"]:
+        assert hasattr(openaistream.AsyncOpenAI, name)
+        assert f"await client.{name}()" in text
+    for word in ["pip install 'openaistream[async]'", "asyncio.wait_for", "asyncio.timeout",
+                 "async_openai_client", "self.run(", "socks5h://", "cassette="]:  # fmt: skip
+        assert word in text, f"docs/async.md does not mention {word}"

@@ -7,17 +7,27 @@ checked against the recordings the cassettes were made from."""
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Optional
 
 import pytest
 
+from tests.conftest import API_KEY
 from tests.support import recordings
+from tests.support.faults import until_hung_up
+from tests.support.proxies import free_port
+from tests.support.recordings import EXAMPLE_JOKE
+from tests.support.servers import Conn, RawServer, chunk, head
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -39,14 +49,20 @@ def message_text(event: str, data: dict) -> str:
     return "".join(p["text"]["value"] for p in data["delta"]["content"] if p["type"] == "text")
 
 
-def run_example(script: str, folder: Path, *args: str) -> str:
+def example_env(**settings: str) -> dict[str, str]:
+    """No key, no proxy, a base URL where nothing listens; then ``settings``."""
     env = {k: v for k, v in os.environ.items() if "PROXY" not in k.upper()}
     env.pop("OPENAI_API_KEY", None)
     env["OPENAI_BASE_URL"] = NOWHERE
     env["PYTHONIOENCODING"] = "utf-8"
+    return {**env, **settings}
+
+
+def run_example(script: str, folder: Path, *args: str) -> str:
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / script), *args],
-        cwd=folder, env=env, capture_output=True, text=True, encoding="utf-8", timeout=120,
+        cwd=folder, env=example_env(), capture_output=True, text=True, encoding="utf-8",
+        timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -113,6 +129,102 @@ def test_replay_in_a_test(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed" in done.stdout
     assert sorted(EXAMPLES.rglob("*")) == before
+
+
+class RelayServer:
+    """examples/relay_server.py run as a user runs it, in its own process on a free port,
+    warnings as errors; stopped with Ctrl-C (SIGINT) when the ``with`` block ends, after
+    which ``returncode`` and ``stderr`` are what it left."""
+
+    def __init__(self, folder: Path, *args: str, **env: str) -> None:
+        self.port = free_port()
+        self.returncode: Optional[int] = None
+        self.stderr = ""
+        self._process = subprocess.Popen(
+            [sys.executable, "-W", "error", str(EXAMPLES / "relay_server.py"),
+             "--port", str(self.port), *args],
+            cwd=folder, env=example_env(**env), stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True, encoding="utf-8",
+        )  # fmt: skip
+
+    def __enter__(self) -> RelayServer:
+        for _ in range(600):  # until it listens: 60 s at most
+            assert self._process.poll() is None, self._process.communicate()[1]
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        self.__exit__()
+        raise AssertionError(f"the relay server did not listen: {self.stderr}")
+
+    def __exit__(self, *exc: object) -> None:
+        self._process.send_signal(signal.SIGINT)
+        try:
+            self.stderr = self._process.communicate(timeout=30)[1]
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self.stderr = self._process.communicate()[1]
+        self.returncode = self._process.returncode
+
+    def get(self, target: str) -> tuple[int, bytes]:
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request("GET", target)
+            response = connection.getresponse()
+            return response.status, response.read()
+        finally:
+            connection.close()
+
+
+def test_relay_server(tmp_path: Path) -> None:
+    with RelayServer(tmp_path) as server:
+        page_status, page = server.get("/")
+        status, body = server.get("/chat?prompt=Tell%20me%20a%20joke%20about%20opentelemetry")
+    assert (page_status, status) == (200, 200)
+    assert b'new EventSource("/chat?prompt="' in page
+    events = recordings.reference_events(body)
+    assert "".join(json.loads(data) for name, data in events if not name) == (
+        recordings.example_joke()
+    )
+    assert events[-1] == ("done", "{}")
+    assert "relay ended: upstream stream complete" in server.stderr
+    # Stopped by Ctrl-C: the app's client closed in its lifespan, nothing left open.
+    assert server.returncode == 0, server.stderr
+    assert "Unclosed" not in server.stderr and "Traceback" not in server.stderr, server.stderr
+
+
+def test_relay_server_closes_the_upstream_stream_when_the_browser_goes_away(
+    tmp_path: Path,
+) -> None:
+    """Live, against a local API that sends the answer's first words and then waits: the
+    browser reads them and leaves; the relay's connection to the API closes."""
+    first_two = b"".join(block + b"\n\n" for block in EXAMPLE_JOKE.read_bytes().split(b"\n\n")[:2])
+    hung_up = threading.Event()
+
+    def api(conn: Conn) -> None:
+        conn.read_request()
+        conn.send(head(200) + chunk(first_two))
+        if until_hung_up(conn, 60):
+            hung_up.set()
+
+    with (
+        RawServer(api) as upstream,
+        RelayServer(
+            tmp_path, "--live", OPENAI_API_KEY=API_KEY, OPENAI_BASE_URL=f"{upstream.url}/v1"
+        ) as server,
+    ):
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as browser:
+            browser.sendall(b"GET /chat HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            received = b""
+            while b'data: "Why"' not in received:
+                data = browser.recv(4096)
+                assert data, received
+                received += data
+        assert hung_up.wait(60), "the relay kept reading from the API"
+    assert "relay ended: upstream stream closed; text pieces relayed: 1" in server.stderr
+    assert upstream.requests[0].headers["authorization"] == f"Bearer {API_KEY}"
+    assert server.returncode == 0, server.stderr
 
 
 def test_every_example_has_a_test_here() -> None:
