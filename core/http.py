@@ -235,7 +235,7 @@ class AsyncResponse:
         try:
             # A timeout or a cut while draining: the connection goes, not the caller's time.
             with contextlib.suppress(asyncio.TimeoutError, APIConnectionError):
-                await asyncio.wait_for(drain(), seconds)
+                await _within(seconds, drain())
         finally:  # cancelled while draining, too
             await self.aclose()
 
@@ -249,6 +249,37 @@ class AsyncResponse:
 
     def __repr__(self) -> str:
         return f"AsyncResponse(status={self.status}, headers={self.headers!r})"
+
+
+async def _within(seconds: float, work: Awaitable[None]) -> None:
+    """``work``, awaited in this task, ended by ``asyncio.TimeoutError`` after ``seconds``.
+    Not ``asyncio.wait_for``: before Python 3.12, when the work ended in the turn its task was
+    cancelled, it returned and dropped the cancellation."""
+    import asyncio
+
+    timeout = getattr(asyncio, "timeout", None)
+    if timeout is not None:  # Python 3.11+
+        async with timeout(seconds):
+            await work
+        return
+    task = asyncio.current_task()
+    assert task is not None
+    expired = False
+
+    def expire() -> None:
+        nonlocal expired
+        expired = True
+        task.cancel()
+
+    timer = asyncio.get_running_loop().call_later(seconds, expire)
+    try:
+        await work
+    except asyncio.CancelledError:
+        if expired:
+            raise asyncio.TimeoutError from None
+        raise
+    finally:
+        timer.cancel()
 
 
 @dataclass(frozen=True)

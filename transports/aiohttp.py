@@ -52,6 +52,11 @@ _SOCKS = {  # scheme: (python-socks' proxy type, whether the proxy resolves host
     "socks5h": ("SOCKS5", True),
 }
 _INSTALL = "pip install 'openaistream[async]'"
+# What aiohttp buffers of a body before it stops reading the connection (twice this; the rest
+# of a socket read waits unparsed, in one piece). Its default, 64 KiB, let each of a thousand
+# streams the loop was behind on hold ~270 KB, most of it in one small object per HTTP chunk;
+# 16 KiB holds ~125 KB, and reads no slower (docs/performance.md).
+_READ_BUFSIZE = 16 * 1024
 
 
 class AiohttpTransport:
@@ -180,6 +185,7 @@ class AiohttpTransport:
             trust_env=False,  # the core chose the proxy, from the environment or not
             timeout=aiohttp.ClientTimeout(total=None),  # each request brings its own
             trace_configs=[tracing],
+            read_bufsize=_READ_BUFSIZE,
         )
         # aiohttp sends an idempotent request again, once, when a pooled connection fails
         # before the answer; the core's retry policy decides that (aiohttp's own test client

@@ -273,13 +273,388 @@ client.files.upload(sys.argv[2], purpose="batch")
 """
 
 
+# -- the async server (its own process): many connections at once -------------------------
+
+
+def _raise_fd_limit(wanted: int) -> None:
+    """The soft limit on open files raised to ``wanted``, within the hard limit."""
+    try:
+        import resource
+    except ImportError:  # not on Windows: its limit is high enough
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        top = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (top, hard))
+
+
+def serve_async(port_out: Any) -> None:
+    """An asyncio server for a thousand connections at once, serving prebuilt bytes: kind=
+    chunked (one HTTP chunk an event) or length (one Content-Length body) with n events and
+    [DONE]; kind=hold sends n events, then holds the stream open until the client goes."""
+    import asyncio
+
+    _raise_fd_limit(8192)
+    bodies: dict[tuple[str, int], bytes] = {}
+
+    def body(kind: str, count: int) -> bytes:
+        if (kind, count) not in bodies:
+            one = b"%x\r\n%s\r\n" % (len(EVENT), EVENT)
+            if kind == "chunked":
+                data = one * count + b"%x\r\n%s\r\n0\r\n\r\n" % (len(DONE), DONE)
+                head = b"Transfer-Encoding: chunked"
+            elif kind == "hold":
+                data, head = one * count, b"Transfer-Encoding: chunked"
+            else:
+                data = EVENT * count + DONE
+                head = b"Content-Length: %d" % len(data)
+            bodies[kind, count] = (
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n%s\r\n\r\n%s" % (head, data)
+            )
+        return bodies[kind, count]
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                length = next((int(line.split(":")[1]) for line in lines
+                               if line.lower().startswith("content-length:")), 0)  # fmt: skip
+                await reader.readexactly(length)
+                target = lines[0].split(" ")[1]
+                query = dict(p.split("=") for p in target.partition("?")[2].split("&") if p)
+                kind, count = query.get("kind", "chunked"), int(query.get("n", "0"))
+                data = memoryview(body(kind, count))
+                for start in range(0, len(data), 65536):  # as a server writes: drained
+                    writer.write(data[start : start + 65536])
+                    await writer.drain()
+                if kind == "hold":
+                    await reader.read()  # until the client hangs up
+                    return
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        finally:
+            writer.close()
+
+    async def main() -> None:
+        server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=4096)
+        port_out.put(server.sockets[0].getsockname()[1])
+        async with server:
+            await server.serve_forever()
+
+    asyncio.run(main())
+
+
+# -- the async contenders: AsyncOpenAI on aiohttp, raw aiohttp, openai-python's AsyncOpenAI --
+
+
+async def baseline_astream(session: Any, url: str, kind: str, count: int) -> float:
+    """Raw aiohttp + json.loads: readany (whatever has arrived), split, loads."""
+    start = time.perf_counter()
+    async with session.post(f"{url}/chat/completions?kind={kind}&n={count}",
+                            data=b'{"stream": true}') as response:  # fmt: skip
+        held, events = b"", 0
+        while True:
+            data = await response.content.readany()
+            if not data:
+                break
+            held += data
+            *blocks, held = held.split(b"\n\n")
+            for block in blocks:
+                if block == b"data: [DONE]":
+                    break
+                json.loads(block[6:].decode())
+                events += 1
+    elapsed = time.perf_counter() - start
+    assert events == count, events
+    return elapsed
+
+
+async def openaistream_astream(client: Any, kind: str, count: int) -> float:
+    start = time.perf_counter()
+    stream = await client.request("POST", f"/chat/completions?kind={kind}&n={count}",
+                                  json={"stream": True}, stream=True)  # fmt: skip
+    events = 0
+    async for _ in stream:
+        events += 1
+    elapsed = time.perf_counter() - start
+    assert events == count, events
+    return elapsed
+
+
+async def openai_python_astream(client: Any, kind: str, count: int) -> float:
+    start = time.perf_counter()
+    stream = await client.chat.completions.create(
+        model="m", messages=[], stream=True, extra_query={"kind": kind, "n": count}
+    )
+    events = 0
+    async for _ in stream:
+        events += 1
+    elapsed = time.perf_counter() - start
+    assert events == count, events
+    return elapsed
+
+
+async def abest(runs: int, measure: Callable[[], Any]) -> float:
+    return min([await measure() for _ in range(runs)])
+
+
+# -- many streams on one event loop (a subprocess of its own, for its peak RSS) ----------------
+
+
+def _fds() -> int:
+    import os
+
+    return len(os.listdir("/proc/self/fd"))
+
+
+def _status(field: str) -> int:
+    """A line of /proc/self/status, in bytes."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith(field)) * 1024
+
+
+def _reset_peak() -> None:
+    """VmHWM back to the current RSS (Linux 4.0 and later)."""
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")
+
+
+async def many_streams(
+    url: str, phase: str, streams: int, events: int, single: int
+) -> dict[str, Any]:
+    """One phase, in a fresh interpreter: "default" / "nokeep" (``streams`` AsyncOpenAI
+    streams of ``events`` events at once, every event checked, keep as it says), "raw" (the
+    same with raw aiohttp + json.loads) or "cancel" (``streams`` streams cancelled mid-stream,
+    the server holding, then flowing). The figures, as a dict."""
+    import asyncio
+
+    import aiohttp
+
+    import openaistream
+
+    _raise_fd_limit(streams * 2 + 256)
+    expected = json.loads(EVENT[len(b"data: ") :])
+    figures: dict[str, Any] = {}
+    fds_before = _fds()
+    client = openaistream.AsyncOpenAI(KEY, base_url=url, max_retries=0)
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))  # for "raw"
+
+    async def ours(events: int, keep: Any, kind: str = "chunked", into: Any = None) -> Any:
+        stream = await client.request("POST", f"/chat/completions?kind={kind}&n={events}",
+                                      json={"stream": True}, stream=True)  # fmt: skip
+        if keep is not None:
+            stream.keep = keep  # before reading: the client has no per-call keep
+        got = 0
+        async for item in stream:
+            if item != expected:
+                raise AssertionError(f"event {got}: {item!r}")
+            got += 1
+            if into is not None:
+                into.append(1)
+        if got != events or stream.get_state() != "complete":
+            raise AssertionError(f"{got} events, {stream.get_state()}")
+        return stream  # held until every stream is done: each keeps its bytes till then
+
+    async def raw(events: int, keep: Any) -> None:
+        async with session.post(f"{url}/chat/completions?kind=chunked&n={events}",
+                                data=b'{"stream": true}') as response:  # fmt: skip
+            held, got = b"", 0
+            while True:
+                data = await response.content.readany()
+                if not data:
+                    break
+                held += data
+                *blocks, held = held.split(b"\n\n")
+                for block in blocks:
+                    if block == b"data: [DONE]":
+                        break
+                    if json.loads(block[6:].decode()) != expected:
+                        raise AssertionError(f"event {got}")
+                    got += 1
+        if got != events:
+            raise AssertionError(f"{got} events")
+
+    if phase in ("default", "nokeep", "raw"):
+        read = raw if phase == "raw" else ours
+        keep = False if phase == "nokeep" else None
+        walls, cpus = [], []
+        for _ in range(3):
+            start, cpu = time.perf_counter(), time.process_time()
+            await read(single, keep)
+            walls.append(time.perf_counter() - start)
+            cpus.append(time.process_time() - cpu)
+        figures["single"] = single / min(walls)
+        figures["single cpu"] = single / min(cpus)
+        fds = _fds()
+        rss = _status("VmRSS")
+        _reset_peak()
+        start, cpu = time.perf_counter(), time.process_time()
+        done = await asyncio.gather(*(read(events, keep) for _ in range(streams)))
+        figures["many"] = streams * events / (time.perf_counter() - start)
+        figures["many cpu"] = streams * events / (time.process_time() - cpu)
+        figures["growth"] = _status("VmHWM") - rss
+        figures["pooled"] = _fds() - fds  # idle keep-alive connections, until closed
+        del done
+    else:
+        for kind in ("hold", "chunked"):
+            # Held: the server sends 10 events, then waits (as for a model's next token).
+            # Flowing: streams four times as long, cancelled an eighth of the way through.
+            fds, rss = _fds(), _status("VmRSS")
+            arrived: list[int] = []
+            length = 10 if kind == "hold" else events * 4
+            tasks = [
+                asyncio.ensure_future(ours(length, None, kind, arrived)) for _ in range(streams)
+            ]
+            wanted = streams * length if kind == "hold" else streams * length // 8
+            for _ in range(6000):  # until enough arrived: at most a minute
+                if len(arrived) >= wanted or any(task.done() for task in tasks):
+                    break
+                await asyncio.sleep(0.01)
+            assert len(arrived) >= wanted, len(arrived)
+            held = _status("VmRSS") - rss
+            reading = [task for task in tasks if not task.done()]
+            fds += len(tasks) - len(reading)  # a stream done already: its connection pooled
+            open_now = _fds() - fds
+            start = time.perf_counter()
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            cancelled = time.perf_counter() - start
+            assert all(task.cancelled() for task in reading)
+            turns = 0
+            while _fds() > fds and turns < 1000:  # the aborted sockets close in a turn or two
+                await asyncio.sleep(0)
+                turns += 1
+            figures[kind] = {
+                "held": held,
+                "reading": len(reading),
+                "open": open_now,
+                "seconds": cancelled,
+                "until fds": time.perf_counter() - start,
+                "fds left": _fds() - fds,
+            }
+    await client.close()
+    await session.close()
+    figures["fds after close"] = _fds() - fds_before
+    return figures
+
+
+def _many(url: str, phase: str, streams: int, events: int, single: int) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, __file__, "--many", url, phase, str(streams),
+                           str(events), str(single)], capture_output=True, text=True, check=True)  # fmt: skip
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def many_rows(streams: int, events: int, single: int, row: Callable[..., None]) -> None:
+    """The figures of ``many_streams``, each phase in a fresh interpreter (its peak RSS its
+    own), against the asyncio server."""
+    ports: Any = multiprocessing.Queue()
+    server = multiprocessing.Process(target=serve_async, args=(ports,), daemon=True)
+    server.start()
+    try:
+        url = f"http://127.0.0.1:{ports.get(timeout=10)}/v1"
+        phases = {phase: _many(url, phase, streams, events, single)
+                  for phase in ("raw", "default", "nokeep", "cancel")}  # fmt: skip
+    finally:
+        server.terminate()
+        server.join()
+    at_once = f"{streams:,} streams of {events:,} events at once"
+    body = len(EVENT) * events + len(DONE)  # what each stream keeps by default: all of it
+    for phase, name in (("raw", "aiohttp + json.loads"), ("default", "AsyncOpenAI, default keep"),
+                        ("nokeep", "AsyncOpenAI, keep=False")):  # fmt: skip
+        got = phases[phase]
+        ratio = f"{got['many'] / got['single']:.2f}x one stream ({got['many cpu'] / got['single cpu']:.2f}x in CPU time)"
+        row(f"async events/s, {at_once}", name, got["many"], f"/s  {ratio}")
+        row(f"async events/s, one stream of {single:,} alone", name, got["single"], "/s")
+    for phase, name in (("raw", "aiohttp + json.loads"), ("default", f"AsyncOpenAI, default keep (keeps {body / 1024:.0f} KB)"),
+                        ("nokeep", "AsyncOpenAI, keep=False")):  # fmt: skip
+        growth = phases[phase]["growth"] / streams
+        beyond = (
+            f"  {(growth - body) / 1024:.1f} KB beyond what it keeps" if phase == "default" else ""
+        )
+        row(f"peak RSS growth a stream, {at_once}", name, growth / 1024, f"KB{beyond}")
+    held = phases["cancel"]["hold"]
+    row(f"RSS growth a stream, {streams:,} streams held open mid-stream", "AsyncOpenAI, default keep",
+        held["held"] / streams / 1024, "KB")  # fmt: skip
+    row(f"open fds after {at_once}", "AsyncOpenAI, pooled, idle (until the client closes)",
+        phases["default"]["pooled"], "fds")  # fmt: skip
+    row(f"open fds after {at_once}", "AsyncOpenAI, after client.close(), beyond the baseline",
+        phases["default"]["fds after close"], "fds")  # fmt: skip
+    for kind, how in (("hold", "the server holding"), ("chunked", "the body flowing")):
+        cancel = phases["cancel"][kind]
+        row(f"cancelling {streams:,} streams mid-stream, {how}",
+            f"AsyncOpenAI, {cancel['reading']:,} reading, {cancel['open']:,} fds open", cancel["seconds"] * 1000,
+            f"ms  fds back to the baseline +{cancel['fds left']} in {cancel['until fds'] * 1000:.0f} ms")  # fmt: skip
+
+
+async def async_rows(url: str, count: int, runs: int, row: Callable[..., None]) -> None:
+    """The async rows: raw aiohttp + json.loads (the async baseline), AsyncOpenAI on the
+    aiohttp transport, openai-python's AsyncOpenAI; runs interleaved, best of each."""
+    import aiohttp
+
+    import openaistream
+    from openaistream import jsonlib
+
+    ours = openaistream.AsyncOpenAI(KEY, base_url=url, max_retries=0)
+    try:
+        import openai
+
+        theirs: Any = openai.AsyncOpenAI(api_key=KEY, base_url=url, max_retries=0)
+    except ImportError:
+        theirs = None
+
+    async def plain(kind: str) -> float:
+        jsonlib.loads = jsonlib.stdlib_loads
+        try:
+            return await openaistream_astream(ours, kind, count)
+        finally:
+            jsonlib.loads = jsonlib.orjson_loads
+
+    async with aiohttp.ClientSession() as session:
+        for kind in ("chunked", "length"):
+            metric = f"async events/s, {'one HTTP chunk an event' if kind == 'chunked' else 'Content-Length body'}"
+            times: dict[str, list[float]] = {"base": [], "fast": [], "plain": [], "theirs": []}
+            for run in range(runs):
+                times["base"].append(await baseline_astream(session, url, kind, count))
+                times["fast"].append(await openaistream_astream(ours, kind, count))
+                if jsonlib.FAST:
+                    times["plain"].append(await plain(kind))
+                if theirs is not None and run == 0:
+                    times["theirs"].append(await openai_python_astream(theirs, kind, count))
+            base = count / min(times["base"])
+            row(metric, "aiohttp + json.loads (baseline)", base, "/s")
+            fast = count / min(times["fast"])
+            name = f"AsyncOpenAI ({'orjson' if jsonlib.FAST else 'json'})"
+            row(metric, name, fast, f"/s  {fast / base:.2f}x")
+            if times["plain"]:
+                slow = count / min(times["plain"])
+                row(metric, "AsyncOpenAI (json)", slow, f"/s  {slow / base:.2f}x")
+            if times["theirs"]:
+                other = count / min(times["theirs"])
+                row(metric, "openai-python AsyncOpenAI", other, f"/s  {other / base:.2f}x")
+                row(metric, "AsyncOpenAI / openai-python's", fast / other, "x")
+    await ours.close()
+    if theirs is not None:
+        await theirs.close()
+
+
 # -- the run ------------------------------------------------------------------------------
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer events, for a first look")
+    # URL PHASE STREAMS EVENTS SINGLE: one phase of many_rows, in a fresh interpreter
+    parser.add_argument("--many", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.many:
+        import asyncio
+
+        url, phase, *numbers = args.many
+        figures = asyncio.run(many_streams(url, phase, *map(int, numbers)))
+        print(json.dumps(figures))
+        return
     count = 10_000 if args.quick else 100_000
     memory_events = 100_000 if args.quick else 1_000_000
     runs = 3
@@ -351,6 +726,10 @@ def main() -> None:
                 theirs = count / best(1, lambda kind=kind: openai_python_stream(url, kind, count))
                 row(metric, "openai-python", theirs, f"/s  {theirs / base:.2f}x")
 
+    import asyncio
+
+    asyncio.run(async_rows(url, count, runs, row))
+
     base = best(runs, lambda: baseline_stream(url, "first", 1, first=True)) * 1000
     row("time to first event", "urllib3 + json.loads (baseline)", base, "ms")
     ours = best(runs, lambda: openaistream_stream(client, "first", 1, first=True)) * 1000
@@ -416,6 +795,10 @@ def main() -> None:
             with big.open("wb") as file:
                 file.truncate(1 << 30)
             row("peak RSS uploading 1 GiB", "openaistream", peak_mb(url, UPLOAD, str(big)), "MB")
+
+    if Path("/proc/self/status").exists():
+        streams, events, single = (20, 100, 2000) if args.quick else (1000, 1000, count)
+        many_rows(streams, events, single, row)
 
     client.close()
     server.terminate()

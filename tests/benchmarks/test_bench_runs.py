@@ -22,6 +22,14 @@ METRICS = [
     "peak RSS, 100,000 events, default",
     "peak RSS, 100,000 events, keep=False",
     "peak RSS uploading 1 GiB",
+    "async events/s, one HTTP chunk an event",
+    "async events/s, Content-Length body",
+    "async events/s, 20 streams of 100 events at once",
+    "peak RSS growth a stream, 20 streams of 100 events at once",
+    "RSS growth a stream, 20 streams held open mid-stream",
+    "open fds after 20 streams of 100 events at once",
+    "cancelling 20 streams mid-stream, the server holding",
+    "cancelling 20 streams mid-stream, the body flowing",
 ]
 
 
@@ -36,3 +44,7 @@ def test_the_quick_benchmark_reports_every_figure() -> None:
     ours = [line for line in table if "| openaistream (json) |" in line]
     assert len(ours) == 2 and all(line.rstrip(" |").endswith("x") for line in ours)
     assert any("| openaistream, CRLF line endings |" in line and "x LF" in line for line in table)
+    async_ours = [line for line in table if "| AsyncOpenAI (json) |" in line]
+    assert len(async_ours) == 2 and all(line.rstrip(" |").endswith("x") for line in async_ours)
+    at_once = [line for line in table if line.startswith("| async events/s, 20 streams")]
+    assert len(at_once) == 3 and all("x one stream" in line for line in at_once)

@@ -417,6 +417,32 @@ def test_a_task_cancelled_while_the_finished_body_drains_still_closes_it() -> No
     run(main())
 
 
+def test_a_task_cancelled_as_the_rest_of_the_body_arrives_ends_cancelled() -> None:
+    # asyncio.wait_for (before Python 3.12) returned a result that came in the turn its task
+    # was cancelled and dropped the cancellation: the task went on as if never cancelled.
+    async def main() -> None:
+        closes: list[bool] = []
+
+        async def arrive() -> AsyncIterator[bytes]:
+            await asyncio.sleep(0)
+            yield FIRST + DONE
+            await asyncio.sleep(0)
+            task.cancel()  # in the turn the rest of the body comes
+            yield b": the rest\n\n"
+
+        async def close() -> None:
+            closes.append(True)
+
+        stream: AsyncDataStream[Any] = AsyncDataStream(AsyncResponse(200, {}, arrive(), close))
+        task = asyncio.create_task(_all(stream))
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert task.cancelled()
+        assert stream.received == [{"n": 1}] and closes == [True]
+
+    run(main())
+
+
 def test_a_loop_left_by_break_with_no_reference_kept_closes_the_connection() -> None:
     async def main() -> None:
         body = Body([FIRST, REST], hold=True)
