@@ -7,6 +7,7 @@ that nothing reached the server."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -186,7 +187,7 @@ def test_a_proxy_that_is_not_there_is_a_connection_error(
 
 @pytest.mark.parametrize("scheme", ["socks5h", "http"])
 def test_verification_is_on_without_the_ca_bundle(
-    tls: tuple[HTTPServer, Path], proxies: Any, make_client: Any, scheme: str
+    tls: tuple[HTTPServer, Path], proxies: Any, make_client: Any, client_kind: str, scheme: str
 ) -> None:
     server, _ = tls
     proxy = proxies("socks5" if scheme == "socks5h" else scheme)
@@ -196,8 +197,16 @@ def test_verification_is_on_without_the_ca_bundle(
         proxy=proxy_url(proxy, scheme),
         max_retries=0,
     )
-    with pytest.raises(openaistream.APIConnectionError, match=r"TLS|CERTIFICATE_VERIFY_FAILED"):
+    said = r"TLS|CERTIFICATE_VERIFY_FAILED"
+    if client_kind == "async" and scheme == "socks5h" and sys.version_info < (3, 11):
+        # Before 3.11's new TLS layer in asyncio, a refused certificate through aiohttp-socks'
+        # tunnel never reaches aiohttp: the handshake hangs until the connect timeout.
+        # Verification holds all the same: nothing is sent.
+        said += "|timed out"
+        client = client.with_options(timeout=openaistream.Timeout(connect=1))
+    with pytest.raises(openaistream.APIConnectionError, match=said):
         client.models.list()
+    assert server.log == []
     client.close()
     assert f"localhost:{server.port}" in proxy.carried()  # the tunnel was made; TLS refused
     assert server.log == []

@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Union
 
 import pytest
 from hypothesis import given, settings
@@ -201,10 +201,15 @@ def then_broken(first: bytes, bad: bytes, release: threading.Event) -> Handler:
 
 
 def broken_after_two_events(
-    serving: Serving, first: bytes, bad: bytes, kind: str, wire_says: str, aiohttp_says: str
+    serving: Serving,
+    first: bytes,
+    bad: bytes,
+    kind: str,
+    wire_says: str,
+    aiohttp_says: Union[str, tuple[str, ...]],
 ) -> None:
-    """Two events are read; the framing then breaks: the error each transport gives, with the
-    two events in ``received``."""
+    """Two events are read; the framing then breaks: the error each transport gives (for
+    aiohttp, one of the wordings its versions give), with the two events in ``received``."""
     release = threading.Event()
     with serving(then_broken(first, bad, release)) as (client, _server):
         stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
@@ -219,7 +224,8 @@ def broken_after_two_events(
         assert "the chunked framing of the body is broken" in str(error)
         assert wire_says in str(error)
     else:
-        assert aiohttp_says in str(error)
+        wordings = (aiohttp_says,) if isinstance(aiohttp_says, str) else aiohttp_says
+        assert any(said in str(error) for said in wordings), str(error)
         assert isinstance(error, APITimeoutError if aiohttp_says == "read timeout" else StreamError)
 
 
@@ -246,9 +252,11 @@ def test_broken_chunked_framing_in_a_compressed_stream(
 ) -> None:
     (gzipped,) = gzip_chunks(faults.events(2))
     first = head(200, {"Content-Encoding": "gzip"}) + chunk(gzipped)
-    if bad.startswith(b"5\r\nhello"):  # aiohttp decompresses "hello" before it sees the size
-        aiohttp_says = "Can not decode content-encoding: gzip"
-    broken_after_two_events(serving, first, bad, client_kind, wire_says, aiohttp_says)
+    says: Union[str, tuple[str, ...]] = aiohttp_says
+    if bad.startswith(b"5\r\nhello"):
+        # aiohttp 3.14 decompresses "hello" before it sees the size; 3.13 refuses the framing.
+        says = ("Can not decode content-encoding: gzip", aiohttp_says)
+    broken_after_two_events(serving, first, bad, client_kind, wire_says, says)
 
 
 def test_broken_chunked_framing_in_the_same_segment_as_the_head(
