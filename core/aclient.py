@@ -31,6 +31,7 @@ from .clientbase import Call, ClientBase, Procedure
 from .http import AsyncResponse, AsyncTransport, Request
 from .log import CallLog
 from .policy import BodyGuard, Close, ReadStart, Send, Steps, Wait
+from .retention import client_keep
 
 __all__ = ["AsyncOpenAI"]
 
@@ -169,7 +170,8 @@ class _Retirement:
 async def _streamed(call: Call) -> AsyncDataStream[Any]:
     response = await _driven(call.steps)
     assert call.decoder is not None
-    return AsyncDataStream(response, call.decoder, call.num, log=call.log)
+    keep = client_keep(call.keep, call.decoder)
+    return AsyncDataStream(response, call.decoder, call.num, keep=keep, log=call.log)
 
 
 async def _driven(steps: Steps[T]) -> T:

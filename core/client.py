@@ -23,6 +23,7 @@ from .clientbase import Call, ClientBase, Procedure
 from .http import Request, Response, Transport
 from .log import CallLog
 from .policy import BodyGuard, Close, ReadStart, Send, Steps, Wait
+from .retention import client_keep
 from .stream import DataStream
 
 __all__ = ["OpenAI"]
@@ -54,6 +55,9 @@ class OpenAI(ClientBase):
     ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``. ``transport`` is a registered transport's name
     (default ``"urllib3"``) or an object with ``send`` and ``close``. ``max_retries`` is a
     number or a :class:`RetryPolicy`. ``verbosity`` (0-3) is the default for every call.
+    ``keep`` is what every stream keeps of its body for ``received`` on an error: None (the
+    default: up to 2 MiB of a text stream), False (nothing: a relay that forwards what it
+    reads), True (all), or a number of bytes.
     """
 
     def close(self) -> None:
@@ -76,7 +80,8 @@ class OpenAI(ClientBase):
     def _execute(self, call: Call) -> Any:
         if call.decoder is None:
             return _driven(call.steps)
-        return DataStream(_driven(call.steps), call.decoder, call.num, log=call.log)
+        keep = client_keep(call.keep, call.decoder)
+        return DataStream(_driven(call.steps), call.decoder, call.num, keep=keep, log=call.log)
 
     def send(self, request: Request, *, log: Optional[CallLog] = None) -> Response:
         """Send a request with hooks, logging and retries; return the Response as soon as its

@@ -35,6 +35,7 @@ from .log import CallLog
 from .policy import PARSERS, BodyGuard, CallPolicy, Steps
 from .redact import mask_secret, mask_url
 from .resource import Resource, check_path
+from .retention import KeepOption, checked_keep
 from .retries import RetryPolicy
 from .stream import check_num
 
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = ["Call", "ClientBase", "query_pairs", "refuse_awaitable"]
 
 C = TypeVar("C", bound="ClientBase")
+_UNCHANGED: Any = object()  # with_options: keep what the client has
 T = TypeVar("T")
 
 
@@ -57,6 +59,7 @@ class Call:
     decoder: Optional[Decoder]
     num: int
     log: Optional[CallLog]
+    keep: KeepOption = None
 
 
 class ClientBase:
@@ -83,6 +86,7 @@ class ClientBase:
         timeout: Union[Timeout, float, None] = None,
         max_retries: Union[int, RetryPolicy] = 2,
         verbosity: int = 0,
+        keep: KeepOption = None,
     ) -> None:
         # Plugins (and pluggy) load with the first client, not at import.
         from .registry import get_registry
@@ -102,6 +106,7 @@ class ClientBase:
             proxy_schemes=self._registry.proxy_schemes(self.serves),
         )
         self._retry = RetryPolicy.of(max_retries)
+        self._keep = checked_keep(keep)
         if record_mode is not None and cassette is None:
             raise ValueError("record_mode is given without a cassette to record into")
         self._chooser = TransportChooser(
@@ -197,12 +202,14 @@ class ClientBase:
         timeout: Union[Timeout, float, None] = None,
         max_retries: Union[int, RetryPolicy, None] = None,
         verbosity: Optional[int] = None,
+        keep: Any = _UNCHANGED,
     ) -> C:
-        """A client for some calls with other timeouts, retries or verbosity, sharing this
-        one's connections and proxy (closing either closes them; ``set_proxy`` on either
-        changes both)::
+        """A client for some calls with other timeouts, retries, verbosity or ``keep`` (what
+        its streams keep for ``received``), sharing this one's connections and proxy (closing
+        either closes them; ``set_proxy`` on either changes both)::
 
             client.with_options(timeout=Timeout(total=30), max_retries=0).chat.create(...)
+            relay = client.with_options(keep=False)  # streams forwarded as they come
         """
         clone = copy.copy(self)
         clone._config = replace(
@@ -211,6 +218,7 @@ class ClientBase:
             verbosity=self._config.verbosity if verbosity is None else check_verbosity(verbosity),
         )
         clone._retry = self._retry if max_retries is None else RetryPolicy.of(max_retries)
+        clone._keep = self._keep if keep is _UNCHANGED else checked_keep(keep)
         clone._resources = {
             name: type(resource)(clone) for name, resource in self._resources.items()
         }
@@ -269,7 +277,7 @@ class ClientBase:
             steps = self._policy().call(request, log, parse=parse)
         else:
             steps = self._policy().call(request, log, stream=True, media_type=chosen.media_type)
-        return self._execute(Call(steps, chosen, num, log))
+        return self._execute(Call(steps, chosen, num, log, self._keep))
 
     def _execute(self, call: Call) -> Any:
         """Drive a call: blocking, or as an awaitable."""

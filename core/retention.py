@@ -28,13 +28,29 @@ from typing import Any, Optional, Union
 from .decoders import Decoder
 from .errors import APIError
 
-__all__ = ["KEEP_BYTES", "KeptBytes", "keep_budget"]
+__all__ = ["KEEP_BYTES", "KeptBytes", "checked_keep", "client_keep", "keep_budget"]
 
 # 2 MiB: the last 1 to 2 MiB of a body (4,000 to 8,000 chat chunks, more than most answers
 # have) for at most about 2 MiB of memory, however long the stream.
 KEEP_BYTES = 2 << 20
 
 KeepOption = Union[bool, int, None]
+
+
+def checked_keep(keep: Any) -> KeepOption:
+    """A ``keep`` option as a client takes it (for every stream it makes), or a clear error
+    naming it; whether a number suits a binary stream is checked when the stream is made."""
+    if keep is None or isinstance(keep, bool) or (isinstance(keep, int) and keep >= 0):
+        return keep  # type: ignore[no-any-return]
+    raise ValueError(f"keep must be True, False, None or a number of bytes >= 0, not {keep!r}")
+
+
+def client_keep(keep: KeepOption, decoder: Decoder) -> KeepOption:
+    """A client's ``keep`` for one of its streams: a number of bytes applies to streams of
+    items; a binary stream, whose chunks have no item to cut at, keeps its default there."""
+    if isinstance(keep, int) and not isinstance(keep, bool) and decoder.boundary is None:
+        return None
+    return keep
 
 
 def keep_budget(keep: KeepOption, decoder: Decoder) -> Optional[int]:

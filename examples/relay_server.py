@@ -55,7 +55,8 @@ def create_app(cassette: Optional[Union[str, Path]] = CASSETTE) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with openaistream.AsyncOpenAI(cassette=cassette) as client:
+        # keep=False: every event is forwarded as it comes; none is held for `received`.
+        async with openaistream.AsyncOpenAI(cassette=cassette, keep=False) as client:
             app.state.client = client
             yield  # the app serves; on shutdown the client closes its connections
 

@@ -274,3 +274,40 @@ def test_a_connection_lost_after_megabytes_reports_the_newest_events(make_client
     assert len(delivered) == events
     assert error.omitted > 0
     assert_newest_kept(delivered, error)
+
+
+@pytest.mark.parametrize(("keep", "kept"), [(None, 300), (False, 0), (True, 300), (2000, None)])
+def test_a_clients_keep_applies_to_every_stream_it_makes(
+    make_client: Any, keep: Any, kept: Optional[int]
+) -> None:
+    # A relay builds its client with keep=False (or derives one with with_options): every
+    # event is forwarded as it comes, nothing is held for ``received``.
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        conn.send(head(200))
+        for start in range(0, 300, 10):  # 74 KB in all, ten events a write
+            conn.send(b"".join(chunk(event(n)) for n in range(start, start + 10)))
+        conn.send(chunk(b'data: {"n": '))  # then a hang-up mid-event
+
+    with RawServer(handler) as server:
+        options = {"api_key": API_KEY, "base_url": server.url + "/v1", "max_retries": 0}
+        if keep is None:
+            client = make_client(**options)
+        else:
+            client = make_client(**options).with_options(keep=keep)
+        stream = client.chat.create(MESSAGES, "gpt-4o", stream=True)
+        delivered, error = read_until_failure(stream)
+        client.close()
+    assert len(delivered) == 300
+    if kept is None:  # a budget: the newest events, cut where the chunks that came end
+        assert 0 < len(error.received) < 300
+        assert_newest_kept(delivered, error)
+    else:
+        assert (len(error.received), error.omitted) == (kept, 300 - kept)
+
+
+def test_a_clients_keep_is_checked_when_it_is_built(make_client: Any) -> None:
+    with pytest.raises(ValueError, match="keep must be True, False, None or a number"):
+        make_client(api_key=API_KEY, keep=-1)
+    with pytest.raises(ValueError, match="keep must be"):
+        make_client(api_key=API_KEY).with_options(keep="all")
