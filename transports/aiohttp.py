@@ -52,6 +52,7 @@ _SOCKS = {  # scheme: (python-socks' proxy type, whether the proxy resolves host
     "socks5h": ("SOCKS5", True),
 }
 _INSTALL = "pip install 'openaistream[async]'"
+_READ_SIZE = 16 * 1024  # bytes a socket read takes at most (see _capped)
 # What aiohttp buffers of a body before it stops reading the connection (twice this; the rest
 # of a socket read waits unparsed, in one piece). Its default, 64 KiB, let each of a thousand
 # streams the loop was behind on hold ~270 KB, most of it in one small object per HTTP chunk;
@@ -215,18 +216,20 @@ class AiohttpTransport:
         }
         proxy = urlsplit(self.options.proxy or "")
         if proxy.scheme not in _SOCKS:
-            return self._aiohttp.TCPConnector(**pool)
+            return _capped(self._aiohttp.TCPConnector(**pool))
         from aiohttp_socks import ProxyConnector, ProxyType
 
         kind, remote_names = _SOCKS[proxy.scheme]
-        return ProxyConnector(
-            host=proxy.hostname or "",
-            port=proxy.port or 1080,
-            proxy_type=getattr(ProxyType, kind),
-            username=unquote(proxy.username) if proxy.username is not None else None,
-            password=unquote(proxy.password) if proxy.password is not None else None,
-            rdns=remote_names,
-            **pool,
+        return _capped(
+            ProxyConnector(
+                host=proxy.hostname or "",
+                port=proxy.port or 1080,
+                proxy_type=getattr(ProxyType, kind),
+                username=unquote(proxy.username) if proxy.username is not None else None,
+                password=unquote(proxy.password) if proxy.password is not None else None,
+                rdns=remote_names,
+                **pool,
+            )
         )
 
     def _sent_headers(self, request: Request) -> dict[str, str]:
@@ -365,6 +368,35 @@ class AiohttpTransport:
                 closing = connector.close()
             await closing
         await session.close()
+
+
+def _capped(connector: aiohttp.BaseConnector) -> aiohttp.BaseConnector:
+    """The connector, its connections reading at most ``_READ_SIZE`` bytes a socket read.
+
+    asyncio reads up to 256 KiB at a time, and aiohttp holds what it read until the stream's
+    reader takes it: a loop behind on a thousand fast streams held ~150 KB of each, where
+    16 KiB reads hold ~57 KB, at the same events/s (docs/performance.md). Neither library
+    makes the size a setting: this sets the plain-socket transport's ``max_size`` as each
+    connection is made, and does nothing where a version has neither that attribute nor the
+    connector's protocol factory (a TLS connection keeps asyncio's own size)."""
+    factory = getattr(connector, "_factory", None)
+    if not callable(factory):
+        return connector
+
+    def protocol(*args: Any, **kwargs: Any) -> Any:
+        made = factory(*args, **kwargs)
+        connection_made = made.connection_made
+
+        def with_small_reads(transport: Any) -> None:
+            if isinstance(getattr(transport, "max_size", None), int):
+                transport.max_size = _READ_SIZE
+            connection_made(transport)
+
+        made.connection_made = with_small_reads
+        return made
+
+    setattr(connector, "_factory", protocol)  # noqa: B010 - private, checked above
+    return connector
 
 
 class _Exchange:

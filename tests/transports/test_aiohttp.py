@@ -125,6 +125,25 @@ def test_send_returns_at_the_headers_and_each_piece_is_handed_on_as_it_arrives(
         assert response.headers["x-request-id"] == "req_1"  # names are lower-case
 
 
+def test_a_reader_that_falls_behind_finds_little_of_its_body_held_in_memory() -> None:
+    # The server sends 1 MB at once; the reader waits before it reads. What aiohttp holds
+    # for it meanwhile is what a thousand slow streams each cost: socket reads of 16 KiB,
+    # until aiohttp stops reading at 32 KiB unread, not asyncio's 256 KiB reads.
+    body = b"x" * (1024 * 1024)
+
+    async def scenario(url: str) -> list[int]:
+        async with aiohttp_transport() as transport:
+            response = await transport.send(Request("GET", url))
+            await asyncio.sleep(0.3)  # the loop reads the socket meanwhile, as far as it may
+            sizes = [len(piece) for piece in await body_of(response)]
+            return sizes
+
+    with RawServer(serve_body([body], chunked=False)) as server:
+        sizes = run(scenario(server.url + "/x"))
+    assert sum(sizes) == len(body)
+    assert max(sizes) <= 64 * 1024, f"a piece of {max(sizes)} bytes was held at once"
+
+
 def test_the_target_goes_out_exactly_as_the_core_built_it() -> None:
     # yarl, left to itself, decodes %3A and %7E and resolves dot segments: a quoted model ID
     # would reach the server changed, and "%2E%2E" as a step up.
