@@ -52,20 +52,7 @@ class AsyncOpenAI(ClientBase):
     Resources are attributes, as on ``OpenAI``; ``client.resources`` lists them, and so does
     ``dir(client)``. The built-in ones:
 
-    - ``assistants``: assistants (``/assistants``)
-    - ``audio``: speech, transcriptions and translations (``/audio``)
-    - ``batches``: batch jobs, and their input and output files (``/batches``)
-    - ``chat``: chat completions, streamed or not (``/chat/completions``)
-    - ``embeddings``: embeddings (``/embeddings``)
-    - ``files``: uploads, downloads and file contents (``/files``)
-    - ``fine_tuning``: fine-tuning jobs (``/fine_tuning/jobs``)
-    - ``images``: image generation and edits (``/images``)
-    - ``messages``: the messages of a thread (``/threads/{thread_id}/messages``)
-    - ``models``: the models there are (``/models``)
-    - ``moderations``: moderation (``/moderations``)
-    - ``responses``: the Responses API, streamed or not (``/responses``)
-    - ``runs``: the runs of a thread, streamed or not (``/threads/{thread_id}/runs``)
-    - ``threads``: threads (``/threads``)
+    {builtin_resources}
 
     ``transport`` is a registered async transport's name (default ``"aiohttp"``, from the
     ``async`` extra: ``pip install 'openaistream[async]'``) or an object with ``async

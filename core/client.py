@@ -36,20 +36,7 @@ class OpenAI(ClientBase):
     loaded (or each one named in ``plugins``); ``client.resources`` lists them, and so does
     ``dir(client)``. The built-in ones:
 
-    - ``assistants``: assistants (``/assistants``)
-    - ``audio``: speech, transcriptions and translations (``/audio``)
-    - ``batches``: batch jobs, and their input and output files (``/batches``)
-    - ``chat``: chat completions, streamed or not (``/chat/completions``)
-    - ``embeddings``: embeddings (``/embeddings``)
-    - ``files``: uploads, downloads and file contents (``/files``)
-    - ``fine_tuning``: fine-tuning jobs (``/fine_tuning/jobs``)
-    - ``images``: image generation and edits (``/images``)
-    - ``messages``: the messages of a thread (``/threads/{thread_id}/messages``)
-    - ``models``: the models there are (``/models``)
-    - ``moderations``: moderation (``/moderations``)
-    - ``responses``: the Responses API, streamed or not (``/responses``)
-    - ``runs``: the runs of a thread, streamed or not (``/threads/{thread_id}/runs``)
-    - ``threads``: threads (``/threads``)
+    {builtin_resources}
 
     Arguments fall back to the environment: ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
     ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``. ``transport`` is a registered transport's name

@@ -70,6 +70,12 @@ class ClientBase:
     serves: ClassVar[str] = "sync"
     default_transport: ClassVar[str] = "urllib3"
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # Both clients' docstrings (what help() shows) list the built-in resources, from here.
+        super().__init_subclass__(**kwargs)
+        if cls.__doc__:
+            cls.__doc__ = cls.__doc__.replace("    {builtin_resources}\n", _BUILTIN_RESOURCES)
+
     def __init__(
         self,
         api_key: Optional[str] = None,
@@ -354,6 +360,24 @@ class ClientBase:
             f"api_key={self.get_api_key()!r} resources={sorted(self._resources)}>"
         )
 
+
+# The built-in resources, as each client's docstring lists them (indented as it is).
+_BUILTIN_RESOURCES = """\
+    - ``assistants``: assistants (``/assistants``)
+    - ``audio``: speech, transcriptions and translations (``/audio``)
+    - ``batches``: batch jobs, and their input and output files (``/batches``)
+    - ``chat``: chat completions, streamed or not (``/chat/completions``)
+    - ``embeddings``: embeddings (``/embeddings``)
+    - ``files``: uploads, downloads and file contents (``/files``)
+    - ``fine_tuning``: fine-tuning jobs (``/fine_tuning/jobs``)
+    - ``images``: image generation and edits (``/images``)
+    - ``messages``: the messages of a thread (``/threads/{thread_id}/messages``)
+    - ``models``: the models there are (``/models``)
+    - ``moderations``: moderation (``/moderations``)
+    - ``responses``: the Responses API, streamed or not (``/responses``)
+    - ``runs``: the runs of a thread, streamed or not (``/threads/{thread_id}/runs``)
+    - ``threads``: threads (``/threads``)
+"""
 
 # The steps of a resource method that makes more than one call (see ``run``).
 Procedure = Generator[Any, Any, T]
