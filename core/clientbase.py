@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json as jsonlib
 import os
+from abc import ABC, abstractmethod
 from collections.abc import Generator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Union
@@ -62,7 +63,7 @@ class Call:
     keep: KeepOption = None
 
 
-class ClientBase:
+class ClientBase(ABC):
     """The parts of a client that do no I/O. A subclass says which transports it can use
     (``serves``, and its default), how a response's body is read under the core's guard
     (``_guarded``), and drives calls (``request``, ``send``, ``run``)."""
@@ -285,13 +286,13 @@ class ClientBase:
             steps = self._policy().call(request, log, stream=True, media_type=chosen.media_type)
         return self._execute(Call(steps, chosen, num, log, self._keep))
 
+    @abstractmethod
     def _execute(self, call: Call) -> Any:
         """Drive a call: blocking, or as an awaitable."""
-        raise NotImplementedError
 
+    @abstractmethod
     def run(self, procedure: Procedure[Any]) -> Any:
         """Carry out the steps of a resource method that makes more than one call."""
-        raise NotImplementedError
 
     def build_request(
         self,
@@ -350,9 +351,9 @@ class ClientBase:
             made = self._made_policy = (self._retry, self._config, policy)
         return made[2]
 
+    @abstractmethod
     def _guarded(self, response: Any, guard: BodyGuard) -> Any:
         """The response, its body read under the core's guard, the way this client reads."""
-        raise NotImplementedError
 
     def __repr__(self) -> str:
         return (
