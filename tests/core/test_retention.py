@@ -3,6 +3,7 @@ within a budget once it is not, always whole items, and an honest count of the r
 
 from __future__ import annotations
 
+import time
 import tracemalloc
 from collections.abc import Iterator
 from typing import Any, Optional
@@ -287,6 +288,9 @@ def test_a_clients_keep_applies_to_every_stream_it_makes(
         conn.send(head(200))
         for start in range(0, 300, 10):  # 74 KB in all, ten events a write
             conn.send(b"".join(chunk(event(n)) for n in range(start, start + 10)))
+            # Paced: the budget is cut where the chunks read end, so the client must not
+            # find the whole body waiting in one read.
+            time.sleep(0.01)
         conn.send(chunk(b'data: {"n": '))  # then a hang-up mid-event
 
     with RawServer(handler) as server:
