@@ -48,6 +48,7 @@ from .http import (
     TransportOptions,
 )
 from .pagination import paginate
+from .raw import RawResponse
 from .resource import Resource
 from .retries import RetryPolicy
 from .stream import DataStream
@@ -55,6 +56,8 @@ from .stream import DataStream
 if TYPE_CHECKING:
     from .aclient import AsyncOpenAI
     from .astream import AsyncDataStream
+    from .azure import AzureOpenAI
+    from .azure_async import AsyncAzureOpenAI
     from .hookspecs import hookimpl
     from .multipart import Multipart
 
@@ -63,11 +66,13 @@ __all__ = [
     "APIError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncAzureOpenAI",
     "AsyncDataStream",
     "AsyncOpenAI",
     "AsyncResponse",
     "AsyncTransport",
     "AuthenticationError",
+    "AzureOpenAI",
     "BadRequestError",
     "ConflictError",
     "DataStream",
@@ -79,6 +84,7 @@ __all__ = [
     "PermissionDeniedError",
     "PluginError",
     "RateLimitError",
+    "RawResponse",
     "RedirectError",
     "ReplayError",
     "Request",
@@ -104,6 +110,8 @@ _LAZY = {
     "Multipart": "multipart",
     "AsyncDataStream": "astream",
     "AsyncOpenAI": "aclient",
+    "AzureOpenAI": "azure",
+    "AsyncAzureOpenAI": "azure_async",
 }
 
 

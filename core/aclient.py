@@ -30,7 +30,7 @@ from .astream import AsyncDataStream
 from .clientbase import Call, ClientBase, Procedure
 from .http import AsyncResponse, AsyncTransport, Request
 from .log import CallLog
-from .policy import BodyGuard, Close, ReadStart, Send, Steps, Wait
+from .policy import BodyGuard, Close, GetKey, ReadStart, Send, Steps, Wait
 from .retention import client_keep
 
 __all__ = ["AsyncOpenAI"]
@@ -154,11 +154,17 @@ class _Retirement:
             await asyncio.gather(*self._tasks)
 
 
-async def _streamed(call: Call) -> AsyncDataStream[Any]:
-    response = await _driven(call.steps)
+async def _streamed(call: Call) -> Any:
+    answer = await _driven(call.steps)
     assert call.decoder is not None
     keep = client_keep(call.keep, call.decoder)
-    return AsyncDataStream(response, call.decoder, call.num, keep=keep, log=call.log)
+    if not call.raw:
+        return AsyncDataStream(answer, call.decoder, call.num, keep=keep, log=call.log)
+    stream: AsyncDataStream[Any] = AsyncDataStream(
+        answer.parse(), call.decoder, call.num, keep=keep, log=call.log
+    )
+    answer.replace_parsed(stream)
+    return answer
 
 
 async def _driven(steps: Steps[T]) -> T:
@@ -178,6 +184,8 @@ async def _driven(steps: Steps[T]) -> T:
             elif isinstance(action, Close):
                 await action.response.aclose()
                 told = None
+            elif isinstance(action, GetKey):
+                told = await _key(action)
             else:
                 told = await action.response.aread()
     except StopIteration as answered:
@@ -190,6 +198,16 @@ async def _sent(transport: AsyncTransport, request: Request) -> Union[AsyncRespo
     """The response, or what the transport raised, handed back (see client._sent)."""
     try:
         return await transport.send(request)
+    except Exception as exc:
+        return exc
+
+
+async def _key(action: GetKey) -> Any:
+    """What the key provider gives (awaited, when it is a coroutine function), or what it
+    raised."""
+    try:
+        key = action.provider()
+        return await key if inspect.isawaitable(key) else key
     except Exception as exc:
         return exc
 

@@ -19,10 +19,10 @@ from types import TracebackType
 from typing import Any, Optional, TypeVar, Union, cast
 
 from . import answers
-from .clientbase import Call, ClientBase, Procedure
+from .clientbase import Call, ClientBase, Procedure, refuse_awaitable
 from .http import Request, Response, Transport
 from .log import CallLog
-from .policy import BodyGuard, Close, ReadStart, Send, Steps, Wait
+from .policy import BodyGuard, Close, GetKey, ReadStart, Send, Steps, Wait
 from .retention import client_keep
 from .stream import DataStream
 
@@ -68,7 +68,14 @@ class OpenAI(ClientBase):
         if call.decoder is None:
             return _driven(call.steps)
         keep = client_keep(call.keep, call.decoder)
-        return DataStream(_driven(call.steps), call.decoder, call.num, keep=keep, log=call.log)
+        answer = _driven(call.steps)
+        if not call.raw:
+            return DataStream(answer, call.decoder, call.num, keep=keep, log=call.log)
+        stream: DataStream[Any] = DataStream(
+            answer.parse(), call.decoder, call.num, keep=keep, log=call.log
+        )
+        answer.replace_parsed(stream)
+        return answer
 
     def send(self, request: Request, *, log: Optional[CallLog] = None) -> Response:
         """Send a request with hooks, logging and retries; return the Response as soon as its
@@ -120,6 +127,8 @@ def _driven(steps: Steps[T]) -> T:
             elif isinstance(action, Close):
                 action.response.close()
                 told = None
+            elif isinstance(action, GetKey):
+                told = _key(action)
             else:
                 told = action.response.read()
     except StopIteration as answered:
@@ -135,6 +144,20 @@ def _sent(transport: Transport, request: Request) -> Union[Response, Exception]:
         return transport.send(request)
     except Exception as exc:
         return exc
+
+
+def _key(action: GetKey) -> Any:
+    """What the key provider gives, or what it raised (handed back, as ``_sent`` does)."""
+    try:
+        key = action.provider()
+    except Exception as exc:
+        return exc
+    refuse_awaitable(
+        key,
+        "the api_key provider returned an awaitable, which the blocking client cannot await: "
+        "give a plain function, or use AsyncOpenAI",
+    )
+    return key
 
 
 def _read_start(response: Response, start: answers.BodyStart) -> Optional[Exception]:

@@ -15,17 +15,20 @@ import json as jsonlib
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Generator
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Union
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Union, cast
 from urllib.parse import urlencode
 
 from .chooser import TransportChooser
 from .config import (
+    ApiKey,
     ClientConfig,
     api_url,
     check_verbosity,
     checked_headers,
+    checked_key_provider,
     header_text,
+    merge_headers,
     proxy_from_address,
 )
 from .connections import close_now
@@ -34,8 +37,8 @@ from .errors import OpenAIError, PluginError
 from .http import Body, Request, Timeout
 from .log import CallLog
 from .policy import PARSERS, BodyGuard, CallPolicy, Steps
-from .redact import mask_secret, mask_url
-from .resource import Resource, check_path
+from .redact import mask_url
+from .resource import Resource, check_path, current_call_options
 from .retention import KeepOption, checked_keep
 from .retries import RetryPolicy
 from .stream import check_num
@@ -47,8 +50,18 @@ if TYPE_CHECKING:
 __all__ = ["Call", "ClientBase", "query_pairs", "refuse_awaitable"]
 
 C = TypeVar("C", bound="ClientBase")
-_UNCHANGED: Any = object()  # with_options: keep what the client has
 T = TypeVar("T")
+# The constructor's options that make its configuration (ClientConfig.resolve's).
+_CONFIG_OPTIONS = (
+    "api_key", "base_url", "organization", "project", "proxy", "ca_bundle", "timeout",
+    "verbosity", "default_headers", "default_query",
+)  # fmt: skip
+# The options with_options can change on a client that keeps sharing its connections; the
+# others (transport, proxy, ca_bundle, cassette, record_mode) make a client of its own.
+_SHARING_OPTIONS = frozenset({
+    "api_key", "base_url", "organization", "project", "default_headers", "default_query",
+    "timeout", "max_retries", "verbosity", "keep", "plugins",
+})  # fmt: skip
 
 
 @dataclass
@@ -61,6 +74,7 @@ class Call:
     num: int
     log: Optional[CallLog]
     keep: KeepOption = None
+    raw: bool = False  # answer a RawResponse (with_raw_response)
 
 
 class ClientBase(ABC):
@@ -77,9 +91,13 @@ class ClientBase(ABC):
         if cls.__doc__:
             cls.__doc__ = cls.__doc__.replace("    {builtin_resources}\n", _BUILTIN_RESOURCES)
 
+    _sharing_options = _SHARING_OPTIONS  # see with_options
+    _raw = False  # a with_raw_response client
+    _raw_client: Optional[ClientBase] = None  # this one's with_raw_response, once asked for
+
     def __init__(
         self,
-        api_key: Optional[str] = None,
+        api_key: Optional[ApiKey] = None,
         *,
         base_url: Optional[str] = None,
         organization: Optional[str] = None,
@@ -94,24 +112,25 @@ class ClientBase(ABC):
         max_retries: Union[int, RetryPolicy] = 2,
         verbosity: int = 0,
         keep: KeepOption = None,
+        default_headers: Optional[dict[str, Optional[str]]] = None,
+        default_query: Optional[dict[str, Any]] = None,
     ) -> None:
         # Plugins (and pluggy) load with the first client, not at import.
         from .registry import get_registry
 
+        # What with_options builds a client of its own from.
+        self._given: dict[str, Any] = {
+            "transport": transport, "ca_bundle": ca_bundle, "cassette": cassette,
+            "record_mode": record_mode, "plugins": plugins,
+        }  # fmt: skip
         self._registry: Registry = get_registry()
-        self._config = ClientConfig.resolve(
-            api_key,
-            base_url=base_url,
-            organization=organization,
-            project=project,
-            proxy=proxy,
-            ca_bundle=ca_bundle,
-            timeout=timeout,
-            verbosity=verbosity,
-            # A cassette may need no key (replaying); the transport says so if it records.
-            key_required=cassette is None,
-            proxy_schemes=self._registry.proxy_schemes(self.serves),
-        )
+        arguments = {
+            "api_key": api_key, "base_url": base_url, "organization": organization,
+            "project": project, "proxy": proxy, "ca_bundle": ca_bundle, "timeout": timeout,
+            "verbosity": verbosity, "default_headers": default_headers,
+            "default_query": default_query,
+        }  # fmt: skip
+        self._config = self._configured(arguments)
         self._retry = RetryPolicy.of(max_retries)
         self._keep = checked_keep(keep)
         if record_mode is not None and cassette is None:
@@ -128,6 +147,37 @@ class ClientBase(ABC):
         self._retiring = self._retirement()
         self._connections = self._chooser.connect(self._config, self._retiring)
         self._resources = self._build_resources(plugins)
+
+    def _configured(self, arguments: dict[str, Any]) -> ClientConfig:
+        """The configuration from the constructor's arguments (all of them: ``_resolve``
+        takes those it knows)."""
+        config = self._resolve(
+            {name: arguments[name] for name in _CONFIG_OPTIONS},
+            # A cassette may need no key (replaying); the transport says so if it records.
+            key_required=self._given["cassette"] is None,
+            proxy_schemes=self._registry.proxy_schemes(self.serves),
+        )
+        self._check_provider(config.key_provider)
+        return config
+
+    def _resolve(self, options: dict[str, Any], **checks: Any) -> ClientConfig:
+        """The configuration from its options (a subclass, such as Azure's, reads options
+        of its own first)."""
+        return ClientConfig.resolve(**options, **checks)
+
+    def _check_provider(self, provider: Any) -> None:
+        """A coroutine function cannot give keys to the blocking client: said at once."""
+        if provider is None or self.serves != "sync":
+            return
+        import inspect  # only a client given a key provider asks
+
+        if inspect.iscoroutinefunction(provider) or inspect.iscoroutinefunction(
+            getattr(provider, "__call__", None)  # noqa: B004 - an object with async __call__
+        ):
+            raise TypeError(
+                "api_key is a coroutine function, which the blocking client cannot await: "
+                "give a plain function, or use AsyncOpenAI"
+            )
 
     def _retirement(self) -> Callable[[Any], None]:
         """What closes a transport that ``set_proxy`` replaced, once its calls are done."""
@@ -173,16 +223,22 @@ class ClientBase(ABC):
     def verbosity(self, value: int) -> None:
         self._config.verbosity = check_verbosity(value)
 
-    def set_api_key(self, api_key: str) -> None:
-        """Use another API key from now on (surrounding whitespace is dropped)."""
+    def set_api_key(self, api_key: ApiKey) -> None:
+        """Use another API key from now on (surrounding whitespace is dropped), or a function
+        that gives the key for every attempt (see the constructor's ``api_key``)."""
+        provider = checked_key_provider(api_key)
+        if provider is not None:
+            self._check_provider(provider)
+            self._config.api_key, self._config.key_provider = "", provider
+            return
         key = header_text("api_key", api_key)
         if not key:
             raise ValueError("api_key must be a non-empty string")
-        self._config.api_key = key
+        self._config.api_key, self._config.key_provider = key, None
 
     def get_api_key(self) -> str:
         """The API key, masked (``sk-...abcd``); empty when there is none (replaying)."""
-        return mask_secret(self._config.api_key) if self._config.api_key else ""
+        return self._config.shown_key()
 
     def set_proxy(self, proxy_ip: str, proxy_port: Union[int, str]) -> None:
         """Send requests through the HTTP proxy at ``proxy_ip:proxy_port`` from now on: this
@@ -203,33 +259,84 @@ class ClientBase(ABC):
             for name, resource in sorted(self._resources.items())
         }
 
-    def with_options(
-        self: C,
-        *,
-        timeout: Union[Timeout, float, None] = None,
-        max_retries: Union[int, RetryPolicy, None] = None,
-        verbosity: Optional[int] = None,
-        keep: Any = _UNCHANGED,
-    ) -> C:
-        """A client for some calls with other timeouts, retries, verbosity or ``keep`` (what
-        its streams keep for ``received``), sharing this one's connections and proxy (closing
-        either closes them; ``set_proxy`` on either changes both)::
+    def with_options(self: C, **options: Any) -> C:
+        """A client for some calls with other options: any of the constructor's. Given only
+        ``api_key``, ``base_url``, ``organization``, ``project``, ``default_headers``,
+        ``default_query``, ``timeout``, ``max_retries``, ``verbosity``, ``keep`` or
+        ``plugins``, it shares this one's connections and proxy (closing either closes them;
+        ``set_proxy`` on either changes both); given a ``transport``, ``proxy``,
+        ``ca_bundle``, ``cassette`` or ``record_mode``, it is a client with connections of
+        its own (close it too)::
 
             client.with_options(timeout=Timeout(total=30), max_retries=0).chat.create(...)
             relay = client.with_options(keep=False)  # streams forwarded as they come
-        """
-        clone = copy.copy(self)
-        clone._config = replace(
-            self._config,
-            timeout=self._config.timeout if timeout is None else Timeout.of(timeout),
-            verbosity=self._config.verbosity if verbosity is None else check_verbosity(verbosity),
-        )
-        clone._retry = self._retry if max_retries is None else RetryPolicy.of(max_retries)
-        clone._keep = self._keep if keep is _UNCHANGED else checked_keep(keep)
-        clone._resources = {
-            name: type(resource)(clone) for name, resource in self._resources.items()
+            tenant = client.with_options(default_headers={"X-Tenant": "a"})
+
+        ``copy`` is the same method (openai-python's name)."""
+        arguments = self._arguments()
+        unknown = sorted(set(options) - set(arguments))
+        if unknown:
+            raise TypeError(
+                f"with_options() got {', '.join(map(repr, unknown))}; the options are "
+                f"{', '.join(sorted(arguments))}"
+            )
+        if not self._sharing_options.issuperset(options):
+            return type(self)(**{**arguments, **options})
+        return self._derived(options)
+
+    copy = with_options
+
+    def _arguments(self) -> dict[str, Any]:
+        """The constructor's arguments that would build a client like this one now."""
+        config = self._config
+        return {
+            **self._given,
+            "api_key": config.key_provider or config.api_key or None,
+            "base_url": config.base_url,
+            "organization": config.organization,
+            "project": config.project,
+            "proxy": self._connections.proxy,
+            "timeout": config.timeout,
+            "max_retries": self._retry,
+            "verbosity": config.verbosity,
+            "keep": self._keep,
+            "default_headers": config.default_headers,
+            "default_query": config.default_query,
         }
+
+    def _derived(self: C, options: dict[str, Any]) -> C:
+        """A copy of this client, sharing its connections, with these options changed."""
+        arguments = {**self._arguments(), **options}
+        clone = copy.copy(self)
+        clone._given = {**self._given, "plugins": arguments["plugins"]}
+        clone._config = clone._configured(arguments)
+        clone._retry = RetryPolicy.of(arguments["max_retries"])
+        clone._keep = checked_keep(arguments["keep"])
+        clone._made_policy = clone._raw_client = None
+        clone._resources = clone._build_resources(arguments["plugins"])
         return clone
+
+    @property
+    def with_raw_response(self: C) -> C:
+        """This client answering a :class:`~openaistream.raw.RawResponse` for every call:
+        status, headers (rate limits), request id and elapsed time beside the answer, which
+        ``parse()`` gives::
+
+            raw = client.with_raw_response.chat.create(messages, model="gpt-4o-mini")
+            print(raw.request_id, raw.headers["x-ratelimit-remaining-tokens"])
+            completion = raw.parse()
+
+        It shares this client's connections and options (``client.chat.with_raw_response``
+        is the same for one resource)."""
+        if self._raw:
+            return self
+        raw = self._raw_client
+        if raw is None:
+            raw = copy.copy(self)
+            raw._raw, raw._made_policy = True, None
+            raw._resources = {name: type(r)(raw) for name, r in self._resources.items()}
+            self._raw_client = raw
+        return cast(C, raw)
 
     @property
     def _transport(self) -> Any:
@@ -253,6 +360,10 @@ class ClientBase(ABC):
         num: int = 2,
         parse: str = "auto",
         verbosity: Optional[int] = None,
+        extra_headers: Optional[dict[str, Optional[str]]] = None,
+        extra_query: Optional[dict[str, Any]] = None,
+        extra_body: Optional[dict[str, Any]] = None,
+        timeout: Union[Timeout, float, None] = None,
     ) -> Any:
         """Call the API and return what it answered (on ``AsyncOpenAI``, an awaitable of it).
 
@@ -262,8 +373,17 @@ class ClientBase(ABC):
         JSON content types, text for ``text/*``, bytes otherwise), ``"json"``, ``"text"`` or
         ``"bytes"``. With ``stream=True`` it is a DataStream (an AsyncDataStream) decoding
         the body with ``decoder`` (``"sse"``, ``"sse-events"``, ``"jsonl"`` or ``"bytes"``)
-        as it arrives. Every argument is checked here, before any network, on both clients.
+        as it arrives. The per-call options of every resource method come here too:
+        ``extra_headers`` (a None value removes a header), ``extra_query``, ``extra_body``
+        (keys added to a JSON object body) and ``timeout``. Every argument is checked here,
+        before any network, on both clients.
         """
+        called = current_call_options()
+        if called:  # what the caller gave the resource method running now wins
+            extra_headers = called.get("extra_headers", extra_headers)
+            extra_query = called.get("extra_query", extra_query)
+            extra_body = called.get("extra_body", extra_body)
+            timeout = called.get("timeout", timeout)
         level = self._config.verbosity if verbosity is None else check_verbosity(verbosity)
         chosen = decoder_named(decoder) if stream else None
         if stream:
@@ -278,13 +398,19 @@ class ClientBase(ABC):
             multipart=multipart,
             headers=headers,
             stream=stream,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            timeout=timeout,
         )
         log = CallLog(level, self._config.redactor()) if level else None
+        raw = self._raw
         if chosen is None:
-            steps = self._policy().call(request, log, parse=parse)
+            steps = self._policy().call(request, log, parse=parse, raw=raw)
         else:
-            steps = self._policy().call(request, log, stream=True, media_type=chosen.media_type)
-        return self._execute(Call(steps, chosen, num, log, self._keep))
+            media_type = chosen.media_type
+            steps = self._policy().call(request, log, stream=True, media_type=media_type, raw=raw)
+        return self._execute(Call(steps, chosen, num, log, self._keep, raw))
 
     @abstractmethod
     def _execute(self, call: Call) -> Any:
@@ -304,14 +430,19 @@ class ClientBase(ABC):
         multipart: Optional[Multipart] = None,
         headers: Optional[dict[str, str]] = None,
         stream: bool = False,
+        extra_headers: Optional[dict[str, Optional[str]]] = None,
+        extra_query: Optional[dict[str, Any]] = None,
+        extra_body: Optional[dict[str, Any]] = None,
+        timeout: Union[Timeout, float, None] = None,
     ) -> Request:
         """The complete Request for a path under the base URL (whose query, if any, every
-        request keeps, before ``params``)."""
+        request keeps, before the default query, ``params`` and ``extra_query``)."""
         extra = checked_headers(headers, "headers") if headers else {}
-        query = urlencode(query_pairs(params)) if params else ""
-        url = api_url(self._config.base_url, check_path(path), query)
+        url = api_url(self._config.base_url, check_path(path), self._query(params, extra_query))
         sent = self._config.headers()
         body: Body = None
+        if extra_body is not None:
+            json = _with_extra_body(json, extra_body, multipart)
         if json is not None:
             try:
                 body = _JSON.encode(json).encode()
@@ -330,7 +461,20 @@ class ClientBase(ABC):
         sent["Accept"] = "text/event-stream" if stream else "application/json"
         if extra:
             sent.update(extra)
-        return Request(method, url, sent, body, timeout=self._config.timeout)
+        if extra_headers:
+            merge_headers(sent, checked_headers(extra_headers, "extra_headers", removable=True))
+        chosen = self._config.timeout if timeout is None else Timeout.of(timeout)
+        return Request(method, url, sent, body, timeout=chosen)
+
+    def _query(self, params: Optional[dict[str, Any]], extra: Optional[dict[str, Any]]) -> str:
+        """The query string of a call: the default query, the parameters, ``extra_query``
+        (a later one wins a name an earlier one has)."""
+        default = self._config.default_query
+        if extra is not None and not isinstance(extra, dict):
+            raise TypeError(f"extra_query must be a dict, not {type(extra).__name__}")
+        if not (default or params or extra):
+            return ""
+        return urlencode(query_pairs({**default, **(params or {}), **(extra or {})}))
 
     # The call policy, and the retries and configuration it was built for.
     _made_policy: Optional[tuple[RetryPolicy, ClientConfig, CallPolicy]] = None
@@ -342,11 +486,7 @@ class ClientBase(ABC):
         made = self._made_policy
         if made is None or made[0] is not self._retry or made[1] is not self._config:
             policy = CallPolicy(
-                self._registry,
-                self._retry,
-                self._connections,
-                self._config.redactor,
-                self._guarded,
+                self._registry, self._retry, self._connections, self._config, self._guarded
             )
             made = self._made_policy = (self._retry, self._config, policy)
         return made[2]
@@ -385,6 +525,26 @@ Procedure = Generator[Any, Any, T]
 
 # What json.dumps(separators=(",", ":"), ensure_ascii=False) builds on every call.
 _JSON = jsonlib.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
+def _with_extra_body(json: Any, extra: Any, multipart: Optional[Multipart]) -> Any:
+    """The JSON body with ``extra_body``'s keys added (a request with no body gets them as
+    its body), or a clear error where they cannot go."""
+    if not isinstance(extra, dict):
+        raise TypeError(f"extra_body must be a dict, not {type(extra).__name__}")
+    if multipart is not None:
+        raise TypeError(
+            "extra_body adds keys to a JSON body, and this request uploads a form: pass the "
+            "extra fields as the method's own arguments"
+        )
+    if json is None:
+        return dict(extra)
+    if not isinstance(json, dict):
+        raise TypeError(
+            f"extra_body adds keys to a JSON object, and this request's body is a "
+            f"{type(json).__name__}"
+        )
+    return {**json, **extra}
 
 
 def refuse_awaitable(value: Any, message: str) -> None:

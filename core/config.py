@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Awaitable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from ._version import __version__
@@ -30,11 +30,14 @@ from .redact import Redactor, mask_secret, mask_url, mask_userinfo, url_password
 __all__ = [
     "DEFAULT_BASE_URL",
     "NO_API_KEY",
+    "ApiKey",
     "ClientConfig",
+    "KeyProvider",
     "api_url",
     "check_verbosity",
     "checked_headers",
     "header_text",
+    "merge_headers",
     "proxy_url",
 ]
 
@@ -49,6 +52,11 @@ PROXY_ALIASES = {"socks": "socks5h"}
 # headers, and a loop over each character cost more than the rest of building it.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _NOT_HEADER_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f]|[^\x00-\xff]")
+
+# A function that gives the key for each attempt (a rotating key, a token from an identity
+# provider): plain, or on the async client a coroutine function.
+KeyProvider = Callable[[], Union[str, Awaitable[str]]]
+ApiKey = Union[str, KeyProvider]
 
 
 @dataclass
@@ -67,11 +75,20 @@ class ClientConfig:
     # go through it fail with this (the client is still built: it may never call out).
     proxy_problem: Optional[str] = None
     proxy_source: str = "proxy"  # where the proxy came from, for errors
+    # Sent with every request, after the client's own headers (a gateway's header); in the
+    # query string of every request, after the base URL's query.
+    default_headers: dict[str, str] = field(default_factory=dict)
+    default_query: dict[str, Any] = field(default_factory=dict)
+    # Called for every attempt in place of a fixed api_key (see KeyProvider).
+    key_provider: Optional[KeyProvider] = None
+    # How the key is sent: "Authorization: Bearer <key>" for OpenAI; Azure sends "api-key".
+    key_header: str = "Authorization"
+    key_prefix: str = "Bearer "
 
     @classmethod
     def resolve(
         cls,
-        api_key: Optional[str] = None,
+        api_key: Optional[ApiKey] = None,
         *,
         base_url: Optional[str] = None,
         organization: Optional[str] = None,
@@ -80,16 +97,21 @@ class ClientConfig:
         ca_bundle: Optional[str] = None,
         timeout: Union[Timeout, float, None] = None,
         verbosity: int = 0,
+        default_headers: Optional[Mapping[str, Any]] = None,
+        default_query: Optional[Mapping[str, Any]] = None,
         environ: Mapping[str, str] = os.environ,
         key_required: bool = True,
         proxy_schemes: Collection[str],
     ) -> ClientConfig:
         """The configuration from the arguments, with the environment for what is not given.
+        ``api_key`` may be a function called for every attempt (:data:`KeyProvider`).
         ``key_required=False`` (a client given a cassette, which may send nothing) lets the
         key be missing: then no Authorization header is sent. ``proxy_schemes``: the schemes
         the client's transports take (as they declared them)."""
-        key = _setting("api_key", api_key, "OPENAI_API_KEY", environ) or ""
-        if not key and key_required:
+        provider = checked_key_provider(api_key)
+        given = None if provider else cast(Optional[str], api_key)
+        key = "" if provider else _setting("api_key", given, "OPENAI_API_KEY", environ) or ""
+        if not key and not provider and key_required:
             raise OpenAIError(NO_API_KEY)
         url = base_url_of(
             *_labelled("base_url", base_url, "OPENAI_BASE_URL", environ, DEFAULT_BASE_URL)
@@ -110,31 +132,66 @@ class ClientConfig:
             verbosity=check_verbosity(verbosity),
             proxy_problem=problem,
             proxy_source=source,
+            default_headers=default_headers_of(default_headers),
+            default_query=default_query_of(default_query),
+            key_provider=provider,
         )
 
     def headers(self) -> dict[str, str]:
-        """The headers every request carries."""
+        """The headers every request carries (the key's when it is fixed: a provider's is
+        set for each attempt), then the default headers (a None value removes a header)."""
         headers = {"User-Agent": f"openaistream/{__version__}"}
         if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
+            headers[self.key_header] = self.key_prefix + self.api_key
         if self.organization:
             headers["OpenAI-Organization"] = self.organization
         if self.project:
             headers["OpenAI-Project"] = self.project
+        if self.default_headers:
+            merge_headers(headers, self.default_headers)
         return headers
 
     def redactor(self) -> Redactor:
         """Scrubs this configuration's secrets (the key, the proxy password) from text."""
         return Redactor([self.api_key, url_password(self.proxy)])
 
+    def shown_key(self) -> str:
+        """The key as it may be shown: masked, or where it comes from."""
+        if self.key_provider is not None:
+            return "<from a key provider>"
+        return mask_secret(self.api_key) if self.api_key else ""
+
     def __repr__(self) -> str:
         return (
-            f"ClientConfig(api_key={mask_secret(self.api_key)!r}, base_url={self.base_url!r}, "
+            f"ClientConfig(api_key={self.shown_key()!r}, base_url={self.base_url!r}, "
             f"organization={self.organization!r}, project={self.project!r}, "
             f"proxy={mask_url(self.proxy)!r}, ca_bundle={self.ca_bundle!r}, "
             f"timeout={self.timeout!r}, "
             f"verbosity={self.verbosity})"
         )
+
+
+def checked_key_provider(api_key: object) -> Optional[KeyProvider]:
+    """``api_key`` when it is a function that gives keys; None when it is a key (or None)."""
+    if api_key is None or isinstance(api_key, str) or not callable(api_key):
+        return None
+    return api_key  # type: ignore[return-value]
+
+
+def default_headers_of(headers: Optional[Mapping[str, Any]]) -> dict[str, str]:
+    """``default_headers`` checked as every header is (a None value is kept: it removes
+    that header from what is sent)."""
+    if headers is None:
+        return {}
+    return checked_headers(headers, "default_headers", removable=True)
+
+
+def default_query_of(query: Optional[Mapping[str, Any]]) -> dict[str, Any]:
+    if query is None:
+        return {}
+    if not isinstance(query, Mapping) or not all(isinstance(name, str) for name in query):
+        raise TypeError("default_query must be a dict of parameter names to values")
+    return dict(query)
 
 
 def _text(name: str, value: object) -> Optional[str]:
@@ -184,17 +241,34 @@ def header_text(name: str, value: object) -> Optional[str]:
     )
 
 
-def checked_headers(headers: Mapping[str, object], where: str) -> dict[str, str]:
+def checked_headers(
+    headers: Mapping[str, object], where: str, *, removable: bool = False
+) -> dict[str, Any]:
     """Headers as they can be sent: names that are HTTP tokens, values checked as
-    :func:`header_text` (an error names the header and ``where`` it was set)."""
+    :func:`header_text` (an error names the header and ``where`` it was set). With
+    ``removable``, a None value stays None: it says "send no such header"."""
     if not isinstance(headers, Mapping):
         raise TypeError(f"{where} must be a dict of header names to values")
-    checked = {}
+    checked: dict[str, Any] = {}
     for name, value in headers.items():
         if not isinstance(name, str) or not _TOKEN.fullmatch(name):
             raise ValueError(f"{where}: {name!r} is not a valid header name")
+        if value is None and removable:
+            checked[name] = None
+            continue
         checked[name] = header_text(f"{where}: the value of {name!r}", value) or ""
     return checked
+
+
+def merge_headers(headers: dict[str, str], extra: Mapping[str, Optional[str]]) -> None:
+    """Add ``extra`` to ``headers``, each name replacing the same name in any case (HTTP
+    header names are case-insensitive); a None value removes the header."""
+    for name, value in extra.items():
+        lowered = name.lower()
+        for old in [old for old in headers if old.lower() == lowered]:
+            del headers[old]
+        if value is not None:
+            headers[name] = value
 
 
 def base_url_of(url: str, name: str = "base_url") -> str:

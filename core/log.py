@@ -34,6 +34,10 @@ class CallLog:
         self._redactor = redactor
         self._log = structlog.get_logger("openaistream")
 
+    def hide(self, secret: str) -> None:
+        """Mask ``secret`` too from now on (a key a provider gave for one attempt)."""
+        self._redactor = self._redactor.with_secrets([secret])
+
     def _emit(self, level: int, event: str, **values: Any) -> None:
         if self.verbosity >= level:
             method = self._log.info if level == 1 else self._log.debug

@@ -9,7 +9,9 @@ or awaiting, and sends back what happened:
 - :class:`ReadStart`: feed the start of this body to ``start`` until it says stop, then close
   the body; send back None, or the exception the reading raised;
 - :class:`ReadAll`: read the whole body (and close it); send back its bytes;
-- :class:`Close`: close this response unread; send back None.
+- :class:`Close`: close this response unread; send back None;
+- :class:`GetKey`: call this key provider (awaiting what it returns, on the async client);
+  send back the key, or the exception it raised (as a value).
 
 The call ends as a generator ends: its return value is the answer (the Response, or the
 parsed body), and an error is raised from it. The policy holds the retry loop and its waits,
@@ -34,9 +36,10 @@ from collections.abc import Generator, Iterator
 from typing import TYPE_CHECKING, Any, Callable, Optional, Protocol, TypeVar, Union
 
 from . import answers
-from .config import checked_headers, header_text
-from .errors import APIConnectionError, APIError, APITimeoutError, StreamError
+from .config import ClientConfig, KeyProvider, checked_headers, header_text
+from .errors import APIConnectionError, APIError, APITimeoutError, OpenAIError, StreamError
 from .http import SECRET_HEADERS, AsyncResponse, Request, Response
+from .raw import RawResponse
 from .redact import Redactor, request_secrets
 from .retries import RetryPolicy
 
@@ -50,6 +53,7 @@ __all__ = [
     "BodyGuard",
     "CallPolicy",
     "Close",
+    "GetKey",
     "Hooks",
     "ReadAll",
     "ReadStart",
@@ -131,7 +135,19 @@ class Close:
         return f"Close({self.response!r})"
 
 
-Action = Union[Send, Wait, ReadStart, ReadAll, Close]
+class GetKey:
+    """Call ``provider`` for the key of the next attempt."""
+
+    __slots__ = ("provider",)
+
+    def __init__(self, provider: KeyProvider) -> None:
+        self.provider = provider
+
+    def __repr__(self) -> str:
+        return "GetKey()"
+
+
+Action = Union[Send, Wait, ReadStart, ReadAll, Close, GetKey]
 # A call: yields actions, is sent what happened, returns the answer.
 Steps = Generator[Action, Any, T]
 
@@ -189,21 +205,24 @@ class CallPolicy:
     way the driving client reads (blocking or awaiting); ``clock`` is ``time.monotonic``,
     or a stand-in in tests."""
 
-    __slots__ = ("_clock", "_connections", "_guarded", "_hooks", "_redactor", "_retry")
+    __slots__ = (
+        "_clock", "_config", "_connections", "_guarded", "_hooks", "_redactor", "_retry",
+    )  # fmt: skip
 
     def __init__(
         self,
         hooks: Hooks,
         retry: RetryPolicy,
         connections: Connections,
-        redactor: Callable[[], Redactor],
+        config: ClientConfig,
         guarded: Callable[[Any, BodyGuard], AnyResponse],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._hooks = hooks
         self._retry = retry
         self._connections = connections
-        self._redactor = redactor
+        self._config = config  # read at each call: set_api_key changes it in place
+        self._redactor = config.redactor
         self._guarded = guarded
         self._clock = clock
 
@@ -217,15 +236,21 @@ class CallPolicy:
         stream: bool = False,
         media_type: Optional[str] = None,
         parse: str = "auto",
+        raw: bool = False,
     ) -> Steps[Any]:
         """One call through to its answer: with ``stream``, the Response once its headers say
         it is the stream asked for (``media_type``, or any body when None), for the client to
-        decode; otherwise the body, parsed by ``parse`` (one of :data:`PARSERS`)."""
+        decode; otherwise the body, parsed by ``parse`` (one of :data:`PARSERS`). With
+        ``raw``, a :class:`RawResponse` that holds that answer (for a stream, the Response,
+        which the client replaces by its stream)."""
+        started = self._clock()
         response = yield from self.send(request, log)
         if stream:
             reason = answers.not_a_stream(response.headers, media_type)
             if reason is not None:
                 raise (yield from self._mismatch(StreamError, reason, response, log))
+            if raw:
+                return self._raw(request, response, started, None, response)
             return response
         reason = answers.not_json(response.headers) if parse in ("auto", "json") else None
         if reason is not None:
@@ -233,7 +258,16 @@ class CallPolicy:
         body: bytes = yield ReadAll(response)
         if log is not None:
             log.response_body(body)
-        return self._parsed(response, body, parse)
+        parsed = self._parsed(response, body, parse)
+        return self._raw(request, response, started, body, parsed) if raw else parsed
+
+    def _raw(
+        self, request: Request, response: AnyResponse, started: float, body: Any, parsed: Any
+    ) -> RawResponse:
+        elapsed = self._clock() - started
+        return RawResponse(
+            request.method, request.url, response.status, response.headers, elapsed, body, parsed
+        )
 
     def _mismatch(
         self, cls: type[E], reason: str, response: AnyResponse, log: Optional[CallLog]
@@ -281,7 +315,10 @@ class CallPolicy:
         try:
             for attempt in range(max_retries + 1):
                 last = attempt == max_retries
-                sent = self._prepared(request, deadline)
+                key = None
+                if self._config.key_provider is not None:
+                    key = yield from self._key(self._config.key_provider, log)
+                sent = self._prepared(request, deadline, key)
                 if log is not None:
                     log.request(sent, attempt)
                 told = yield Send(lease.transport, sent)
@@ -318,11 +355,35 @@ class CallPolicy:
             if not kept:
                 lease.release()
 
-    def _prepared(self, request: Request, deadline: Optional[float]) -> Request:
+    def _key(self, provider: KeyProvider, log: Optional[CallLog]) -> Steps[str]:
+        """The key a provider gives for one attempt, checked as header text; a provider
+        that fails or gives no key ends the call, naming what went wrong, not the key."""
+        given = yield GetKey(provider)
+        if isinstance(given, BaseException):
+            raise OpenAIError(
+                f"the api_key provider raised {type(given).__name__}; nothing was sent"
+            ) from given
+        if not isinstance(given, str):
+            raise OpenAIError(
+                f"the api_key provider returned {type(given).__name__}, not a key (a string); "
+                "nothing was sent"
+            )
+        key = header_text("the key the api_key provider returned", given)
+        if not key:
+            raise OpenAIError("the api_key provider returned an empty key; nothing was sent")
+        if log is not None:
+            log.hide(key)
+        return key
+
+    def _prepared(self, request: Request, deadline: Optional[float], key: Optional[str]) -> Request:
         """One attempt's request: a copy of the request as built (so hooks need not be
-        idempotent), its timeouts cut to the deadline, after the before_request hooks, whose
-        headers are checked as the caller's are."""
+        idempotent), with this attempt's key if a provider gave one, its timeouts cut to the
+        deadline, after the before_request hooks, whose headers are checked as the caller's
+        are."""
         sent = _copied(request, deadline)
+        if key is not None:
+            sent.headers[self._config.key_header] = self._config.key_prefix + key
+            request = _copied(sent, deadline)  # the key is not a change a hook made
         if deadline is not None:
             sent.timeout = request.timeout.within(deadline - self._clock())
         self._hooks.before_request(sent)

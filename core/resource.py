@@ -13,58 +13,174 @@ logging, errors, and decoding. A minimal resource::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+import contextvars
+import functools
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar
 from urllib.parse import quote, unquote
 
 if TYPE_CHECKING:
     from .clientbase import ClientBase
 
 __all__ = [
+    "CALL_OPTIONS",
     "Resource",
     "check_flag",
     "check_input",
     "check_path",
     "check_text",
+    "current_call_options",
+    "local",
     "path_for",
     "path_segment",
 ]
 
 
+# The per-call options every public method of a resource takes, as openai-python's do. They
+# go to the request, never into its body or query: the names are reserved.
+CALL_OPTIONS = ("extra_headers", "extra_query", "extra_body", "timeout")
+_RESERVED = frozenset(CALL_OPTIONS)
+# The per-call options of the resource method running now (in this thread or task): set by
+# the method's wrapper, read by ``Resource.request`` whatever the method's own arguments are.
+_CALL_OPTIONS: contextvars.ContextVar[Optional[dict[str, Any]]] = contextvars.ContextVar(
+    "openaistream_call_options", default=None
+)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
 class Resource:
     """One OpenAI resource, bound to a client. ``endpoint`` is its path under the base URL,
     as ``get_api_endpoints()`` reports it; ``extra_headers`` go with every request it sends
-    (``OpenAI-Beta: assistants=v2`` for the Assistants family)."""
+    (``OpenAI-Beta: assistants=v2`` for the Assistants family).
+
+    Every public method of a subclass also takes the per-call options of :data:`CALL_OPTIONS`
+    (``extra_headers``, ``extra_query``, ``extra_body``, ``timeout``) without declaring them:
+    they are taken off the arguments before the method runs and applied to each request it
+    sends, so they never reach its ``**params``, the body or the query. A method that works
+    offline (``@local``) takes none."""
 
     endpoint: ClassVar[str] = ""
     extra_headers: ClassVar[dict[str, str]] = {}
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if _is_call_method(name, value):
+                setattr(cls, name, _taking_call_options(value))
+
     def __init__(self, client: ClientBase) -> None:
         self.client = client
 
+    @property
+    def with_raw_response(self: R) -> R:
+        """This resource on ``client.with_raw_response``: each method answers a
+        :class:`~openaistream.raw.RawResponse` (status, headers, request id, elapsed time;
+        ``parse()`` for the answer)."""
+        return type(self)(self.client.with_raw_response)
+
     def request(self, method: str, path: str, **options: Any) -> Any:
         """Call the API: the one way a resource's methods do, so this resource's
-        ``extra_headers`` go with every request it sends. ``options`` are those of
-        ``OpenAI.request`` (``json``, ``params``, ``multipart``, ``headers``, ``stream``,
-        ``decoder``, ``num``, ``parse``, ``verbosity``). What it returns is the method's
-        answer, so a method that returns it unchanged serves both clients: the answer on
-        ``OpenAI``, an awaitable of it on ``AsyncOpenAI``. Arguments are checked when it is
-        called, on either client, before any network."""
-        return self.client.request(method, path, **self._with_headers(options))
+        ``extra_headers`` and the caller's per-call options go with every request it sends.
+        ``options`` are those of ``OpenAI.request`` (``json``, ``params``, ``multipart``,
+        ``headers``, ``stream``, ``decoder``, ``num``, ``parse``, ``verbosity``). What it
+        returns is the method's answer, so a method that returns it unchanged serves both
+        clients: the answer on ``OpenAI``, an awaitable of it on ``AsyncOpenAI``. Arguments
+        are checked when it is called, on either client, before any network."""
+        return self.client.request(method, path, **self._with_call_options(options))
 
     def run(self, procedure: Any) -> Any:
         """Carry out a method that makes more than one call (or calls and then works on the
         answer, as a download writes a stream to a file): ``procedure`` is a generator that
         yields what ``self.request`` (or a stream's method) returned and is sent back the
-        result. See ``OpenAI.run``; on ``AsyncOpenAI`` this returns an awaitable."""
+        result. See ``OpenAI.run``; on ``AsyncOpenAI`` this returns an awaitable. The calls
+        it makes carry the per-call options the method was given."""
+        if _CALL_OPTIONS.get() is not None:
+            procedure = _InContext(procedure, contextvars.copy_context())
         return self.client.run(procedure)
 
-    def _with_headers(self, options: dict[str, Any]) -> dict[str, Any]:
+    def _with_call_options(self, options: dict[str, Any]) -> dict[str, Any]:
         if self.extra_headers:
             options["headers"] = {**self.extra_headers, **(options.get("headers") or {})}
+        for where in ("json", "params"):
+            # A method that builds its body or query from **params not through the wrapper
+            # (a helper function) must not send the reserved names either.
+            given = options.get(where)
+            if type(given) is dict and not _RESERVED.isdisjoint(given):
+                options[where] = {k: v for k, v in given.items() if k not in _RESERVED}
+                for name in _RESERVED.intersection(given):
+                    options.setdefault(name, given[name])
         return options
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} resource at {self.client.base_url}{self.endpoint}>"
+
+
+R = TypeVar("R", bound=Resource)
+
+
+def current_call_options() -> Optional[dict[str, Any]]:
+    """The per-call options of the resource method running now, if it was given any: every
+    request it makes (through ``self.request`` or ``self.client.request``) carries them."""
+    return _CALL_OPTIONS.get()
+
+
+def local(method: F) -> F:
+    """Mark a resource method that sends nothing (it verifies, builds or parses locally):
+    it takes no per-call options, and passing one is the TypeError of an unknown argument."""
+    method.__openaistream_local__ = True  # type: ignore[attr-defined]
+    return method
+
+
+def _is_call_method(name: str, value: Any) -> bool:
+    """Whether a class attribute is a public method that calls the API (a plain function,
+    not a static or class method, a property, or a method marked ``@local``)."""
+    return (
+        not name.startswith("_")
+        and callable(value)
+        and isinstance(value, type(_is_call_method))
+        and not getattr(value, "__openaistream_local__", False)
+        and not getattr(value, "__openaistream_call_options__", False)
+    )
+
+
+def _taking_call_options(method: F) -> F:
+    """``method`` taking the per-call options too: they are taken off its arguments and
+    set for the requests it sends (and those of the methods it calls), in this thread or
+    task only."""
+
+    @functools.wraps(method)
+    def with_call_options(self: Resource, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs or _RESERVED.isdisjoint(kwargs):
+            return method(self, *args, **kwargs)
+        given = {name: kwargs.pop(name) for name in CALL_OPTIONS if name in kwargs}
+        outer = _CALL_OPTIONS.get()
+        token = _CALL_OPTIONS.set({**outer, **given} if outer else given)
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            _CALL_OPTIONS.reset(token)
+
+    with_call_options.__openaistream_call_options__ = True  # type: ignore[attr-defined]
+    return with_call_options  # type: ignore[return-value]
+
+
+class _InContext(Generator[Any, Any, Any]):
+    """A procedure (see ``Resource.run``) whose every step runs in the context it was made
+    in: the calls it makes when the client drives it (later, on the async client) carry the
+    per-call options of the method that made it."""
+
+    def __init__(self, procedure: Generator[Any, Any, Any], context: contextvars.Context):
+        self._procedure = procedure
+        self._context = context
+
+    def send(self, value: Any) -> Any:
+        return self._context.run(self._procedure.send, value)
+
+    def throw(self, *exc: Any) -> Any:  # type: ignore[override]
+        return self._context.run(self._procedure.throw, *exc)
+
+    def close(self) -> None:
+        self._context.run(self._procedure.close)
 
 
 def path_segment(name: str, value: Any) -> str:

@@ -44,7 +44,7 @@ class Chat(openaistream.Resource):
             body["n"] = n
         if stream:
             body["stream"] = True
-        return self.client.request(
+        return self.request(
             "POST", "/chat/completions", json=body, stream=stream, num=num, verbosity=verbosity
         )
 

@@ -17,17 +17,17 @@ class Models(openaistream.Resource):
 
     def list(self, *, verbosity: Optional[int] = None) -> Any:
         """The models available to this key: ``{"object": "list", "data": [...]}``."""
-        return self.client.request("GET", "/models", verbosity=verbosity)
+        return self.request("GET", "/models", verbosity=verbosity)
 
     def retrieve(self, model: str, *, verbosity: Optional[int] = None) -> Any:
         """One model: its id, owner and creation time."""
         path = path_for("/models/{model}", model=model)
-        return self.client.request("GET", path, verbosity=verbosity)
+        return self.request("GET", path, verbosity=verbosity)
 
     def delete(self, model: str, *, verbosity: Optional[int] = None) -> Any:
         """Delete a fine-tuned model (the organization's Owner role is needed)."""
         path = path_for("/models/{model}", model=model)
-        return self.client.request("DELETE", path, verbosity=verbosity)
+        return self.request("DELETE", path, verbosity=verbosity)
 
 
 @openaistream.hookimpl

@@ -28,6 +28,8 @@ BUILTIN_RESOURCES = [
 ]  # fmt: skip
 BUILTIN_TRANSPORTS = ["aiohttp", "replay", "socks", "urllib3"]
 HYPOTHESIS_HOME = pytest.StashKey[str]()
+# Environment variables no test sees: what the developer's shell sets for OpenAI and Azure.
+CLEARED_PREFIXES = ("OPENAI_", "OPENAISTREAM_", "AZURE_OPENAI_")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -50,7 +52,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """No test sees the developer's key, base URL or plugin settings, and plugins are
     loaded afresh for every test that changes them."""
     for name in list(os.environ):
-        if name.startswith(("OPENAI_", "OPENAISTREAM_")) or name.lower().endswith("_proxy"):
+        if name.startswith(CLEARED_PREFIXES) or name.lower().endswith("_proxy"):
             monkeypatch.delenv(name)
     yield
     reset_registry()

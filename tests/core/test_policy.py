@@ -19,6 +19,7 @@ from openaistream import (
     Timeout,
 )
 from openaistream.answers import BodyStart
+from openaistream.config import ClientConfig
 from openaistream.connections import Connections
 from openaistream.errors import RedirectError
 from openaistream.http import Request, Response
@@ -101,7 +102,7 @@ class Setup:
             self.hooks,
             retry,
             self.connections,
-            lambda: Redactor([KEY]),
+            ClientConfig(api_key=KEY),
             self._guarded,
             clock=self.clock,
         )

@@ -22,6 +22,7 @@ from collections.abc import Coroutine, Iterator
 from typing import Any, Optional
 
 import openaistream
+from openaistream.raw import RawResponse
 
 KINDS = ("sync", "async")
 WAIT = 60.0  # seconds any one awaited step may take before the test fails
@@ -155,6 +156,9 @@ def faced(value: Any, loop: LoopThread) -> Any:
         value = loop.run(value)
     if isinstance(value, openaistream.AsyncDataStream):
         return BlockingStream(value, loop)
+    if isinstance(value, RawResponse) and isinstance(value.parse(), openaistream.AsyncDataStream):
+        value.replace_parsed(BlockingStream(value.parse(), loop))
+        return value
     if isinstance(value, (openaistream.AsyncOpenAI, openaistream.Resource)):
         return Blocking(value, loop)
     if (
@@ -182,12 +186,17 @@ class Clients:
 
     def make(self, *args: Any, **options: Any) -> Any:
         """``OpenAI(*args, **options)``, or an ``AsyncOpenAI`` of the same, faced blocking."""
+        return self.make_of(openaistream.OpenAI, openaistream.AsyncOpenAI, *args, **options)
+
+    def make_of(self, sync: type[Any], async_: type[Any], *args: Any, **options: Any) -> Any:
+        """A client of class ``sync`` (kind "sync") or ``async_`` (faced blocking), with
+        these arguments: ``AzureOpenAI`` and ``AsyncAzureOpenAI``, say."""
         if self.kind == "sync":
-            client = openaistream.OpenAI(*args, **options)
+            client = sync(*args, **options)
             self._made.append(client)
             return client
         # Built inside the loop, as an application builds it.
-        made = self.loop.run(_built(args, options))
+        made = self.loop.run(_built(async_, args, options))
         self._made.append(made)
         return Blocking(made, self.loop)
 
@@ -203,5 +212,5 @@ class Clients:
                 self._loop.stop()
 
 
-async def _built(args: tuple[Any, ...], options: dict[str, Any]) -> Any:
-    return openaistream.AsyncOpenAI(*args, **options)
+async def _built(cls: type[Any], args: tuple[Any, ...], options: dict[str, Any]) -> Any:
+    return cls(*args, **options)
