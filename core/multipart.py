@@ -108,7 +108,7 @@ def checked_upload(name: str, value: object) -> Upload:
         if len(value) not in (2, 3):
             raise TypeError(
                 f"{name}: a tuple is (filename, content) or (filename, content, content_type), "
-                f"not {len(value)} items (several files go in a list)"
+                f"not a tuple of {len(value)} (several files go in a list)"
             )
         filename, content = value[0], value[1]
         if not isinstance(filename, str) or not filename:
@@ -133,6 +133,11 @@ def _checked_content(name: str, value: object) -> Union[Path, bytes, IO[bytes]]:
         return bytes(value)  # a copy: the buffer could change after its length is sent
     if callable(getattr(value, "read", None)):
         return _checked_stream(name, value)
+    if isinstance(value, Iterator):
+        raise TypeError(
+            f"{name} is an iterator ({type(value).__name__}), whose size cannot be known before "
+            "it is sent: join its bytes first (b''.join(...)), or pass a file"
+        )
     raise TypeError(f"{name} must be {_KINDS}, not {type(value).__name__}")
 
 
