@@ -228,7 +228,8 @@ class Multipart:
                 self._parts.append((part, None))
         for name, given in files.items():
             one = isinstance(given, (Upload, Path))
-            for item in [given] if one else given:  # type: ignore[list-item,union-attr]
+            items = [given] if isinstance(given, (Upload, Path)) else list(given)
+            for item in items:
                 upload = item if isinstance(item, Upload) else Upload(item)
                 field = name if one or name.endswith("[]") else f"{name}[]"
                 self._parts.append((self._head(field, upload) + b"\r\n", upload))
