@@ -27,7 +27,6 @@ from .clientbase import refuse_awaitable
 __all__ = ["FileContent", "FileInput", "Multipart", "Upload", "checked_file", "checked_upload"]
 
 _PIECE = 64 * 1024
-PathLike = Union[str, "os.PathLike[str]"]
 # What a file's content may be given as, and an upload argument: that, or a tuple that names it.
 FileContent = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
 FileInput = Union[FileContent, "tuple[str, FileContent]", "tuple[str, FileContent, str]"]
@@ -72,7 +71,8 @@ class Upload:
             own_name = None
         else:  # a seekable binary file: from where it stands now to its end
             self._start = source.tell()
-            self.size = max(0, source.seek(0, io.SEEK_END) - self._start)
+            source.seek(0, io.SEEK_END)
+            self.size = max(0, source.tell() - self._start)
             source.seek(self._start)
             own_name = _name_of(source)
         self.filename = filename or own_name or DEFAULT_FILENAME
@@ -121,6 +121,7 @@ def checked_upload(name: str, value: object) -> Upload:
                 f"{name}: the content of a tuple must be a path, bytes or a binary file"
             )
         return Upload(_checked_content(name, content), filename, content_type)
+    # The value's own name: what a stream read whole keeps of it (its bytes have none).
     return Upload(_checked_content(name, value), _name_of(value))
 
 
