@@ -1,27 +1,37 @@
-"""multipart/form-data bodies streamed from disk.
+"""multipart/form-data bodies streamed from disk, from memory or from open files.
 
-Uploads (files, audio, images) are sent with a Content-Length computed up front and the file
+Uploads (files, audio, images) are sent with a Content-Length computed up front and each file
 read in 64 KiB pieces as the socket takes them: a 1 GiB file uploads in constant memory.
 Iterating a Multipart again streams it again from the start, so a retry can resend it. It is
 iterable (the blocking client sends it) and async-iterable (the async one does): the pieces are
 the same; only the progress callback differs, which the async client awaits when it is a
 coroutine function.
+
+What a user may upload (:data:`FileInput`) is checked by :func:`checked_upload` before any
+network, and becomes an :class:`Upload`: a path, bytes, an open binary file (streamed from
+where it stands when seekable; read whole at once when it is not, a pipe), or a
+``(filename, content[, content_type])`` tuple of any of these.
 """
 
 from __future__ import annotations
 
+import io
 import mimetypes
 import os
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Optional, Union
+from typing import IO, Any, Callable, Optional, Union
 
 from .clientbase import refuse_awaitable
 
-__all__ = ["Multipart", "checked_file"]
+__all__ = ["FileContent", "FileInput", "Multipart", "Upload", "checked_file", "checked_upload"]
 
 _PIECE = 64 * 1024
-PathLike = Union[str, "os.PathLike[str]"]
+# What a file's content may be given as, and an upload argument: that, or a tuple that names it.
+FileContent = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes]]
+FileInput = Union[FileContent, "tuple[str, FileContent]", "tuple[str, FileContent, str]"]
+DEFAULT_FILENAME = "upload"  # a file with no name of its own (bytes, an unnamed stream)
+_KINDS = "a path, bytes, a binary file or a (filename, content[, content_type]) tuple"
 
 
 def checked_file(name: str, path: object) -> Path:
@@ -36,19 +46,174 @@ def checked_file(name: str, path: object) -> Path:
     return file
 
 
+class Upload:
+    """One file of a multipart body: its filename, content type and size, and its bytes read
+    afresh from the start each time :meth:`pieces` is iterated (a retry resends it whole).
+
+    Built by :func:`checked_upload`, or directly from a ``pathlib.Path``.
+    """
+
+    __slots__ = ("_source", "_start", "content_type", "filename", "size")
+
+    def __init__(
+        self,
+        source: Union[Path, bytes, IO[bytes]],
+        filename: Optional[str] = None,
+        content_type: Optional[str] = None,
+    ) -> None:
+        self._source = source
+        self._start = 0
+        if isinstance(source, Path):
+            self.size = source.stat().st_size
+            own_name: Optional[str] = source.name
+        elif isinstance(source, bytes):
+            self.size = len(source)
+            own_name = None
+        else:  # a seekable binary file: from where it stands now to its end
+            self._start = source.tell()
+            source.seek(0, io.SEEK_END)
+            self.size = max(0, source.tell() - self._start)
+            source.seek(self._start)
+            own_name = _name_of(source)
+        self.filename = filename or own_name or DEFAULT_FILENAME
+        self.content_type = (
+            content_type or mimetypes.guess_type(self.filename)[0] or "application/octet-stream"
+        )
+
+    def pieces(self) -> Iterator[bytes]:
+        """The content in pieces of at most 64 KiB, from its start."""
+        source = self._source
+        if isinstance(source, bytes):
+            for at in range(0, self.size, _PIECE):
+                yield source[at : at + _PIECE]
+        elif isinstance(source, Path):
+            with source.open("rb") as file:
+                yield from _exactly(file, self.size, str(source))
+        else:
+            source.seek(self._start)
+            yield from _exactly(source, self.size, f"the file {self.filename!r}")
+
+    def __repr__(self) -> str:
+        return f"<Upload {self.filename!r} {self.content_type} {self.size} bytes>"
+
+
+def checked_upload(name: str, value: object) -> Upload:
+    """``value`` (a :data:`FileInput`) as an :class:`Upload`, or a clear error that names the
+    argument, before any network.
+
+    A seekable binary file is streamed from its current position at send time; one that cannot
+    seek (a pipe, a socket) is read whole here, once, so that a retry can send it again.
+    """
+    if isinstance(value, tuple):
+        if len(value) not in (2, 3):
+            raise TypeError(
+                f"{name}: a tuple is (filename, content) or (filename, content, content_type), "
+                f"not a tuple of {len(value)} (several files go in a list)"
+            )
+        filename, content = value[0], value[1]
+        if not isinstance(filename, str) or not filename:
+            raise TypeError(f"{name}: the filename of a tuple must be a non-empty str")
+        content_type = value[2] if len(value) == 3 else None
+        if content_type is not None and not _is_media_type(content_type):
+            raise ValueError(f"{name}: the content type must be type/subtype, not {content_type!r}")
+        if isinstance(content, tuple):
+            raise TypeError(
+                f"{name}: the content of a tuple must be a path, bytes or a binary file"
+            )
+        return Upload(_checked_content(name, content), filename, content_type)
+    # The value's own name: what a stream read whole keeps of it (its bytes have none).
+    return Upload(_checked_content(name, value), _name_of(value))
+
+
+def _checked_content(name: str, value: object) -> Union[Path, bytes, IO[bytes]]:
+    if isinstance(value, (str, os.PathLike)):
+        return checked_file(name, value)
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)  # a copy: the buffer could change after its length is sent
+    if callable(getattr(value, "read", None)):
+        return _checked_stream(name, value)
+    if isinstance(value, Iterator):
+        raise TypeError(
+            f"{name} is an iterator ({type(value).__name__}), whose size cannot be known before "
+            "it is sent: join its bytes first (b''.join(...)), or pass a file"
+        )
+    raise TypeError(f"{name} must be {_KINDS}, not {type(value).__name__}")
+
+
+def _checked_stream(name: str, file: Any) -> Union[bytes, IO[bytes]]:
+    """An open binary file that can be read: kept when it can seek, else read whole."""
+    if isinstance(file, io.TextIOBase):
+        raise TypeError(
+            f"{name} is a text file ({type(file).__name__}): open it in binary mode ('rb'), "
+            "or pass its text encoded as bytes"
+        )
+    if getattr(file, "closed", False):
+        raise ValueError(f"{name} is a closed file")
+    readable = getattr(file, "readable", None)
+    if callable(readable) and not readable():
+        raise ValueError(f"{name} is a file not open for reading")
+    probe = file.read(0)
+    if not isinstance(probe, (bytes, bytearray)):
+        raise TypeError(
+            f"{name} reads {type(probe).__name__}, not bytes: open it in binary mode ('rb')"
+        )
+    if _seekable(file):
+        return file  # type: ignore[no-any-return]
+    data = file.read()
+    if not isinstance(data, (bytes, bytearray)):
+        raise TypeError(f"{name} gave {type(data).__name__} when read, not bytes")
+    return bytes(data)
+
+
+def _seekable(file: Any) -> bool:
+    seekable = getattr(file, "seekable", None)
+    if not callable(seekable) or not callable(getattr(file, "seek", None)):
+        return False
+    try:
+        return bool(seekable()) and file.tell() >= 0
+    except OSError:
+        return False
+
+
+def _name_of(file: Any) -> Optional[str]:
+    """A file object's own filename: the last part of its ``name``, unless it has none or
+    a pseudo-name such as ``<stdin>`` (a file by descriptor has an int)."""
+    name = getattr(file, "name", None)
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    elif isinstance(name, os.PathLike):
+        name = os.fspath(name)
+    if not isinstance(name, str):
+        return None
+    base = os.path.basename(name)
+    if not base or (base.startswith("<") and base.endswith(">")):
+        return None
+    return base
+
+
+def _is_media_type(text: object) -> bool:
+    if not isinstance(text, str) or any(c in text for c in "\r\n\0"):
+        return False
+    kind, slash, rest = text.partition("/")
+    return bool(kind.strip() and slash and rest.strip())
+
+
 class Multipart:
     """A multipart/form-data body of text fields and files.
 
     ``fields`` values: strings and numbers as text, booleans as ``true``/``false``, lists as
     repeated ``name[]`` fields, dicts as ``name[key]`` fields (the form the API reads, as in
-    ``expires_after[seconds]``); None is left out. ``files`` maps a field name
-    to one path or a list of paths (sent as ``name[]``), each already checked.
+    ``expires_after[seconds]``); None is left out. ``files`` maps a field name to one
+    :class:`Upload` or ``pathlib.Path``, or a list of them (sent as ``name[]``), each already
+    checked (:func:`checked_upload`, :func:`checked_file`).
     """
 
     def __init__(
         self,
         fields: Mapping[str, Any],
-        files: Mapping[str, Union[Path, Sequence[Path]]],
+        files: Mapping[str, Union[Upload, Path, Sequence[Union[Upload, Path]]]],
         *,
         progress: Optional[Callable[[int], Any]] = None,
     ) -> None:
@@ -56,21 +221,22 @@ class Multipart:
         # coroutine function, awaited before the next piece is read.
         self.progress = progress
         self.boundary = os.urandom(16).hex()  # what secrets.token_hex does, without its imports
-        # (headers, file, its size when the length was computed); no file for a text field
-        self._parts: list[tuple[bytes, Optional[Path], int]] = []
+        # (headers, the file that follows them); no file for a text field
+        self._parts: list[tuple[bytes, Optional[Upload]]] = []
         for name, value in fields.items():
             for field, text in _field_values(name, value):
                 part = self._head(field) + b"\r\n" + text.encode() + b"\r\n"
-                self._parts.append((part, None, 0))
-        for name, paths in files.items():
-            many = not isinstance(paths, Path)
-            for path in [paths] if isinstance(paths, Path) else paths:
-                field = f"{name}[]" if many and not name.endswith("[]") else name
-                head = self._head(field, path) + b"\r\n"
-                self._parts.append((head, path, path.stat().st_size))
+                self._parts.append((part, None))
+        for name, given in files.items():
+            one = isinstance(given, (Upload, Path))
+            items = [given] if isinstance(given, (Upload, Path)) else list(given)
+            for item in items:
+                upload = item if isinstance(item, Upload) else Upload(item)
+                field = name if one or name.endswith("[]") else f"{name}[]"
+                self._parts.append((self._head(field, upload) + b"\r\n", upload))
         self._closing = f"--{self.boundary}--\r\n".encode()
         self.length = len(self._closing) + sum(
-            len(head) + (size + 2 if path else 0) for head, path, size in self._parts
+            len(head) + (upload.size + 2 if upload else 0) for head, upload in self._parts
         )
 
     @property
@@ -85,15 +251,15 @@ class Multipart:
     def content_type(self) -> str:
         return f"multipart/form-data; boundary={self.boundary}"
 
-    def _head(self, field: str, path: Optional[Path] = None) -> bytes:
+    def _head(self, field: str, upload: Optional[Upload] = None) -> bytes:
         disposition = f'form-data; name="{_quoted(field)}"'
         lines = [f"--{self.boundary}"]
-        if path is None:
+        if upload is None:
             lines.append(f"Content-Disposition: {disposition}")
         else:
-            kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            lines.append(f'Content-Disposition: {disposition}; filename="{_quoted(path.name)}"')
-            lines.append(f"Content-Type: {kind}")
+            filename = _quoted(upload.filename)
+            lines.append(f'Content-Disposition: {disposition}; filename="{filename}"')
+            lines.append(f"Content-Type: {upload.content_type}")
         return ("\r\n".join(lines) + "\r\n").encode()
 
     def __iter__(self) -> Iterator[bytes]:
@@ -116,33 +282,33 @@ class Multipart:
 
     def _pieces(self) -> Iterator[tuple[bytes, bool]]:
         """The body's pieces, each with whether it is a piece of a file (progress counts it)."""
-        for head, path, size in self._parts:
+        for head, upload in self._parts:
             yield head, False
-            if path is not None:
-                for piece in _file_pieces(path, size):
+            if upload is not None:
+                for piece in upload.pieces():
                     yield piece, True
                 yield b"\r\n", False
         yield self._closing, False
 
     def __repr__(self) -> str:
-        names = [head.split(b'name="', 1)[1].split(b'"', 1)[0].decode() for head, *_ in self._parts]
+        names = [head.split(b'name="', 1)[1].split(b'"', 1)[0].decode() for head, _ in self._parts]
         return f"<Multipart {self.length} bytes: {', '.join(names)}>"
 
 
-def _file_pieces(path: Path, expected: int) -> Iterator[bytes]:
+def _exactly(file: IO[bytes], expected: int, what: str) -> Iterator[bytes]:
+    """The next ``expected`` bytes of ``file`` in pieces, or an error if it holds more or
+    fewer: the Content-Length is already on the wire, and a file that changed cannot be sent."""
     sent = 0
-    with path.open("rb") as file:
-        while True:
-            piece = file.read(_PIECE)
-            if not piece:
-                break
-            sent += len(piece)
-            if sent > expected:
-                break
-            yield piece
+    while True:
+        piece = file.read(_PIECE)
+        if not piece:
+            break
+        sent += len(piece)
+        if sent > expected:
+            break
+        yield piece
     if sent != expected:
-        # The Content-Length is already on the wire: a file that changed cannot be sent.
-        raise OSError(f"{path} changed size while it was being uploaded")
+        raise OSError(f"{what} changed size while it was being uploaded")
 
 
 def _field_values(name: str, value: Any) -> list[tuple[str, str]]:

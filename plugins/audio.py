@@ -1,19 +1,17 @@
 """The ``audio`` resource: speech from text, and transcription and translation of recordings.
 
 Paths from the OpenAPI spec: ``POST /audio/speech`` (JSON), ``POST /audio/transcriptions`` and
-``POST /audio/translations`` (multipart, the recording streamed from disk).
+``POST /audio/translations`` (multipart, the recording streamed from disk or an open file, or
+sent from memory).
 """
 
 from __future__ import annotations
 
-import os
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional
 
 import openaistream
-from openaistream.multipart import Multipart, checked_file
+from openaistream.multipart import FileInput, Multipart, checked_upload
 from openaistream.resource import check_text
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 
 class Audio(openaistream.Resource):
@@ -58,40 +56,44 @@ class Audio(openaistream.Resource):
 
     def transcription(
         self,
-        path: PathLike,
+        path: FileInput,
         model: str = "whisper-1",
         *,
         num: int = 2,
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """The text of the recording at ``path``, in its language: a dict for JSON answers,
-        a string for ``response_format`` text, srt or vtt. With ``stream=True`` (models that
-        support it), a DataStream of ``transcript.text.delta`` events."""
+        """The text of the recording ``path``, in its language: a dict for JSON answers,
+        a string for ``response_format`` text, srt or vtt. ``path`` is a path, ``bytes``, an
+        open binary file or a ``(filename, content[, content_type])`` tuple; the API knows the
+        format by the filename's extension, so give bytes a name with a tuple. With
+        ``stream=True`` (models that support it), a DataStream of ``transcript.text.delta``
+        events."""
         return self._from_recording("/audio/transcriptions", path, model, num, verbosity, params)
 
     def translation(
         self,
-        path: PathLike,
+        path: FileInput,
         model: str = "whisper-1",
         *,
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """The recording at ``path`` translated into English; answers as for transcription."""
+        """The recording ``path`` (given as for transcription) translated into English;
+        answers as for transcription."""
         return self._from_recording("/audio/translations", path, model, 2, verbosity, params)
 
     def _from_recording(
         self,
         endpoint: str,
-        path: PathLike,
+        path: FileInput,
         model: str,
         num: int,
         verbosity: Optional[int],
         params: dict[str, Any],
     ) -> Any:
         body = Multipart(
-            {"model": check_text("model", model), **params}, {"file": checked_file("path", path)}
+            {"model": check_text("model", model), **params}, {"file": checked_upload("path", path)}
         )
         stream = params.get("stream") is True
         return self.request(

@@ -1,5 +1,5 @@
-"""The ``files`` resource: upload (streamed from disk), list, retrieve, delete, and the
-content of a file as bytes, as a stream, or written to a path.
+"""The ``files`` resource: upload (streamed from disk or an open file, or sent from memory),
+list, retrieve, delete, and the content of a file as bytes, as a stream, or written to a path.
 
 Paths from the OpenAPI spec: ``POST /files`` (multipart), ``GET /files``,
 ``GET|DELETE /files/{file_id}``, ``GET /files/{file_id}/content``.
@@ -12,7 +12,7 @@ from collections.abc import Generator
 from typing import Any, Callable, Optional, Union, cast
 
 import openaistream
-from openaistream.multipart import Multipart, checked_file
+from openaistream.multipart import FileInput, Multipart, checked_upload
 from openaistream.resource import check_text, path_for
 
 PathLike = Union[str, "os.PathLike[str]"]
@@ -23,18 +23,20 @@ class Files(openaistream.Resource):
 
     def upload(
         self,
-        path: PathLike,
+        path: FileInput,
         purpose: str = "fine-tune",
         *,
         progress: Optional[Callable[[int], Any]] = None,
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Upload the file at ``path``; ``purpose`` is what it is for (``fine-tune``,
-        ``batch``, ``assistants``, ``vision``, ``user_data``, ``evals``). The file is read
-        from disk as it is sent, never whole into memory; ``progress(n)`` is called as each
-        piece of ``n`` bytes goes (on ``AsyncOpenAI`` it may be an ``async def``, awaited)."""
-        file = checked_file("path", path)
+        """Upload ``path``: a path, ``bytes``, an open binary file (``open(p, "rb")``,
+        ``io.BytesIO``) or a ``(filename, content[, content_type])`` tuple; ``purpose`` is
+        what it is for (``fine-tune``, ``batch``, ``assistants``, ``vision``, ``user_data``,
+        ``evals``). A file is read as it is sent (an open one from where it stands), never
+        whole into memory; ``progress(n)`` is called as each piece of ``n`` bytes goes (on
+        ``AsyncOpenAI`` it may be an ``async def``, awaited)."""
+        file = checked_upload("path", path)
         fields = {"purpose": check_text("purpose", purpose), **params}
         body = Multipart(fields, {"file": file}, progress=progress)
         return self.request("POST", "/files", multipart=body, verbosity=verbosity)

@@ -1,22 +1,18 @@
 """The ``images`` resource: generate, edit and vary images.
 
 Paths from the OpenAPI spec: ``POST /images/generations`` (JSON), ``POST /images/edits`` and
-``POST /images/variations`` (multipart, images streamed from disk). Generations and edits
-stream partial images when ``stream=True`` is passed (gpt-image models).
+``POST /images/variations`` (multipart, images streamed from disk or open files, or sent from
+memory). Generations and edits stream partial images when ``stream=True`` is passed (gpt-image
+models).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 import openaistream
-from openaistream.multipart import Multipart, checked_file
+from openaistream.multipart import FileInput, Multipart, Upload, checked_upload
 from openaistream.resource import check_text
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 
 class Images(openaistream.Resource):
@@ -36,37 +32,41 @@ class Images(openaistream.Resource):
 
     def edit(
         self,
-        image: Union[PathLike, Sequence[PathLike]],
+        image: Union[FileInput, list[FileInput]],
         prompt: str,
-        mask: Optional[PathLike] = None,
+        mask: Optional[FileInput] = None,
         *,
         num: int = 2,
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """``image`` (a path, or several paths for gpt-image models) edited as ``prompt``
-        says, where the transparent areas of ``mask`` (a PNG path) show."""
-        files: dict[str, Union[Path, list[Path]]] = {"image": _images(image)}
+        """``image`` (one image, or a list of several for gpt-image models) edited as
+        ``prompt`` says, where the transparent areas of ``mask`` (a PNG) show. An image or
+        mask is a path, ``bytes``, an open binary file or a ``(filename, content[,
+        content_type])`` tuple."""
+        files: dict[str, Union[Upload, list[Upload]]] = {"image": _images(image)}
         if mask is not None:
-            files["mask"] = checked_file("mask", mask)
+            files["mask"] = checked_upload("mask", mask)
         body = Multipart({"prompt": check_text("prompt", prompt), **params}, files)
         stream = params.get("stream") is True
         return self.request(
             "POST", "/images/edits", multipart=body, stream=stream, num=num, verbosity=verbosity
         )
 
-    def variation(self, image: PathLike, *, verbosity: Optional[int] = None, **params: Any) -> Any:
-        """Variations of the square PNG at ``image`` (dall-e-2)."""
-        body = Multipart(params, {"image": checked_file("image", image)})
+    def variation(self, image: FileInput, *, verbosity: Optional[int] = None, **params: Any) -> Any:
+        """Variations of the square PNG ``image`` (a path, ``bytes``, an open binary file or
+        a ``(filename, content[, content_type])`` tuple; dall-e-2)."""
+        body = Multipart(params, {"image": checked_upload("image", image)})
         return self.request("POST", "/images/variations", multipart=body, verbosity=verbosity)
 
 
-def _images(image: Union[PathLike, Sequence[PathLike]]) -> Union[Path, list[Path]]:
-    if isinstance(image, (str, os.PathLike)):
-        return checked_file("image", image)
-    if not isinstance(image, Sequence) or not image:
-        raise TypeError(f"image must be a path or a list of paths, not {image!r}")
-    return [checked_file(f"image[{index}]", path) for index, path in enumerate(image)]
+def _images(image: Union[FileInput, list[FileInput]]) -> Union[Upload, list[Upload]]:
+    """One image, or several given as a list (a tuple is one image: its filename and content)."""
+    if not isinstance(image, list):
+        return checked_upload("image", image)
+    if not image:
+        raise ValueError("image is an empty list: give one image or more")
+    return [checked_upload(f"image[{index}]", item) for index, item in enumerate(image)]
 
 
 @openaistream.hookimpl

@@ -3,13 +3,15 @@ the fields are written the way the API reads them."""
 
 from __future__ import annotations
 
+import io
+import os
 from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import Path
 
 import pytest
 
-from openaistream.multipart import Multipart, checked_file
+from openaistream.multipart import Multipart, checked_file, checked_upload
 
 
 def parsed(body: Multipart) -> list[tuple[str, str, bytes]]:
@@ -79,3 +81,56 @@ def test_checked_file_names_the_argument(tmp_path: Path) -> None:
         checked_file("image", tmp_path)
     with pytest.raises(TypeError, match="image must be a path"):
         checked_file("image", b"bytes")
+
+
+def test_every_kind_of_source_sends_the_length_it_promised_on_every_pass(tmp_path: Path) -> None:
+    path = tmp_path / "a.bin"
+    path.write_bytes(b"p" * 70_000)
+    seeked = io.BytesIO(b"0123456789" * 10_000)
+    seeked.seek(5)
+    uploads = {
+        "path": checked_upload("path", path),
+        "bytes": checked_upload("bytes", b"b" * 200_000),
+        "seeked": checked_upload("seeked", seeked),
+        "tuple": checked_upload("tuple", ("t.txt", b"t", "text/x-t")),
+    }
+    body = Multipart({"purpose": "batch"}, {**uploads, "legacy": path})
+    first, second = b"".join(body), b"".join(body)
+    assert len(first) == body.length
+    assert first == second
+    assert [(p[0].split("; ", 2)[-1], p[1], len(p[2])) for p in parsed(body)[1:]] == [
+        ('filename="a.bin"', "application/octet-stream", 70_000),
+        ('filename="upload"', "application/octet-stream", 200_000),
+        ('filename="upload"', "application/octet-stream", 99_995),
+        ('filename="t.txt"', "text/x-t", 1),
+        ('filename="a.bin"', "application/octet-stream", 70_000),
+    ]
+
+
+def test_a_file_object_that_changes_size_while_sent_is_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "growing.bin"
+    path.write_bytes(b"x" * 10)
+    with path.open("rb") as file:
+        body = Multipart({}, {"file": checked_upload("file", file)})
+        path.write_bytes(b"x" * 5)
+        with pytest.raises(OSError, match=r"'growing\.bin' changed size"):
+            b"".join(body)
+
+
+def test_a_stream_that_cannot_seek_is_read_once_when_checked() -> None:
+    read, write = os.pipe()
+    os.write(write, b"piped")
+    os.close(write)
+    with os.fdopen(read, "rb") as pipe:
+        upload = checked_upload("file", pipe)
+        assert pipe.read() == b""  # read whole, once, here: the body holds the bytes
+    assert (upload.filename, upload.size, b"".join(upload.pieces())) == ("upload", 5, b"piped")
+
+
+def test_checked_upload_names_the_argument(tmp_path: Path) -> None:
+    with pytest.raises(TypeError, match=r"^mask is a text file \(StringIO\)"):
+        checked_upload("mask", io.StringIO("x"))
+    with pytest.raises(FileNotFoundError, match=r"^image: no such file"):
+        checked_upload("image", ("a.png", tmp_path / "none.png"))
+    with pytest.raises(TypeError, match=r"^path must be a path, bytes, a binary file or a"):
+        checked_upload("path", 1.5)

@@ -1,6 +1,6 @@
-"""A 1 GiB upload streams from disk in constant memory, on either client: the client runs in a
-subprocess that reports its own peak RSS, against a local server that counts the bytes and
-keeps none."""
+"""A 1 GiB upload streams from disk in constant memory, on either client, whether it is given
+as a path or as an open file: the client runs in a subprocess that reports its own peak RSS,
+against a local server that counts the bytes and keeps none."""
 
 from __future__ import annotations
 
@@ -18,16 +18,17 @@ SIZE = 1 << 30  # 1 GiB
 RSS_BOUND_MB = 64
 
 # The client of each kind, in a process of its own (make_client cannot reach there): it
-# uploads the file named on its command line, then prints the answer and its peak RSS.
+# uploads the file named on its command line (its path, or the file opened when the third
+# argument says "file"), then prints the answer and its peak RSS.
 UPLOAD = {
     "sync": """
         client = openaistream.OpenAI(KEY, base_url=sys.argv[1], max_retries=0)
-        answer = client.files.upload(sys.argv[2], purpose="batch")
+        answer = client.files.upload(SOURCE, purpose="batch")
     """,
     "async": """
         async def upload():
             async with openaistream.AsyncOpenAI(KEY, base_url=sys.argv[1], max_retries=0) as c:
-                return await c.files.upload(sys.argv[2], purpose="batch")
+                return await c.files.upload(SOURCE, purpose="batch")
 
         answer = asyncio.run(upload())
     """,
@@ -37,6 +38,7 @@ PROLOGUE = """
     import openaistream
 
     KEY = "sk-test-upload-0000000000"
+    SOURCE = open(sys.argv[2], "rb") if sys.argv[3] == "file" else sys.argv[2]
 """
 REPORT = """
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the forking parent (pytest).
@@ -93,14 +95,24 @@ class CountingUpload:
 @pytest.mark.skipif(
     not Path("/proc/self/status").exists(), reason="peak RSS is read from /proc (Linux only)"
 )
-def test_a_1_gib_upload_streams_in_constant_memory(tmp_path: Path, client_kind: str) -> None:
+@pytest.mark.parametrize("source", ["path", "file"])
+def test_a_1_gib_upload_streams_in_constant_memory(
+    tmp_path: Path, client_kind: str, source: str
+) -> None:
     big = tmp_path / "big.jsonl"
     with big.open("wb") as file:
         file.truncate(SIZE)  # sparse: no disk space used, zeros when read
     counter = CountingUpload()
     with RawServer(counter) as server:
         result = subprocess.run(
-            [sys.executable, "-c", client_script(client_kind), server.url + "/v1", str(big)],
+            [
+                sys.executable,
+                "-c",
+                client_script(client_kind),
+                server.url + "/v1",
+                str(big),
+                source,
+            ],
             capture_output=True,
             text=True,
             timeout=300,
@@ -113,4 +125,4 @@ def test_a_1_gib_upload_streams_in_constant_memory(tmp_path: Path, client_kind: 
     assert b'name="file"; filename="big.jsonl"' in counter.head
     assert counter.tail.endswith(b"--\r\n")
     assert report["peak_mb"] < RSS_BOUND_MB, f"peak RSS {report['peak_mb']:.1f} MB"
-    print(f"peak RSS uploading 1 GiB ({client_kind}): {report['peak_mb']:.1f} MB")
+    print(f"peak RSS uploading 1 GiB ({client_kind}, {source}): {report['peak_mb']:.1f} MB")
