@@ -33,6 +33,7 @@ from .clientbase import ClientBase
 from .config import ClientConfig, KeyProvider
 from .errors import OpenAIError
 from .http import Request
+from .multipart import Multipart
 from .resource import path_segment
 
 __all__ = ["AzureOpenAI"]
@@ -75,8 +76,8 @@ class AzureRoute:
 
 
 def _model_of(body: Any) -> Optional[str]:
-    """The ``model`` of a JSON body, or of the fields of a form (an upload)."""
-    fields = getattr(body, "fields", body)
+    """The ``model`` of a JSON body, or of the text fields of a form (an upload)."""
+    fields = body.fields if isinstance(body, Multipart) else body
     model = fields.get("model") if isinstance(fields, Mapping) else None
     return model if isinstance(model, str) and model else None
 

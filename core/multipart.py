@@ -220,6 +220,8 @@ class Multipart:
         # Called with the size of each piece of a file sent; on the async client it may be a
         # coroutine function, awaited before the next piece is read.
         self.progress = progress
+        # The text fields as given: a client reads one (Azure routes an upload by its model).
+        self.fields: Mapping[str, Any] = dict(fields)
         self.boundary = os.urandom(16).hex()  # what secrets.token_hex does, without its imports
         # (headers, the file that follows them); no file for a text field
         self._parts: list[tuple[bytes, Optional[Upload]]] = []

@@ -271,3 +271,17 @@ def test_the_key_shows_nowhere(httpserver: HTTPServer, make_azure: Any) -> None:
     with pytest.raises(openaistream.AuthenticationError) as caught:
         client.models.list()
     assert AZURE_KEY not in f"{client!r} {caught.value!r} {caught.value} {client.get_api_key()}"
+
+
+def test_an_upload_goes_to_the_deployment_of_its_model(
+    httpserver: HTTPServer, make_azure: Any
+) -> None:
+    answer(httpserver, {"text": "hello"})
+    client = make_azure(azure_endpoint=endpoint(httpserver), api_version=VERSION, api_key=AZURE_KEY)
+
+    client.audio.transcription(("hello.wav", b"RIFF0000WAVE"), "my-whisper")
+
+    request = last(httpserver)
+    assert request.path == "/openai/deployments/my-whisper/audio/transcriptions"
+    assert request.form["model"] == "my-whisper"
+    assert query(request) == {"api-version": [VERSION]}
