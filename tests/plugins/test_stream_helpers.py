@@ -297,7 +297,7 @@ def test_a_stream_without_a_terminal_event_has_no_final_response(
     serve(httpserver, "responses", cut)
     with client.responses.stream("gpt-5.5", "ping") as s:
         assert "".join(s.text_deltas()) == "pong"
-        with pytest.raises(openaistream.StreamError, match="without response.completed"):
+        with pytest.raises(openaistream.StreamError, match=r"without response\.completed"):
             s.final()
         assert len(s.received) == 8
 
@@ -365,11 +365,12 @@ def test_a_stream_that_breaks_off_raises_stream_error_with_what_came(make_client
     with RawServer(handler) as server:
         client = make_client(api_key=API_KEY, base_url=server.url + "/v1", max_retries=0)
         pieces = []
-        with client.chat.stream(MESSAGES, "gpt-4") as s:
-            with pytest.raises(openaistream.StreamError) as caught:
-                for text in s.text_deltas():
-                    pieces.append(text)
+        s = client.chat.stream(MESSAGES, "gpt-4")
+        with pytest.raises(openaistream.StreamError) as caught:
+            for text in s.text_deltas():
+                pieces.append(text)
         assert s.get_state() == "error"
+        s.close()
     assert caught.value.received == chunks_of(TEXT)[:3]
     assert "".join(pieces) == '"This is'
     assert accumulate(caught.value.received)["choices"][0]["message"]["content"] == '"This is'
