@@ -1,9 +1,9 @@
 """AsyncDataStream: the items of a streamed response as they arrive, read in an event loop.
 
 The async counterpart of DataStream, point for point: ``async for``, ``async with``,
-``await aclose()``, ``get_state()``, ``status``, ``headers``, the R-style batches as
-``await next_value()``, ``received`` and ``omitted`` on every error raised mid-stream (within
-the same ``keep`` budget), and ``await write_to(...)`` for binary streams.
+``await aclose()``, ``get_state()``, ``status``, ``headers``, ``request_id``, the R-style
+batches as ``await next_value()``, ``received`` and ``omitted`` on every error raised
+mid-stream (within the same ``keep`` budget), and ``await write_to(...)`` for binary streams.
 
 It drives the decoder's push form (``parsing``) over an AsyncResponse: each chunk is kept for
 ``received``, fed to the parser, every item it completes handed on, and ``done`` checked;

@@ -112,6 +112,12 @@ class StreamBase(Generic[T, R]):
         return self._progress.response.headers  # type: ignore[attr-defined, no-any-return]
 
     @property
+    def request_id(self) -> Optional[str]:
+        """The response's ``x-request-id`` (what OpenAI's support asks for), or None when the
+        server sent none."""
+        return self.headers.get("x-request-id")
+
+    @property
     def received(self) -> list[T]:
         """The items delivered so far, all of them unless ``omitted`` says otherwise."""
         return self._progress.received

@@ -48,6 +48,31 @@ class Chat(openaistream.Resource):
             "POST", "/chat/completions", json=body, stream=stream, num=num, verbosity=verbosity
         )
 
+    def stream(
+        self,
+        messages: Sequence[dict[str, Any]],
+        model: str,
+        *,
+        n: int = 1,
+        num: int = 2,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """A streamed completion with helpers (``openaistream.plugins.chat_stream``): on
+        ``OpenAI`` a ``ChatStream``; on ``AsyncOpenAI`` an awaitable of an
+        ``AsyncChatStream``, which ``async with`` also enters. ``s.text_deltas()``, the
+        events (``for event in s``), ``s.final()``: the completion ``accumulate`` builds.
+        The arguments are those of :meth:`create`, which always streams here."""
+        from .chat_stream import AsyncChatStream, ChatStream
+        from .stream_helper import opened
+
+        if "stream" in params:
+            raise TypeError("chat.stream always streams: leave out stream=")
+        started = self.create(
+            messages, model, stream=True, n=n, num=num, verbosity=verbosity, **params
+        )
+        return opened(started, ChatStream, AsyncChatStream)
+
     @staticmethod
     def accumulate(chunks: Iterable[dict[str, Any]]) -> dict[str, Any]:
         """The ``chat.completion`` a stream of chunks adds up to (see :func:`accumulate`)."""

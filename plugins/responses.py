@@ -47,6 +47,28 @@ class Responses(openaistream.Resource):
             decoder=_EVENTS,
         )
 
+    def stream(
+        self,
+        model: str,
+        input: Union[str, list[Any]],
+        *,
+        num: int = 2,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """A streamed response with helpers (``openaistream.plugins.responses_stream``): on
+        ``OpenAI`` a ``ResponseStream``; on ``AsyncOpenAI`` an awaitable of an
+        ``AsyncResponseStream``, which ``async with`` also enters. ``s.text_deltas()``, the
+        API's events (``for event in s``), ``s.final()``: the final response. The arguments
+        are those of :meth:`create`, which always streams here."""
+        from .responses_stream import AsyncResponseStream, ResponseStream
+        from .stream_helper import opened
+
+        if "stream" in params:
+            raise TypeError("responses.stream always streams: leave out stream=")
+        started = self.create(model, input, stream=True, num=num, verbosity=verbosity, **params)
+        return opened(started, ResponseStream, AsyncResponseStream)
+
     def retrieve(
         self,
         response_id: str,

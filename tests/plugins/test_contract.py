@@ -134,6 +134,8 @@ STREAMED: dict[str, Callable[[openaistream.OpenAI], Any]] = {
         "thread_1", "run_1", [{"tool_call_id": "call_1", "output": "ok"}], stream=True
     ),
     "responses.create": lambda c: c.responses.create("gpt-4o-mini", "Hi", stream=True),
+    "chat.stream": lambda c: c.chat.stream([{"role": "user", "content": "Hi"}], "gpt-4o", n=2, seed=7),
+    "responses.stream": lambda c: c.responses.stream("gpt-4o-mini", "Hi", store=False),
     "responses.retrieve": lambda c: c.responses.retrieve("resp_1", stream=True, starting_after=2),
     "audio.speech (sse)": lambda c: c.audio.speech("Hi", "gpt-4o-mini-tts", stream=True, stream_format="sse"),
     "images.create": lambda c: c.images.create("otter", model="gpt-image-1", stream=True, partial_images=2),

@@ -8,6 +8,11 @@ loop a test, stopped with the test), and an AsyncDataStream is read item by item
 replay) talks to the test's real server, in its own loop. What a test asserts (answers,
 errors and their types, what was received, what the server saw) it asserts of both.
 
+The stream helpers of the async client (``AsyncChatStream``, ``AsyncResponseStream``: an
+``AsyncHelper``) become BlockingHelpers the same way: their awaitables are run, the async
+iterators their methods return (``text_deltas()``, ``events()``) are read item by item, ``for``
+reads their events and ``with`` closes them.
+
 What the face cannot make the same is left to tests of its own: a ``for`` loop left by
 ``break`` (a blocking stream closes at once; an async one when its generator is finalized),
 closing from another thread, KeyboardInterrupt.
@@ -22,6 +27,7 @@ from collections.abc import Coroutine, Iterator
 from typing import Any, Optional
 
 import openaistream
+from openaistream.plugins.stream_helper import AsyncHelper
 from openaistream.raw import RawResponse
 
 KINDS = ("sync", "async")
@@ -150,6 +156,50 @@ class BlockingStream:
         return repr(self._stream)
 
 
+class BlockingIterator:
+    """An async iterator (a helper's ``text_deltas()``) read blocking, item by item. One left
+    unfinished is finalized by its loop, as an async generator is."""
+
+    def __init__(self, iterator: Any, loop: LoopThread) -> None:
+        self._iterator = iterator
+        self._loop = loop
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            return self._loop.run(self._iterator.__anext__())
+        except StopAsyncIteration:
+            raise StopIteration from None
+
+
+class BlockingHelper:
+    """A stream helper of the async client read blocking: the sync helper's face over it."""
+
+    def __init__(self, helper: Any, loop: LoopThread) -> None:
+        object.__setattr__(self, "_helper", helper)
+        object.__setattr__(self, "_loop", loop)
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._helper, name)
+        if callable(value):
+            return _Method(value, self._loop)
+        return faced(value, self._loop)
+
+    def __iter__(self) -> Iterator[Any]:
+        return BlockingIterator(self._helper.__aiter__(), self._loop)
+
+    def __enter__(self) -> BlockingHelper:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._loop.run(self._helper.__aexit__(None, None, None))
+
+    def __repr__(self) -> str:
+        return repr(self._helper)
+
+
 def faced(value: Any, loop: LoopThread) -> Any:
     """What a method of the async client handed out, as the blocking client would."""
     if inspect.isawaitable(value):
@@ -159,6 +209,10 @@ def faced(value: Any, loop: LoopThread) -> Any:
     if isinstance(value, RawResponse) and isinstance(value.parse(), openaistream.AsyncDataStream):
         value.replace_parsed(BlockingStream(value.parse(), loop))
         return value
+    if isinstance(value, AsyncHelper):
+        return BlockingHelper(value, loop)
+    if inspect.isasyncgen(value):
+        return BlockingIterator(value, loop)
     if isinstance(value, (openaistream.AsyncOpenAI, openaistream.Resource)):
         return Blocking(value, loop)
     if (
