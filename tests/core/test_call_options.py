@@ -331,3 +331,18 @@ def test_an_idempotency_key_goes_unchanged_with_every_retry_of_a_call(
 
     sent = [request.headers.get("Idempotency-Key") for request, _ in httpserver.log]
     assert sent == ["order-42", "order-42"]
+
+
+def test_a_stream_helper_passes_the_per_call_options_on(
+    httpserver: HTTPServer, client: Any
+) -> None:
+    body = b'data: {"choices": [{"index": 0, "delta": {"content": "Hi"}}]}\n\ndata: [DONE]\n\n'
+    answer(httpserver, body, content_type="text/event-stream")
+
+    with client.chat.stream(
+        [{"role": "user", "content": "Hi"}], "gpt-4o-mini", extra_headers={"X-Trace": "h-1"}
+    ) as stream:
+        assert list(stream.text_deltas()) == ["Hi"]
+
+    assert last(httpserver).headers["X-Trace"] == "h-1"
+    assert "extra_headers" not in sent_body(last(httpserver))
