@@ -30,6 +30,7 @@ PUBLIC = [
     "ConflictError",
     "DataStream",
     "InternalServerError",
+    "InvalidWebhookSignatureError",
     "Multipart",
     "NotFoundError",
     "OpenAI",
