@@ -393,3 +393,70 @@ def post(url: str, body: bytes, sent: dict[str, str]) -> int:
     except urllib.error.HTTPError as error:
         error.close()
         return int(error.code)
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def cli_run(
+    capsys: pytest.CaptureFixture[str], body: Any, *args: str, tolerance: str = "1e9"
+) -> tuple[int, str, str]:
+    """``openaistream webhooks ...`` on the vector's body (a file), as a user runs it; a
+    tolerance wide enough for a vector from 2021 unless given."""
+    from openaistream.cli import main
+
+    code = main(["webhooks", *args, str(body), "--tolerance", tolerance])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+VECTOR_HEADERS = [f"-H{name}: {value}" for name, value in headers().items()]
+
+
+@pytest.fixture
+def body(tmp_path: Any) -> Any:
+    path = tmp_path / "body.json"
+    path.write_bytes(PAYLOAD.encode())
+    return path
+
+
+def test_the_command_line_unwraps_a_saved_webhook(
+    body: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", SECRET)  # and no API key: none is needed
+    code, out, err = cli_run(capsys, body, "unwrap", *VECTOR_HEADERS)
+    assert (code, json.loads(out), err) == (0, {"test": 2432232314}, "")
+    code, out, err = cli_run(capsys, body, "verify-signature", *VECTOR_HEADERS)
+    assert (code, out, err) == (0, "valid\n", "")
+
+
+def test_the_command_line_refuses_what_does_not_verify(
+    body: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", SECRET)
+    code, out, err = cli_run(capsys, body, "unwrap", *VECTOR_HEADERS, tolerance="300")
+    assert (code, out) == (1, "")
+    assert err.startswith("Error: the webhook is too old")
+    tampered = [*VECTOR_HEADERS[:2], f"-Hwebhook-signature: {NEAR_MISS}"]
+    code, out, err = cli_run(capsys, body, "verify-signature", *tampered)
+    assert (code, out) == (1, "")
+    assert err.startswith("Error: no webhook signature matches")
+    assert not [hidden for hidden in [*HIDDEN, NEAR_MISS[3:]] if hidden in err]
+
+
+def test_the_command_line_needs_the_secret_in_the_environment(
+    body: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = cli_run(capsys, body, "unwrap", *VECTOR_HEADERS)
+    assert (code, out) == (2, "")
+    assert "OPENAI_WEBHOOK_SECRET" in err
+
+
+def test_the_command_line_refuses_a_header_without_a_colon(
+    body: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", SECRET)
+    code, _, err = cli_run(capsys, body, "unwrap", "-H", "webhook-signature " + SIGNATURE)
+    assert code == 2
+    assert "'NAME: VALUE'" in err
+    assert SIGNATURE[3:] not in err
