@@ -434,7 +434,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if verbosity >= 3:
             traceback.print_exc()
         click.echo(f"Error: {_one_line(error)}", err=True)
-        return 2 if isinstance(error, (OSError, ValueError, TypeError)) else 1
+        # A webhook refused (InvalidWebhookSignatureError, also a ValueError) is an outcome,
+        # not a usage error.
+        usage = isinstance(error, (OSError, ValueError, TypeError))
+        return 2 if usage and not isinstance(error, OpenAIError) else 1
     except Exception as error:  # a bug, ours or a plugin's: still one line, not a traceback
         if verbosity >= 3:
             traceback.print_exc()

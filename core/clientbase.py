@@ -518,6 +518,7 @@ _BUILTIN_RESOURCES = """\
     - ``responses``: the Responses API, streamed or not (``/responses``)
     - ``runs``: the runs of a thread, streamed or not (``/threads/{thread_id}/runs``)
     - ``threads``: threads (``/threads``)
+    - ``webhooks``: verifying the webhooks OpenAI sends, and reading their events (no calls)
 """
 
 # The steps of a resource method that makes more than one call (see ``run``).

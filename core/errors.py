@@ -3,6 +3,7 @@
     OpenAIError
     ├── PluginError                     a plugin could not be loaded or chosen
     ├── ReplayError                     no recording matches a request, or a cassette is refused
+    ├── InvalidWebhookSignatureError    a webhook not shown to be OpenAI's (also a ValueError)
     └── APIError                        anything the API or the network did
         ├── APIStatusError              an HTTP status that is not an answer: >= 400, or 3xx
         │   ├── RedirectError               3xx (redirects are never followed)
@@ -41,6 +42,7 @@ __all__ = [
     "BadRequestError",
     "ConflictError",
     "InternalServerError",
+    "InvalidWebhookSignatureError",
     "NotFoundError",
     "OpenAIError",
     "PermissionDeniedError",
@@ -198,6 +200,13 @@ class StreamError(APIError):
         super().__init__(message)
         self.received = list(received or [])
         self.offset = offset
+
+
+class InvalidWebhookSignatureError(OpenAIError, ValueError):
+    """A webhook request that cannot be shown to come from OpenAI: a ``webhook-*`` header
+    missing or malformed, no signature that matches the body with this endpoint's secret, or
+    a timestamp outside the tolerance. Also a ``ValueError``, as openai-python's is. The
+    message never shows the secret or a signature."""
 
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {

@@ -32,6 +32,7 @@ PUBLIC = [
     "ConflictError",
     "DataStream",
     "InternalServerError",
+    "InvalidWebhookSignatureError",
     "Multipart",
     "NotFoundError",
     "OpenAI",
