@@ -54,13 +54,13 @@ T = TypeVar("T")
 # The constructor's options that make its configuration (ClientConfig.resolve's).
 _CONFIG_OPTIONS = (
     "api_key", "base_url", "organization", "project", "proxy", "ca_bundle", "timeout",
-    "verbosity", "default_headers", "default_query",
+    "verbosity", "default_headers", "default_query", "webhook_secret",
 )  # fmt: skip
 # The options with_options can change on a client that keeps sharing its connections; the
 # others (transport, proxy, ca_bundle, cassette, record_mode) make a client of its own.
 _SHARING_OPTIONS = frozenset({
     "api_key", "base_url", "organization", "project", "default_headers", "default_query",
-    "timeout", "max_retries", "verbosity", "keep", "plugins",
+    "timeout", "max_retries", "verbosity", "keep", "plugins", "webhook_secret",
 })  # fmt: skip
 
 
@@ -114,6 +114,7 @@ class ClientBase(ABC):
         keep: KeepOption = None,
         default_headers: Optional[dict[str, Optional[str]]] = None,
         default_query: Optional[dict[str, Any]] = None,
+        webhook_secret: Optional[str] = None,
     ) -> None:
         # Plugins (and pluggy) load with the first client, not at import.
         from .registry import get_registry
@@ -128,7 +129,7 @@ class ClientBase(ABC):
             "api_key": api_key, "base_url": base_url, "organization": organization,
             "project": project, "proxy": proxy, "ca_bundle": ca_bundle, "timeout": timeout,
             "verbosity": verbosity, "default_headers": default_headers,
-            "default_query": default_query,
+            "default_query": default_query, "webhook_secret": webhook_secret,
         }  # fmt: skip
         self._config = self._configured(arguments)
         self._retry = RetryPolicy.of(max_retries)
@@ -214,6 +215,12 @@ class ClientBase(ABC):
     @property
     def base_url(self) -> str:
         return self._config.base_url
+
+    @property
+    def webhook_secret(self) -> Optional[str]:
+        """The secret ``webhooks.verify_signature`` uses when given none (None: it reads
+        ``OPENAI_WEBHOOK_SECRET``). Never shown in a repr or an error."""
+        return self._config.webhook_secret
 
     @property
     def verbosity(self) -> int:
@@ -302,6 +309,7 @@ class ClientBase(ABC):
             "keep": self._keep,
             "default_headers": config.default_headers,
             "default_query": config.default_query,
+            "webhook_secret": config.webhook_secret,
         }
 
     def _derived(self: C, options: dict[str, Any]) -> C:

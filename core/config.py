@@ -81,6 +81,8 @@ class ClientConfig:
     default_query: dict[str, Any] = field(default_factory=dict)
     # Called for every attempt in place of a fixed api_key (see KeyProvider).
     key_provider: Optional[KeyProvider] = None
+    # The secret webhooks.verify_signature checks signatures with (else OPENAI_WEBHOOK_SECRET).
+    webhook_secret: Optional[str] = None
     # How the key is sent: "Authorization: Bearer <key>" for OpenAI; Azure sends "api-key".
     key_header: str = "Authorization"
     key_prefix: str = "Bearer "
@@ -99,6 +101,7 @@ class ClientConfig:
         verbosity: int = 0,
         default_headers: Optional[Mapping[str, Any]] = None,
         default_query: Optional[Mapping[str, Any]] = None,
+        webhook_secret: Optional[str] = None,
         environ: Mapping[str, str] = os.environ,
         key_required: bool = True,
         proxy_schemes: Collection[str],
@@ -135,6 +138,7 @@ class ClientConfig:
             default_headers=default_headers_of(default_headers),
             default_query=default_query_of(default_query),
             key_provider=provider,
+            webhook_secret=header_text("webhook_secret", _text("webhook_secret", webhook_secret)),
         )
 
     def headers(self) -> dict[str, str]:
@@ -153,7 +157,7 @@ class ClientConfig:
 
     def redactor(self) -> Redactor:
         """Scrubs this configuration's secrets (the key, the proxy password) from text."""
-        return Redactor([self.api_key, url_password(self.proxy)])
+        return Redactor([self.api_key, url_password(self.proxy), self.webhook_secret])
 
     def shown_key(self) -> str:
         """The key as it may be shown: masked, or where it comes from."""

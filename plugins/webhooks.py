@@ -35,6 +35,7 @@ from typing import Any, Callable, Optional, Union
 
 import openaistream
 from openaistream.errors import InvalidWebhookSignatureError
+from openaistream.resource import local
 
 __all__ = ["SECRET_ENV", "TOLERANCE", "Webhooks", "resolve_secret", "unwrap", "verify_signature"]
 
@@ -59,6 +60,7 @@ class Webhooks(openaistream.Resource):
     # What "now" is: a test sets a fixed clock on the resource, no sleeping.
     _clock: Callable[[], float] = staticmethod(time.time)
 
+    @local
     def verify_signature(
         self,
         payload: Payload,
@@ -75,6 +77,7 @@ class Webhooks(openaistream.Resource):
             payload, headers, secret=self._secret(secret), tolerance=tolerance, now=self._clock()
         )
 
+    @local
     def unwrap(
         self,
         payload: Payload,

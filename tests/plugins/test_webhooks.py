@@ -228,8 +228,7 @@ def test_the_secret_comes_from_the_environment(
 def test_the_clients_webhook_secret_comes_before_the_environment(
     make_client: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = make_client(api_key=API_KEY)
-    client.webhook_secret = SECRET  # as on an openai-python client
+    client = make_client(api_key=API_KEY, webhook_secret=SECRET)  # as in openai-python
     monkeypatch.setenv("OPENAI_WEBHOOK_SECRET", "whsec_" + base64.b64encode(b"x" * 32).decode())
     client.webhooks._clock = lambda: float(TIMESTAMP)
     assert client.webhooks.verify_signature(PAYLOAD, headers()) is None
@@ -460,3 +459,19 @@ def test_the_command_line_refuses_a_header_without_a_colon(
     assert code == 2
     assert "'NAME: VALUE'" in err
     assert SIGNATURE[3:] not in err
+
+
+def test_the_clients_webhook_secret_shows_nowhere_and_goes_with_with_options(
+    make_client: Any,
+) -> None:
+    client = make_client(api_key=API_KEY, webhook_secret=SECRET, base_url="http://127.0.0.1:9/v1")
+    derived = client.with_options(timeout=3)
+    derived.webhooks._clock = lambda: float(TIMESTAMP)
+
+    assert derived.webhooks.verify_signature(PAYLOAD, headers()) is None
+    assert SECRET not in repr(client) and SECRET not in repr(derived.webhooks)
+
+
+def test_a_local_method_takes_no_per_call_options(webhooks: Any) -> None:
+    with pytest.raises(TypeError, match="extra_headers"):
+        webhooks.verify_signature(PAYLOAD, headers(), secret=SECRET, extra_headers={})
