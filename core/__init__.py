@@ -27,13 +27,16 @@ from .errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    ContentFilterFinishReasonError,
     InternalServerError,
+    LengthFinishReasonError,
     NotFoundError,
     OpenAIError,
     PermissionDeniedError,
     PluginError,
     RateLimitError,
     RedirectError,
+    RefusalError,
     ReplayError,
     StreamError,
     UnprocessableEntityError,
@@ -57,6 +60,7 @@ if TYPE_CHECKING:
     from .astream import AsyncDataStream
     from .hookspecs import hookimpl
     from .multipart import Multipart
+    from .structured import function_tool, response_format, strict_json_schema, text_format
 
 __all__ = [
     "APIConnectionError",
@@ -70,8 +74,10 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "DataStream",
     "InternalServerError",
+    "LengthFinishReasonError",
     "Multipart",
     "NotFoundError",
     "OpenAI",
@@ -80,6 +86,7 @@ __all__ = [
     "PluginError",
     "RateLimitError",
     "RedirectError",
+    "RefusalError",
     "ReplayError",
     "Request",
     "Resource",
@@ -91,19 +98,28 @@ __all__ = [
     "TransportOptions",
     "UnprocessableEntityError",
     "__version__",
+    "function_tool",
     "hookimpl",
     "paginate",
+    "response_format",
+    "strict_json_schema",
+    "text_format",
 ]
 
 
 # Loaded when first asked for: hookimpl needs pluggy (plugin modules ask for it, plain users
 # never do), Multipart needs mimetypes and pathlib (only uploads do), AsyncOpenAI and
-# AsyncDataStream are for event loops only (asyncio loads with them).
+# AsyncDataStream are for event loops only (asyncio loads with them), the structured-output
+# builders for parse only.
 _LAZY = {
     "hookimpl": "hookspecs",
     "Multipart": "multipart",
     "AsyncDataStream": "astream",
     "AsyncOpenAI": "aclient",
+    "function_tool": "structured",
+    "response_format": "structured",
+    "strict_json_schema": "structured",
+    "text_format": "structured",
 }
 
 
