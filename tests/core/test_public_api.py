@@ -28,8 +28,10 @@ PUBLIC = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "DataStream",
     "InternalServerError",
+    "LengthFinishReasonError",
     "Multipart",
     "NotFoundError",
     "OpenAI",
@@ -38,6 +40,7 @@ PUBLIC = [
     "PluginError",
     "RateLimitError",
     "RedirectError",
+    "RefusalError",
     "ReplayError",
     "Request",
     "Resource",
@@ -49,8 +52,12 @@ PUBLIC = [
     "TransportOptions",
     "UnprocessableEntityError",
     "__version__",
+    "function_tool",
     "hookimpl",
     "paginate",
+    "response_format",
+    "strict_json_schema",
+    "text_format",
 ]
 
 
