@@ -141,7 +141,8 @@ def read_response(response: Any, reading: Reading) -> Any:
     if answer is not None:
         parts = answer.get("content") or ()
         text = "".join(p.get("text") or "" for p in parts if p.get("type") == "output_text")
-    response["output_parsed"] = _parsed(text, reading.content)
+    if isinstance(response.get("output"), list):  # a response, not some other answer
+        response["output_parsed"] = _parsed(text, reading.content)
     return response
 
 
@@ -154,7 +155,8 @@ def _parsed(text: Any, source: Any) -> Any:
 def _arguments(function: dict[str, Any], reading: Reading) -> Any:
     """A function call's arguments read into its tool's source; None for a tool parse was not
     given as strict (its arguments need not be JSON at all)."""
-    source = reading.arguments.get(function.get("name"), _NO_SOURCE)
+    name = function.get("name")
+    source = reading.arguments.get(name, _NO_SOURCE) if isinstance(name, str) else _NO_SOURCE
     if source is _NO_SOURCE:
         return None
     return parse_json(function.get("arguments") or "", source)
