@@ -27,14 +27,17 @@ from .errors import (
     AuthenticationError,
     BadRequestError,
     ConflictError,
+    ContentFilterFinishReasonError,
     InternalServerError,
     InvalidWebhookSignatureError,
+    LengthFinishReasonError,
     NotFoundError,
     OpenAIError,
     PermissionDeniedError,
     PluginError,
     RateLimitError,
     RedirectError,
+    RefusalError,
     ReplayError,
     StreamError,
     UnprocessableEntityError,
@@ -61,6 +64,7 @@ if TYPE_CHECKING:
     from .azure_async import AsyncAzureOpenAI
     from .hookspecs import hookimpl
     from .multipart import Multipart
+    from .structured import function_tool, response_format, strict_json_schema, text_format
 
 __all__ = [
     "APIConnectionError",
@@ -76,9 +80,11 @@ __all__ = [
     "AzureOpenAI",
     "BadRequestError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "DataStream",
     "InternalServerError",
     "InvalidWebhookSignatureError",
+    "LengthFinishReasonError",
     "Multipart",
     "NotFoundError",
     "OpenAI",
@@ -88,6 +94,7 @@ __all__ = [
     "RateLimitError",
     "RawResponse",
     "RedirectError",
+    "RefusalError",
     "ReplayError",
     "Request",
     "Resource",
@@ -99,14 +106,19 @@ __all__ = [
     "TransportOptions",
     "UnprocessableEntityError",
     "__version__",
+    "function_tool",
     "hookimpl",
     "paginate",
+    "response_format",
+    "strict_json_schema",
+    "text_format",
 ]
 
 
 # Loaded when first asked for: hookimpl needs pluggy (plugin modules ask for it, plain users
 # never do), Multipart needs mimetypes and pathlib (only uploads do), AsyncOpenAI and
-# AsyncDataStream are for event loops only (asyncio loads with them).
+# AsyncDataStream are for event loops only (asyncio loads with them), the structured-output
+# builders for parse only.
 _LAZY = {
     "hookimpl": "hookspecs",
     "Multipart": "multipart",
@@ -114,6 +126,10 @@ _LAZY = {
     "AsyncOpenAI": "aclient",
     "AzureOpenAI": "azure",
     "AsyncAzureOpenAI": "azure_async",
+    "function_tool": "structured",
+    "response_format": "structured",
+    "strict_json_schema": "structured",
+    "text_format": "structured",
 }
 
 

@@ -18,6 +18,9 @@
         ├── APIConnectionError          no answer: refused, reset, DNS, TLS, proxy
         │   └── APITimeoutError
         └── StreamError                 a stream that broke or could not be decoded
+    ├── LengthFinishReasonError         parse: the answer was cut by its token limit
+    ├── ContentFilterFinishReasonError  parse: the content filter stopped the answer
+    └── RefusalError                    parse: the model refused to answer
 
 Every error raised while a DataStream was being read carries ``received``: the
 events the stream delivered before it failed, so nothing received is lost.
@@ -41,14 +44,17 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "InternalServerError",
     "InvalidWebhookSignatureError",
+    "LengthFinishReasonError",
     "NotFoundError",
     "OpenAIError",
     "PermissionDeniedError",
     "PluginError",
     "RateLimitError",
     "RedirectError",
+    "RefusalError",
     "ReplayError",
     "StreamError",
     "UnprocessableEntityError",
@@ -299,3 +305,43 @@ def _compact(value: Any) -> str:
 def _text(value: Any) -> Optional[str]:
     # The API sends some codes as numbers (OpenAI-compatible servers more often).
     return None if value is None else str(value)
+
+
+class LengthFinishReasonError(OpenAIError):
+    """``parse`` got an answer cut short by its token limit (a choice's ``finish_reason`` of
+    ``"length"``, or a response incomplete for ``"max_output_tokens"``): its JSON is
+    unfinished, so nothing can be parsed. ``completion`` is the whole answer as the API sent
+    it (a ``chat.completion`` or a response dict), its ``usage`` included."""
+
+    def __init__(self, *, completion: Any) -> None:
+        usage = completion.get("usage") if isinstance(completion, dict) else None
+        shown = f" (usage: {_compact(usage)})" if usage else ""
+        super().__init__(
+            "could not parse the answer: it reached its length limit before the JSON was "
+            f"complete; raise max_tokens (max_output_tokens for responses){shown}"
+        )
+        self.completion = completion
+
+
+class ContentFilterFinishReasonError(OpenAIError):
+    """``parse`` got an answer the content filter stopped (a ``finish_reason`` of
+    ``"content_filter"``, or a response incomplete for ``"content_filter"``); ``completion``
+    is the whole answer as the API sent it."""
+
+    def __init__(self, *, completion: Any = None) -> None:
+        super().__init__("could not parse the answer: the content filter stopped it")
+        self.completion = completion
+
+
+class RefusalError(OpenAIError):
+    """``parse`` got a refusal instead of the structured answer: the model declined, and says
+    why in ``refusal`` (its own words); ``completion`` is the whole answer as the API sent it.
+
+    openai-python leaves ``parsed`` as None beside the refusal; here it is an error, as the
+    other two are: a caller that reads ``parsed`` would otherwise fail later, further from the
+    cause and without the model's reason."""
+
+    def __init__(self, refusal: str, *, completion: Any = None) -> None:
+        super().__init__(f"the model refused to answer: {refusal}")
+        self.refusal = refusal
+        self.completion = completion

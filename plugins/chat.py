@@ -6,7 +6,7 @@ Path from the OpenAPI spec: ``POST /chat/completions``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from typing import Any, Callable, Optional
 
 import openaistream
@@ -72,6 +72,43 @@ class Chat(openaistream.Resource):
             messages, model, stream=True, n=n, num=num, verbosity=verbosity, **params
         )
         return opened(started, ChatStream, AsyncChatStream)
+
+    def parse(
+        self,
+        messages: Sequence[dict[str, Any]],
+        model: str,
+        response_format: Any = None,
+        *,
+        tools: Optional[Iterable[Any]] = None,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """A completion whose answer follows a strict JSON schema, read back into its type.
+
+        ``response_format``: a JSON schema dict, a type pydantic can describe (a model, a
+        dataclass, a TypedDict), or what ``openaistream.response_format()`` built; it is sent
+        as the strict schema the API requires. ``tools``: tool dicts, or types (and
+        ``openaistream.function_tool()``'s) for strict function tools. Returns the
+        ``chat.completion`` with ``parsed`` on each choice's message (the content read into
+        the type; decoded JSON for a schema dict) and ``parsed_arguments`` on each call of a
+        strict function tool. Raises ``LengthFinishReasonError``,
+        ``ContentFilterFinishReasonError`` or ``RefusalError`` when there is nothing to parse.
+        Never streamed. See docs/structured-outputs.md.
+        """
+        from .structured import chat_request, read_chat
+
+        _check_messages(messages)
+        check_text("model", model)
+        if "stream" in params:
+            raise TypeError("parse does not stream: use create(stream=True) for a stream")
+        sent, reading = chat_request(response_format, tools)
+        body: dict[str, Any] = {"model": model, "messages": list(messages), **params, **sent}
+
+        def steps() -> Generator[Any, Any, Any]:
+            request = self.request("POST", "/chat/completions", json=body, verbosity=verbosity)
+            return read_chat((yield request), reading)
+
+        return self.run(steps())
 
     @staticmethod
     def accumulate(chunks: Iterable[dict[str, Any]]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ the payload's ``type`` (the ``"sse-events"`` decoder).
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterable
 from typing import Any, Callable, Optional, Union
 
 import openaistream
@@ -68,6 +69,41 @@ class Responses(openaistream.Resource):
             raise TypeError("responses.stream always streams: leave out stream=")
         started = self.create(model, input, stream=True, num=num, verbosity=verbosity, **params)
         return opened(started, ResponseStream, AsyncResponseStream)
+
+    def parse(
+        self,
+        model: str,
+        input: Union[str, list[Any]],
+        text_format: Any = None,
+        *,
+        tools: Optional[Iterable[Any]] = None,
+        verbosity: Optional[int] = None,
+        **params: Any,
+    ) -> Any:
+        """A response whose text follows a strict JSON schema, read back into its type.
+
+        ``text_format``: a JSON schema dict, a type pydantic can describe, or what
+        ``openaistream.text_format()`` built; it is sent as ``text.format``, the strict schema
+        the API requires (beside any other ``text`` setting given). ``tools``: tool dicts, or
+        types (and ``openaistream.function_tool()``'s) for strict function tools. Returns the
+        response with ``output_parsed`` (the text of its last answering message, read into
+        the type) and ``parsed_arguments`` on each call of a strict function tool. Raises
+        ``LengthFinishReasonError``, ``ContentFilterFinishReasonError`` or ``RefusalError``
+        when there is nothing to parse. Never streamed. See docs/structured-outputs.md.
+        """
+        from .structured import read_response, responses_request
+
+        body = {"model": check_text("model", model), "input": check_input("input", input)}
+        if "stream" in params:
+            raise TypeError("parse does not stream: use create(stream=True) for a stream")
+        sent, reading = responses_request(text_format, tools, params.pop("text", None))
+        body.update(params, **sent)
+
+        def steps() -> Generator[Any, Any, Any]:
+            response = yield self.request("POST", "/responses", json=body, verbosity=verbosity)
+            return read_response(response, reading)
+
+        return self.run(steps())
 
     def retrieve(
         self,

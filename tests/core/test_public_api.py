@@ -30,9 +30,11 @@ PUBLIC = [
     "AzureOpenAI",
     "BadRequestError",
     "ConflictError",
+    "ContentFilterFinishReasonError",
     "DataStream",
     "InternalServerError",
     "InvalidWebhookSignatureError",
+    "LengthFinishReasonError",
     "Multipart",
     "NotFoundError",
     "OpenAI",
@@ -42,6 +44,7 @@ PUBLIC = [
     "RateLimitError",
     "RawResponse",
     "RedirectError",
+    "RefusalError",
     "ReplayError",
     "Request",
     "Resource",
@@ -53,8 +56,12 @@ PUBLIC = [
     "TransportOptions",
     "UnprocessableEntityError",
     "__version__",
+    "function_tool",
     "hookimpl",
     "paginate",
+    "response_format",
+    "strict_json_schema",
+    "text_format",
 ]
 
 

@@ -25,6 +25,10 @@ class Case:
 
 T, R, M, S = "thread_abc", "run_abc", "msg_abc", "step_abc"
 TOOL_OUTPUTS = [{"tool_call_id": "call_1", "output": "22C"}]
+# Structured outputs: a JSON schema dict, the strict schema parse sends for it, a tool of it.
+SCHEMA = {"title": "reply", "type": "object", "properties": {"text": {"type": "string"}}}
+STRICT = {**SCHEMA, "required": ["text"], "additionalProperties": False}
+TOOL = openaistream.function_tool(SCHEMA)
 
 CASES: dict[str, Case] = {
     # chat and models
@@ -32,6 +36,13 @@ CASES: dict[str, Case] = {
         lambda c: c.chat.create([{"role": "user", "content": "Hi"}], "gpt-4o-mini", n=2, seed=7),
         "POST", "/v1/chat/completions",
         body={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}], "seed": 7, "n": 2},
+    ),
+    "chat.parse": Case(
+        lambda c: c.chat.parse([{"role": "user", "content": "Hi"}], "gpt-4o-mini", response_format=SCHEMA, tools=[TOOL], seed=7),
+        "POST", "/v1/chat/completions",
+        body={"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}], "seed": 7,
+              "response_format": {"type": "json_schema", "json_schema": {"name": "reply", "schema": STRICT, "strict": True}},
+              "tools": [{"type": "function", "function": {"name": "reply", "parameters": STRICT, "strict": True}}]},
     ),
     "models.list": Case(lambda c: c.models.list(), "GET", "/v1/models"),
     "models.retrieve": Case(lambda c: c.models.retrieve("gpt-4o"), "GET", "/v1/models/gpt-4o"),
@@ -193,6 +204,13 @@ CASES: dict[str, Case] = {
         lambda c: c.responses.create("gpt-4o-mini", "Tell me a joke", instructions="Be brief.", store=False),
         "POST", "/v1/responses",
         body={"model": "gpt-4o-mini", "input": "Tell me a joke", "instructions": "Be brief.", "store": False},
+    ),
+    "responses.parse": Case(
+        lambda c: c.responses.parse("gpt-4o-mini", "Hi", text_format=SCHEMA, tools=[TOOL], store=False),
+        "POST", "/v1/responses",
+        body={"model": "gpt-4o-mini", "input": "Hi", "store": False,
+              "text": {"format": {"type": "json_schema", "name": "reply", "schema": STRICT, "strict": True}},
+              "tools": [{"type": "function", "name": "reply", "parameters": STRICT, "strict": True}]},
     ),
     "responses.retrieve": Case(
         lambda c: c.responses.retrieve("resp_1", include=["message.output_text.logprobs"]),
