@@ -143,30 +143,57 @@ def accumulate(chunks: Iterable[dict[str, Any]]) -> dict[str, Any]:
     ``logprobs``; at the top: id, model, created, system fingerprint and ``usage`` when the
     stream carried it (``stream_options={"include_usage": True}``).
     """
-    completion: dict[str, Any] = {"object": "chat.completion"}
-    choices: dict[int, dict[str, Any]] = {}
+    added = Accumulation()
     for chunk in chunks:
+        added.add(chunk)
+    return added.completion()
+
+
+class Accumulation:
+    """A ``chat.completion`` added up one chunk at a time (what :func:`accumulate` does, and
+    the stream helpers too): ``add`` a chunk, ask for the ``completion`` so far."""
+
+    def __init__(self) -> None:
+        self.top: dict[str, Any] = {"object": "chat.completion"}
+        self.choices: dict[int, dict[str, Any]] = {}
+
+    def add(self, chunk: dict[str, Any]) -> None:
+        top = self.top
         for key, value in chunk.items():
-            if key not in _PER_CHUNK and (value is not None or key not in completion):
-                completion[key] = value
+            if key not in _PER_CHUNK and (value is not None or key not in top):
+                top[key] = value
         for delta_choice in chunk.get("choices") or ():
             index = delta_choice.get("index", 0)
-            choice = choices.setdefault(
-                index, {"index": index, "message": {}, "logprobs": None, "finish_reason": None}
-            )
+            choice = self.choices.get(index)
+            if choice is None:
+                choice = self.choices[index] = {
+                    "index": index, "message": {}, "logprobs": None, "finish_reason": None
+                }  # fmt: skip
             _merge(choice["message"], delta_choice.get("delta") or {})
             if delta_choice.get("finish_reason") is not None:
                 choice["finish_reason"] = delta_choice["finish_reason"]
             if delta_choice.get("logprobs") is not None:
                 choice["logprobs"] = _merged(choice["logprobs"], delta_choice["logprobs"])
-    for choice in choices.values():
-        message = choice["message"]
-        message.setdefault("role", "assistant")
-        message.setdefault("content", None)
-        for call in message.get("tool_calls") or ():
-            call.pop("index", None)  # a delta's position marker, not part of the message
-    completion["choices"] = [choices[index] for index in sorted(choices)]
-    return completion
+
+    def completion(self) -> dict[str, Any]:
+        """The completion of the chunks added, in dicts of its own (more chunks may come:
+        the running state is not changed)."""
+        completion = dict(self.top)
+        choices = []
+        for index in sorted(self.choices):
+            choice = self.choices[index]
+            message = dict(choice["message"])
+            message.setdefault("role", "assistant")
+            message.setdefault("content", None)
+            if message.get("tool_calls"):
+                # A delta's position marker, not part of the message.
+                message["tool_calls"] = [
+                    {key: value for key, value in call.items() if key != "index"}
+                    for call in message["tool_calls"]
+                ]
+            choices.append({**choice, "message": message})
+        completion["choices"] = choices
+        return completion
 
 
 def _merge(into: dict[str, Any], delta: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ from collections.abc import AsyncIterator, Iterable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, Any, Optional
 
-from .chat import _PER_CHUNK, _merge, _merged
+from .chat import Accumulation
 from .stream_helper import AsyncHelper, Event, SyncHelper
 
 if TYPE_CHECKING:
@@ -109,36 +109,15 @@ class AsyncChatStream(AsyncHelper):
         return self._reader.final()
 
 
-class ChatReader:
-    """The completion so far and where each choice is in it, fed one chunk at a time.
-
-    ``add`` counts a chunk exactly as :func:`~openaistream.plugins.chat.accumulate` does
-    (its loop, one chunk at a time), so ``final()`` is what ``accumulate`` makes of the
-    chunks counted; ``feed`` counts it and says what it means.
-    """
+class ChatReader(Accumulation):
+    """The completion so far and where each choice is in it, fed one chunk at a time:
+    ``add`` counts a chunk as :func:`~openaistream.plugins.chat.accumulate` does, so
+    ``final()`` is what ``accumulate`` makes of the chunks counted; ``feed`` counts it and
+    says what it means."""
 
     def __init__(self) -> None:
-        self._top: dict[str, Any] = {"object": "chat.completion"}
-        self._choices: dict[int, dict[str, Any]] = {}
+        super().__init__()
         self._places: dict[int, _Place] = {}
-
-    def add(self, chunk: dict[str, Any]) -> None:
-        top = self._top
-        for key, value in chunk.items():
-            if key not in _PER_CHUNK and (value is not None or key not in top):
-                top[key] = value
-        for delta_choice in chunk.get("choices") or ():
-            index = delta_choice.get("index", 0)
-            choice = self._choices.get(index)
-            if choice is None:
-                choice = self._choices[index] = {
-                    "index": index, "message": {}, "logprobs": None, "finish_reason": None
-                }  # fmt: skip
-            _merge(choice["message"], delta_choice.get("delta") or {})
-            if delta_choice.get("finish_reason") is not None:
-                choice["finish_reason"] = delta_choice["finish_reason"]
-            if delta_choice.get("logprobs") is not None:
-                choice["logprobs"] = _merged(choice["logprobs"], delta_choice["logprobs"])
 
     def feed(self, chunk: dict[str, Any]) -> list[Event]:
         self.add(chunk)
@@ -148,7 +127,7 @@ class ChatReader:
             place = self._places.get(index)
             if place is None:
                 place = self._places[index] = _Place(index)
-            place.moments(self._choices[index]["message"], delta_choice, said)
+            place.moments(self.choices[index]["message"], delta_choice, said)
         return said
 
     def end(self) -> list[Event]:
@@ -156,27 +135,12 @@ class ChatReader:
         for index in sorted(self._places):
             place = self._places[index]
             if not place.finished:
-                place.finish(self._choices[index]["message"], said)
+                place.finish(self.choices[index]["message"], said)
         return said
 
     def final(self) -> dict[str, Any]:
-        """The completion of the chunks counted, as ``accumulate`` shapes it (new dicts
-        where it would change the running state)."""
-        completion = dict(self._top)
-        choices = []
-        for index in sorted(self._choices):
-            choice = self._choices[index]
-            message = dict(choice["message"])
-            message.setdefault("role", "assistant")
-            message.setdefault("content", None)
-            if message.get("tool_calls"):
-                message["tool_calls"] = [
-                    {key: value for key, value in call.items() if key != "index"}
-                    for call in message["tool_calls"]
-                ]
-            choices.append({**choice, "message": message})
-        completion["choices"] = choices
-        return completion
+        """The completion of the chunks counted, as ``accumulate`` shapes it."""
+        return self.completion()
 
 
 class _Place:

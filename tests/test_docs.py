@@ -167,3 +167,32 @@ def test_the_async_page_covers_the_async_client() -> None:
     for word in ["pip install 'openaistream[async]'", "asyncio.wait_for", "asyncio.timeout",
                  "async_openai_client", "self.run(", "socks5h://", "cassette="]:  # fmt: skip
         assert word in text, f"docs/async.md does not mention {word}"
+
+
+# What issue 14 lists as the capabilities openai-python users reach for: each has its row.
+OPENAI_PYTHON_CAPABILITIES = [
+    "Async client", "Raw response", "Streaming response", "Structured outputs",
+    "Stream helpers", "Auto-pagination", "Azure", "Custom transport", "Per-request options",
+    "Idempotency", "Webhooks", "Uploads from memory", "Realtime", "Retries", "Logging",
+    "Request ids", "`with_options` / `copy`", "Timeouts",
+]  # fmt: skip
+
+
+def test_the_openai_python_page_has_a_row_for_every_capability_and_its_tests_exist() -> None:
+    page = (ROOT / "docs" / "from-openai-python.md").read_text(encoding="utf-8")
+    table = page[page.index("## Every capability") :]
+    rows = {
+        match.group(1): line
+        for line in table.splitlines()
+        if (match := re.match(r"\| \*\*(.+?)\*\*", line))
+    }
+    assert sorted(set(OPENAI_PYTHON_CAPABILITIES) - set(rows)) == []
+    for capability, row in rows.items():
+        shown_by = row.rstrip(" |").rsplit(" | ", 1)[1]
+        named = re.findall(r"`(tests/[\w/]+\.py)(?:::(\w+))?`", shown_by)
+        assert named, f"the row of {capability!r} names no test"
+        for path, test in named:
+            source = (ROOT / path).read_text(encoding="utf-8")
+            assert not test or re.search(rf"^(async )?def {test}\(", source, re.M), (
+                f"{capability!r}: {path}::{test} does not exist"
+            )

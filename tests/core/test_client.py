@@ -452,3 +452,45 @@ def test_a_transports_own_error_mid_stream_keeps_what_was_received(
         list(stream)
     assert e.value.received == [{"n": 1}, {"n": 2}]
     assert "JSON" not in str(e.value)
+
+
+class MemoryTransport:
+    """A transport of one's own (openai-python's ``http_client=``): answers every call from
+    memory, keeping what it was sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[openaistream.Request] = []
+
+    def send(self, request: openaistream.Request) -> openaistream.Response:
+        self.sent.append(request)
+        return openaistream.Response(200, {"Content-Type": "application/json"}, [b'{"data": []}'])
+
+    def close(self) -> None:
+        pass
+
+
+class AsyncMemoryTransport(MemoryTransport):
+    async def send(self, request: openaistream.Request) -> AsyncResponse:  # type: ignore[override]
+        self.sent.append(request)
+
+        async def body() -> AsyncIterator[bytes]:
+            yield b'{"data": []}'
+
+        return AsyncResponse(200, {"Content-Type": "application/json"}, body())
+
+    async def aclose(self) -> None:
+        pass
+
+
+def test_a_transport_object_of_ones_own_carries_every_call(
+    make_client: Any, client_kind: str
+) -> None:
+    transport = MemoryTransport() if client_kind == "sync" else AsyncMemoryTransport()
+    client = make_client(API_KEY, base_url="http://127.0.0.1:9/v1", transport=transport)
+
+    assert client.models.list(extra_headers={"X-Trace": "m-1"}) == {"data": []}
+
+    (request,) = transport.sent
+    assert (request.method, request.url) == ("GET", "http://127.0.0.1:9/v1/models")
+    assert request.headers["X-Trace"] == "m-1"
+    assert request.headers["Authorization"] == f"Bearer {API_KEY}"
