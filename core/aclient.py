@@ -123,6 +123,9 @@ class AsyncOpenAI(ClientBase):
         finally:
             procedure.close()
 
+    async def _wait(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
     def _guarded(self, response: AsyncResponse, guard: BodyGuard) -> AsyncResponse:
         return _GuardedResponse(response, guard)
 

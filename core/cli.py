@@ -14,6 +14,7 @@ options describe, ``State.emit`` for output (a table for lists, JSON with ``--js
 from __future__ import annotations
 
 import difflib
+import inspect
 import io
 import json
 import os
@@ -264,6 +265,33 @@ def resource_group(
             call_command(command, resource, method, arguments, columns=shown, help=text)
         )
     return group
+
+
+def operations_group(
+    name: str,
+    resource: str,
+    resource_class: type,
+    help: str,
+    columns: Sequence[str] = (),
+    skip: Sequence[str] = (),
+) -> CommandGroup:
+    """A :func:`resource_group` with a command for each method of ``resource_class`` made by
+    :func:`openaistream.operation.operation` (but those in ``skip``), named after it
+    (``file_content`` -> ``file-content``), taking its path IDs and required arguments, with
+    the first line of its docstring as help. Add the commands of hand-written methods to the
+    group it returns."""
+    calls = []
+    for method, value in vars(resource_class).items():
+        if method in skip or not getattr(value, "__openaistream_operation__", None):
+            continue
+        arguments = [
+            parameter.name
+            for parameter in inspect.signature(value).parameters.values()
+            if parameter.kind is parameter.POSITIONAL_OR_KEYWORD and parameter.name != "self"
+        ]
+        text = (value.__doc__ or method).strip().splitlines()[0]
+        calls.append((method.replace("_", "-"), method, arguments, text))
+    return resource_group(name, resource, help, calls, columns)
 
 
 def print_stream(stream: Iterable[Any], text_of: Any, json_output: bool = False) -> None:

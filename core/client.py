@@ -107,6 +107,9 @@ class OpenAI(ClientBase):
         finally:
             procedure.close()
 
+    def _wait(self, seconds: float) -> None:
+        time.sleep(seconds)
+
     def _guarded(self, response: Response, guard: BodyGuard) -> Response:
         return _GuardedResponse(response, guard)
 

@@ -425,6 +425,10 @@ class ClientBase(ABC):
         """Drive a call: blocking, or as an awaitable."""
 
     @abstractmethod
+    def _wait(self, seconds: float) -> Any:
+        """Pause for ``seconds``: blocking, or as an awaitable (``Resource.wait``)."""
+
+    @abstractmethod
     def run(self, procedure: Procedure[Any]) -> Any:
         """Carry out the steps of a resource method that makes more than one call."""
 

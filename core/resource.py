@@ -65,6 +65,10 @@ class Resource:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for name, value in list(vars(cls).items()):
+            if getattr(value, "__openaistream_operation__", None) and value.__name__ == "call":
+                # A method made by openaistream.operation: named as the attribute it is.
+                value.__name__, value.__qualname__ = name, f"{cls.__qualname__}.{name}"
+                value.__module__ = cls.__module__
             if _is_call_method(name, value):
                 setattr(cls, name, _taking_call_options(value))
 
@@ -97,6 +101,12 @@ class Resource:
         if _CALL_OPTIONS.get() is not None:
             procedure = _InContext(procedure, contextvars.copy_context())
         return self.client.run(procedure)
+
+    def wait(self, seconds: float) -> Any:
+        """For the steps of a method given to ``run``: ``yield self.wait(seconds)`` pauses
+        them (a poll's wait between two calls), blocking on ``OpenAI``, awaited on
+        ``AsyncOpenAI`` (the event loop runs on)."""
+        return self.client._wait(seconds)
 
     def _with_call_options(self, options: dict[str, Any]) -> dict[str, Any]:
         if self.extra_headers:

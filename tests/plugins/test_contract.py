@@ -18,10 +18,11 @@ from referencing.jsonschema import DRAFT202012
 from werkzeug import Request as ServerRequest
 
 import openaistream
+from tests.plugins.calls import Call, all_calls
 from tests.plugins.cases import CASES
 from tests.support.api import answer, last
 
-SPEC = json.loads((Path(__file__).parent.parent / "fixtures/openapi/subset.json").read_text())
+SPEC = json.loads((Path(__file__).parent.parent / "fixtures/openapi/spec.json").read_text())
 REGISTRY = Registry().with_resource("urn:spec", Resource.from_contents(SPEC, DRAFT202012))
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -172,6 +173,67 @@ def test_file_content_and_batch_output_match_the_spec(
     assert check(last(httpserver)) == "GET /files/{file_id}/content"
 
 
+CALLS = all_calls()
+
+
+def answer_as(httpserver: HTTPServer, call: Call) -> None:
+    if call.answer == "sse":
+        answer(httpserver, b"data: [DONE]\n\n", content_type="text/event-stream")
+    elif call.answer == "bytes":
+        answer(httpserver, b"\x00\x01", content_type="application/octet-stream")
+    else:
+        answer(httpserver, {"id": "x"} if call.json is None else call.json)
+
+
+def made(call: Call, client: Any, tmp_path: Path) -> Any:
+    """The call made, a stream it answers read to its end."""
+    answered = call.call(client, tmp_path) if call.tmp else call.call(client)
+    if (
+        call.answer != "json"
+        and hasattr(answered, "__iter__")
+        and not isinstance(answered, (bytes, dict))
+    ):
+        return list(answered)
+    return answered
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+def test_each_call_reaches_its_operation_as_the_spec_says(
+    name: str, httpserver: HTTPServer, client: openaistream.OpenAI, tmp_path: Path
+) -> None:
+    call = CALLS[name]
+    answer_as(httpserver, call)
+    made(call, client, tmp_path)
+    assert check(last(httpserver)) == call.operation
+
+
+def admin(key: str) -> bool:
+    """An operation of the admin API, which needs an admin key (not a resource's)."""
+    return key.split(" ", 1)[1].startswith(("/organization", "/projects"))
+
+
+def test_every_operation_of_the_spec_is_reached_by_a_resource_method(
+    httpserver: HTTPServer, sync_client: openaistream.OpenAI, tmp_path: Path
+) -> None:
+    """The spec's operations (the admin API aside) that no call reaches: none. A new spec
+    (tests/fixtures/openapi) shows its new operations here, by name."""
+    reached: set[str] = set()
+    for case in CASES.values():
+        if not case.v1_retired:
+            reached.add(operation(case.method, case.path)[0])
+    for upload in UPLOADS:
+        answer(httpserver, {"id": "x"})
+        uploads(tmp_path)[upload](sync_client)
+        reached.add(check(last(httpserver)))
+    for streamed in STREAMED.values():
+        answer(httpserver, b"data: [DONE]\n\n", content_type="text/event-stream")
+        list(streamed(sync_client))
+        reached.add(check(last(httpserver)))
+    reached |= {call.operation for call in CALLS.values()}  # each checked by the test above
+    missing = sorted(key for key in SPEC["operations"] if not admin(key) and key not in reached)
+    assert not missing, f"{len(missing)} operations no resource method reaches: {missing}"
+
+
 @pytest.mark.parametrize("name", sorted(n for n, case in CASES.items() if case.v1_retired))
 def test_the_retired_v1_file_endpoints_are_not_in_the_spec(name: str) -> None:
     case = CASES[name]
@@ -182,7 +244,7 @@ def test_the_retired_v1_file_endpoints_are_not_in_the_spec(name: str) -> None:
 def test_every_resource_method_is_covered_by_the_contract(make_client: Any) -> None:
     """A new public method on a built-in resource must be added to these tables (the
     resources of each client: the async client's are the same plugins')."""
-    covered = {name.split(" ")[0] for name in [*CASES, *STREAMED, *UPLOADS]}
+    covered = {name.split(" ")[0] for name in [*CASES, *STREAMED, *UPLOADS, *CALLS]}
     covered |= {"files.retrieve_content", "files.download", "batches.read_output",
                 "batches.write_input", "audio.speech", "chat.accumulate", "runs.create_tread"}  # fmt: skip
     # No request at all: they check a webhook OpenAI sent (tests/plugins/test_webhooks.py).
