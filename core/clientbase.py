@@ -527,6 +527,7 @@ _BUILTIN_RESOURCES = """\
     - ``messages``: the messages of a thread (``/threads/{thread_id}/messages``)
     - ``models``: the models there are (``/models``)
     - ``moderations``: moderation (``/moderations``)
+    - ``realtime``: Realtime client secrets, sessions and calls, not the WebSocket (``/realtime``)
     - ``responses``: the Responses API, streamed or not (``/responses``)
     - ``runs``: the runs of a thread, streamed or not (``/threads/{thread_id}/runs``)
     - ``threads``: threads (``/threads``)

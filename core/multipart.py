@@ -207,7 +207,10 @@ class Multipart:
     repeated ``name[]`` fields, dicts as ``name[key]`` fields (the form the API reads, as in
     ``expires_after[seconds]``); None is left out. ``files`` maps a field name to one
     :class:`Upload` or ``pathlib.Path``, or a list of them (sent as ``name[]``), each already
-    checked (:func:`checked_upload`, :func:`checked_file`).
+    checked (:func:`checked_upload`, :func:`checked_file`). ``content_types`` gives a text
+    field the media type its part declares (the ``encoding`` of an OpenAPI form: an SDP offer
+    as ``application/sdp``, a JSON document as ``application/json``); a field not named
+    there has none, as browsers send them.
     """
 
     def __init__(
@@ -216,6 +219,7 @@ class Multipart:
         files: Mapping[str, Union[Upload, Path, Sequence[Union[Upload, Path]]]],
         *,
         progress: Optional[Callable[[int], Any]] = None,
+        content_types: Optional[Mapping[str, str]] = None,
     ) -> None:
         # Called with the size of each piece of a file sent; on the async client it may be a
         # coroutine function, awaited before the next piece is read.
@@ -225,9 +229,14 @@ class Multipart:
         self.boundary = os.urandom(16).hex()  # what secrets.token_hex does, without its imports
         # (headers, the file that follows them); no file for a text field
         self._parts: list[tuple[bytes, Optional[Upload]]] = []
+        types = dict(content_types or {})
+        for name, kind in types.items():
+            if name not in fields or not _is_media_type(kind):
+                raise ValueError(f"content_types: {name!r} must name a field and a type/subtype")
         for name, value in fields.items():
             for field, text in _field_values(name, value):
-                part = self._head(field) + b"\r\n" + text.encode() + b"\r\n"
+                head = self._head(field, content_type=types.get(name))
+                part = head + b"\r\n" + text.encode() + b"\r\n"
                 self._parts.append((part, None))
         for name, given in files.items():
             one = isinstance(given, (Upload, Path))
@@ -253,11 +262,15 @@ class Multipart:
     def content_type(self) -> str:
         return f"multipart/form-data; boundary={self.boundary}"
 
-    def _head(self, field: str, upload: Optional[Upload] = None) -> bytes:
+    def _head(
+        self, field: str, upload: Optional[Upload] = None, content_type: Optional[str] = None
+    ) -> bytes:
         disposition = f'form-data; name="{_quoted(field)}"'
         lines = [f"--{self.boundary}"]
         if upload is None:
             lines.append(f"Content-Disposition: {disposition}")
+            if content_type is not None:
+                lines.append(f"Content-Type: {content_type}")
         else:
             filename = _quoted(upload.filename)
             lines.append(f'Content-Disposition: {disposition}; filename="{filename}"')

@@ -66,6 +66,7 @@ DEFAULT_PLUGINS = (
     "openaistream.plugins.messages",
     "openaistream.plugins.models",
     "openaistream.plugins.moderations",
+    "openaistream.plugins.realtime",
     "openaistream.plugins.responses",
     "openaistream.plugins.runs",
     "openaistream.plugins.threads",

@@ -1,7 +1,11 @@
-"""The ``fine_tuning`` resource: fine-tuning jobs and their events.
+"""The ``fine_tuning`` resource: fine-tuning jobs, their events and checkpoints, who may use a
+checkpoint, and the graders of reinforcement fine-tuning.
 
 Paths from the OpenAPI spec: ``POST|GET /fine_tuning/jobs``,
-``GET /fine_tuning/jobs/{fine_tuning_job_id}``, ``POST .../cancel``, ``GET .../events``.
+``GET /fine_tuning/jobs/{fine_tuning_job_id}``, ``POST .../cancel|pause|resume``,
+``GET .../events|checkpoints``,
+``GET|POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``,
+``DELETE .../permissions/{permission_id}``, ``POST /fine_tuning/alpha/graders/run|validate``.
 """
 
 from __future__ import annotations
@@ -9,9 +13,11 @@ from __future__ import annotations
 from typing import Any, Callable, Optional
 
 import openaistream
+from openaistream.operation import operation
 from openaistream.resource import check_text, path_for
 
 _JOB = "/fine_tuning/jobs/{job_id}"
+_PERMISSIONS = "/fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions"
 # The R package's default. The API now prefers ``method``; when it is given, this default is
 # not sent, since the API refuses both together.
 _SEED_HYPERPARAMETERS = {"n_epochs": 1}
@@ -58,6 +64,40 @@ class FineTuning(openaistream.Resource):
         """The job's status updates; ``after``, ``limit``."""
         path = path_for(_JOB + "/events", job_id=job_id)
         return self.request("GET", path, params=params, verbosity=verbosity)
+
+    # pause and resume send no body, which an operation's POST always has.
+    def pause(self, job_id: str, *, verbosity: Optional[int] = None) -> Any:
+        """Pause a running job (``resume`` starts it again)."""
+        path = path_for(_JOB + "/pause", job_id=job_id)
+        return self.request("POST", path, verbosity=verbosity)
+
+    def resume(self, job_id: str, *, verbosity: Optional[int] = None) -> Any:
+        """Resume a paused job."""
+        path = path_for(_JOB + "/resume", job_id=job_id)
+        return self.request("POST", path, verbosity=verbosity)
+
+    checkpoints = operation(
+        "GET", _JOB + "/checkpoints", doc="The job's checkpoints; after, limit."
+    )
+    checkpoint_permissions_list = operation(
+        "GET", _PERMISSIONS, doc="Who may use a checkpoint; project_id, after, limit, order."
+    )
+    checkpoint_permissions_create = operation(
+        "POST", _PERMISSIONS, "project_ids", doc="Share a checkpoint with these projects."
+    )
+    checkpoint_permissions_delete = operation(
+        "DELETE", _PERMISSIONS + "/{permission_id}", doc="Stop sharing a checkpoint."
+    )
+    alpha_graders_run = operation(
+        "POST",
+        "/fine_tuning/alpha/graders/run",
+        "grader",
+        "model_sample",
+        doc="Grade one model sample (item: the dataset row it answers).",
+    )
+    alpha_graders_validate = operation(
+        "POST", "/fine_tuning/alpha/graders/validate", "grader", doc="Check a grader."
+    )
 
 
 @openaistream.hookimpl

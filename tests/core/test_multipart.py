@@ -54,6 +54,27 @@ def test_fields_files_and_names(tmp_path: Path) -> None:
     ]
 
 
+def test_a_text_field_may_declare_its_content_type() -> None:
+    offer = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n"
+    body = Multipart(
+        {"sdp": offer, "session": '{"type":"realtime"}', "note": "hi"},
+        {},
+        content_types={"sdp": "application/sdp", "session": "application/json"},
+    )
+    data = b"".join(body)
+    assert len(data) == body.length
+    assert parsed(body) == [
+        ('form-data; name="sdp"', "application/sdp", offer.encode()),
+        ('form-data; name="session"', "application/json", b'{"type":"realtime"}'),
+        ('form-data; name="note"', "text/plain", b"hi"),
+    ]
+    assert b"filename" not in data  # a text part, not a file
+    with pytest.raises(ValueError, match="content_types: 'sdp' must name a field"):
+        Multipart({}, {}, content_types={"sdp": "application/sdp"})
+    with pytest.raises(ValueError, match="content_types: 'sdp' must name a field"):
+        Multipart({"sdp": offer}, {}, content_types={"sdp": "sdp\r\nX-Injected: 1"})
+
+
 def test_a_list_of_files_is_sent_as_name_brackets(tmp_path: Path) -> None:
     a, b = tmp_path / "a.bin", tmp_path / "b.bin"
     a.write_bytes(b"A")
