@@ -43,6 +43,7 @@ def operation(
     content: bool = False,
     files: Sequence[str] = (),
     query: Sequence[str] = (),
+    body: bool = True,
     doc: str = "",
 ) -> Callable[..., Any]:
     """A resource method for the operation ``method path``.
@@ -56,6 +57,8 @@ def operation(
     ``stream=True`` a stream of them to ``write_to`` a file. ``files``: the required
     arguments that are uploaded (a path, bytes, an open binary file or a
     ``(filename, content[, content_type])`` tuple): the body is then a multipart form.
+    ``body=False``: an operation that takes no body (``POST .../cancel``): nothing is sent
+    but the path, and other keywords go in the query.
     """
     method = method.upper()
     ids = tuple(_IDS.findall(path))
@@ -63,10 +66,15 @@ def operation(
         raise ValueError(f"stream must be one of {', '.join(_DECODERS)}, not {stream!r}")
     if stream is not None and content:
         raise ValueError("content is already a stream of bytes: give stream or content")
+    if not body and (required or files):
+        raise ValueError("an operation without a body takes no required body arguments")
     unknown = sorted(set(files) - set(required))
     if unknown:
         raise ValueError(f"files names arguments that are not required ones: {unknown}")
-    shape = _Shape(method, path, ids, required, stream, content, tuple(files), tuple(query))
+    in_query = method in _QUERY_METHODS or not body
+    shape = _Shape(
+        method, path, ids, required, stream, content, tuple(files), tuple(query), in_query
+    )
     signature = shape.signature()
 
     def call(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -95,6 +103,7 @@ class _Shape:
         content: bool,
         files: tuple[str, ...],
         query: tuple[str, ...],
+        in_query: bool,
     ) -> None:
         self.method = method
         self.path = path
@@ -104,6 +113,7 @@ class _Shape:
         self.content = content
         self.files = files
         self.query = query
+        self.in_query = in_query  # the other arguments go in the query, not a body
 
     def signature(self) -> inspect.Signature:
         positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
@@ -118,7 +128,7 @@ class _Shape:
         return inspect.Signature(parameters)
 
     def docstring(self, doc: str) -> str:
-        sent = "the query" if self.method in _QUERY_METHODS else "the body"
+        sent = "the query" if self.in_query else "the body"
         told = f"``{self.method} {self.path}``; other keyword arguments go in {sent}."
         return f"{doc}\n\n{told}" if doc else told
 
@@ -141,7 +151,7 @@ class _Shape:
         query = {name: params.pop(name) for name in self.query if name in params}
         if self.files:
             options["multipart"] = self._form(given, params)
-        elif self.method in _QUERY_METHODS:
+        elif self.in_query:
             query.update(given, **params)
             if streamed and not self.content:
                 query["stream"] = True

@@ -194,3 +194,27 @@ def test_steps_pause_with_wait_on_both_clients(
 
     assert jobs.wait_for("job_1") == {"status": "done"}
     assert len(httpserver.log) == 2
+
+
+class Batches(openaistream.Resource):
+    cancel = operation("POST", "/batches/{batch_id}/cancel", body=False)
+
+
+def test_an_operation_without_a_body_sends_none(
+    httpserver: HTTPServer, make_client: Any, clients: Any
+) -> None:
+    answer(httpserver, {"status": "cancelling"})
+    client = make_client(API_KEY, base_url=httpserver.url_for("/v1"))
+    batches: Any = Batches(getattr(client, "_target", client))
+    if clients.kind == "async":
+        from tests.support.clients import Blocking
+
+        batches = Blocking(batches, clients.loop)
+
+    batches.cancel("batch_1", reason="x")
+
+    request = last(httpserver)
+    assert request.get_data() == b"" and "Content-Type" not in request.headers
+    assert query(request) == {"reason": ["x"]}
+    with pytest.raises(ValueError, match="without a body takes no required"):
+        operation("POST", "/x/{x_id}/cancel", "why", body=False)
