@@ -1,7 +1,10 @@
-"""The ``chat`` resource: chat completions, streamed or not, and the accumulation of a
-streamed answer into the shape a non-streamed call returns.
+"""The ``chat`` resource: chat completions, streamed or not, the accumulation of a
+streamed answer into the shape a non-streamed call returns, and the stored completions (those
+created with ``store=True``): list, retrieve, update, delete, and their messages.
 
-Path from the OpenAPI spec: ``POST /chat/completions``.
+Paths from the OpenAPI spec: ``POST|GET /chat/completions``,
+``GET|POST|DELETE /chat/completions/{completion_id}``,
+``GET /chat/completions/{completion_id}/messages``.
 """
 
 from __future__ import annotations
@@ -10,7 +13,10 @@ from collections.abc import Generator, Iterable, Sequence
 from typing import Any, Callable, Optional
 
 import openaistream
+from openaistream.operation import operation
 from openaistream.resource import check_flag, check_text
+
+_STORED = "/chat/completions/{completion_id}"
 
 
 class Chat(openaistream.Resource):
@@ -114,6 +120,17 @@ class Chat(openaistream.Resource):
     def accumulate(chunks: Iterable[dict[str, Any]]) -> dict[str, Any]:
         """The ``chat.completion`` a stream of chunks adds up to (see :func:`accumulate`)."""
         return accumulate(chunks)
+
+    # The stored completions (``store=True``). Last in the class: ``list`` names a method here.
+    list = operation(
+        "GET", "/chat/completions", doc="List stored completions (model=, metadata=, after=)."
+    )
+    retrieve = operation("GET", _STORED, doc="Show a stored completion.")
+    update = operation("POST", _STORED, "metadata", doc="Replace a stored completion's metadata.")
+    delete = operation("DELETE", _STORED, doc="Delete a stored completion.")
+    messages = operation(
+        "GET", _STORED + "/messages", doc="List a stored completion's messages (after=, limit=)."
+    )
 
 
 def _check_messages(messages: object) -> None:

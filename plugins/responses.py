@@ -1,7 +1,8 @@
 """The ``responses`` resource (the Responses API, which the R package predates).
 
 Paths from the OpenAPI spec: ``POST /responses``, ``GET|DELETE /responses/{response_id}``,
-``POST /responses/{response_id}/cancel``, ``GET /responses/{response_id}/input_items``.
+``POST /responses/{response_id}/cancel``, ``GET /responses/{response_id}/input_items``,
+``POST /responses/input_tokens``, ``POST /responses/compact``.
 Streamed, every event is ``{"event": "response.output_text.delta", "data": {...}}``, whether
 the server sends ``event:`` lines (the OpenAI API) or not (the LiteLLM proxy): the name is then
 the payload's ``type`` (the ``"sse-events"`` decoder).
@@ -13,6 +14,7 @@ from collections.abc import Generator, Iterable
 from typing import Any, Callable, Optional, Union
 
 import openaistream
+from openaistream.operation import operation
 from openaistream.resource import check_flag, check_input, check_text, path_for
 
 _ONE = "/responses/{response_id}"
@@ -142,6 +144,18 @@ class Responses(openaistream.Resource):
         """The input items of a response; ``limit``, ``order``, ``after``, ``include``."""
         path = path_for(_ONE + "/input_items", response_id=response_id)
         return self.request("GET", path, params=params, verbosity=verbosity)
+
+    input_tokens = operation(
+        "POST",
+        "/responses/input_tokens",
+        doc="Count the input tokens a response would take (model=, input=, tools=, ...).",
+    )
+    compact = operation(
+        "POST",
+        "/responses/compact",
+        "model",
+        doc="Compact a conversation into fewer input items (input=, previous_response_id=).",
+    )
 
 
 @openaistream.hookimpl

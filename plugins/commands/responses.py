@@ -1,5 +1,5 @@
-"""``openaistream responses create|retrieve|delete|cancel|input-items``: ``create`` prints the
-text as it streams."""
+"""``openaistream responses create|retrieve|delete|cancel|input-items|input-tokens|compact``:
+``create`` prints the text as it streams."""
 
 from __future__ import annotations
 
@@ -32,6 +32,23 @@ def command() -> click.Command:
         ("input-items", "input_items", "List a response's input items."),
     ):
         group.add_command(call_command(name, "responses", method, ["response_id"], help=help_text))
+    group.add_command(
+        call_command(
+            "input-tokens",
+            "responses",
+            "input_tokens",
+            help="Count the input tokens of a response: -o model=... -o input=...",
+        )
+    )
+    group.add_command(
+        call_command(
+            "compact",
+            "responses",
+            "compact",
+            ["model"],
+            help="Compact a conversation: -o input=[...] or -o previous_response_id=...",
+        )
+    )
     return group
 
 

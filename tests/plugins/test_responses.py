@@ -19,7 +19,7 @@ import openaistream
 from openaistream.cli import cli
 from tests.conftest import API_KEY
 from tests.support import recordings
-from tests.support.api import answer
+from tests.support.api import answer, last
 
 SSE = "text/event-stream; charset=utf-8"
 RESPONSES = [name for name in recordings.sse_names() if name.startswith("responses_stream/")]
@@ -82,3 +82,50 @@ def test_the_cli_prints_the_text_either_way(httpserver: HTTPServer, event_lines:
     text = recorded_text(name)
     assert text  # the recording has text to print
     assert result.output == text + "\n"
+
+
+def test_input_tokens_and_compact_send_their_bodies(
+    httpserver: HTTPServer, client: openaistream.OpenAI
+) -> None:
+    answer(httpserver, {"object": "response.input_tokens", "input_tokens": 11})
+    counted = client.responses.input_tokens(model="gpt-5", input="Tell me a joke.")
+    assert counted["input_tokens"] == 11
+    assert json.loads(last(httpserver).get_data()) == {"model": "gpt-5", "input": "Tell me a joke."}
+
+    answer(httpserver, {"object": "response.compaction", "output": []})
+    client.responses.compact("gpt-5.1", previous_response_id="resp_123")
+    assert last(httpserver).path == "/v1/responses/compact"
+    assert json.loads(last(httpserver).get_data()) == {
+        "model": "gpt-5.1",
+        "previous_response_id": "resp_123",
+    }
+
+
+def test_compact_without_a_model_is_refused_before_any_network(
+    httpserver: HTTPServer, client: openaistream.OpenAI
+) -> None:
+    with pytest.raises(TypeError, match="'model'"):
+        client.responses.compact(input="Hi")
+    with pytest.raises(TypeError, match="model is required"):
+        client.responses.compact(None, input="Hi")
+    assert httpserver.log == []
+
+
+@pytest.mark.parametrize(
+    ("command", "path", "body"),
+    [
+        (["input-tokens", "-o", "model=gpt-5", "-o", "input=Hi"], "/v1/responses/input_tokens",
+         {"model": "gpt-5", "input": "Hi"}),
+        (["compact", "gpt-5.1", "-o", "previous_response_id=resp_1"], "/v1/responses/compact",
+         {"model": "gpt-5.1", "previous_response_id": "resp_1"}),
+    ],
+)  # fmt: skip
+def test_the_cli_counts_input_tokens_and_compacts(
+    httpserver: HTTPServer, command: list[str], path: str, body: dict[str, Any]
+) -> None:
+    answer(httpserver, {"input_tokens": 3})
+    base = ["--api-key", API_KEY, "--base-url", httpserver.url_for("/v1")]
+    result = CliRunner().invoke(cli, [*base, "responses", *command], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == {"input_tokens": 3}
+    assert (last(httpserver).path, json.loads(last(httpserver).get_data())) == (path, body)
