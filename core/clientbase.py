@@ -520,6 +520,7 @@ _BUILTIN_RESOURCES = """\
     - ``audio``: speech, transcriptions and translations (``/audio``)
     - ``batches``: batch jobs, and their input and output files (``/batches``)
     - ``chat``: chat completions, streamed or not (``/chat/completions``)
+    - ``containers``: code interpreter containers and their files (``/containers``)
     - ``embeddings``: embeddings (``/embeddings``)
     - ``files``: uploads, downloads and file contents (``/files``)
     - ``fine_tuning``: fine-tuning jobs (``/fine_tuning/jobs``)
@@ -530,6 +531,7 @@ _BUILTIN_RESOURCES = """\
     - ``responses``: the Responses API, streamed or not (``/responses``)
     - ``runs``: the runs of a thread, streamed or not (``/threads/{thread_id}/runs``)
     - ``threads``: threads (``/threads``)
+    - ``videos``: video generation (Sora) and video content (``/videos``)
     - ``webhooks``: verifying the webhooks OpenAI sends, and reading their events (no calls)
 """
 
