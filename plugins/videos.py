@@ -122,11 +122,14 @@ class Videos(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """``create`` then ``poll``: the video once it is completed or failed."""
+        """``create`` then ``poll``: the video once it is completed or failed (at once,
+        with no poll, when the API answers the create with either)."""
         _check_poll_options(poll_interval, max_wait)
 
         def steps() -> Generator[Any, Any, Any]:
             video = yield self.create(prompt, verbosity=verbosity, **params)
+            if video.get("status") not in PENDING:  # failed at once: nothing to wait for
+                return video
             waits = {"poll_interval": poll_interval, "max_wait": max_wait}
             return (yield self.poll(video["id"], verbosity=verbosity, **waits))
 

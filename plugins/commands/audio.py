@@ -14,9 +14,9 @@ from openaistream.cli import (
     PARAMS_OPTION,
     CommandGroup,
     State,
+    operations_group,
     params_option,
     parse_params,
-    operations_group,
     print_stream,
 )
 from openaistream.plugins.audio import Audio
