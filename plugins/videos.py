@@ -130,8 +130,10 @@ class Videos(openaistream.Resource):
             video = yield self.create(prompt, verbosity=verbosity, **params)
             if video.get("status") not in PENDING:  # failed at once: nothing to wait for
                 return video
-            waits = {"poll_interval": poll_interval, "max_wait": max_wait}
-            return (yield self.poll(video["id"], verbosity=verbosity, **waits))
+            polled = self.poll(
+                video["id"], poll_interval=poll_interval, max_wait=max_wait, verbosity=verbosity
+            )
+            return (yield polled)
 
         return self.run(steps())
 
