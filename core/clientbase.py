@@ -521,6 +521,7 @@ _BUILTIN_RESOURCES = """\
     - ``batches``: batch jobs, and their input and output files (``/batches``)
     - ``chat``: chat completions, streamed or not (``/chat/completions``)
     - ``completions``: legacy text completions, streamed or not (``/completions``)
+    - ``containers``: code interpreter containers and their files (``/containers``)
     - ``content_provenance_checks``: provenance signals in a file (``/content_provenance_checks``)
     - ``conversations``: conversations and their items (``/conversations``)
     - ``embeddings``: embeddings (``/embeddings``)
@@ -534,6 +535,7 @@ _BUILTIN_RESOURCES = """\
     - ``responses``: the Responses API, streamed or not (``/responses``)
     - ``runs``: the runs of a thread, streamed or not (``/threads/{thread_id}/runs``)
     - ``threads``: threads (``/threads``)
+    - ``videos``: video generation (Sora) and video content (``/videos``)
     - ``webhooks``: verifying the webhooks OpenAI sends, and reading their events (no calls)
 """
 

@@ -1,8 +1,10 @@
-"""The ``audio`` resource: speech from text, and transcription and translation of recordings.
+"""The ``audio`` resource: speech from text, transcription and translation of recordings,
+and custom voices with the consent recordings they need.
 
 Paths from the OpenAPI spec: ``POST /audio/speech`` (JSON), ``POST /audio/transcriptions`` and
 ``POST /audio/translations`` (multipart, the recording streamed from disk or an open file, or
-sent from memory).
+sent from memory), ``POST /audio/voices`` and ``POST /audio/voice_consents`` (multipart),
+``GET /audio/voice_consents``, ``GET|POST|DELETE /audio/voice_consents/{consent_id}``.
 """
 
 from __future__ import annotations
@@ -11,11 +13,28 @@ from typing import Any, Callable, Optional
 
 import openaistream
 from openaistream.multipart import FileInput, Multipart, checked_upload
+from openaistream.operation import operation
 from openaistream.resource import check_text
+
+_CONSENT = "/audio/voice_consents/{consent_id}"
 
 
 class Audio(openaistream.Resource):
     endpoint = "/audio"
+
+    # Custom voices: a consent recording first, then the voice from a sample and its consent.
+    voices_create = operation(
+        "POST", "/audio/voices", "name", "audio_sample", "consent", files=["audio_sample"],
+        doc="Create a voice from a sample recording and the ID of its consent.",
+    )  # fmt: skip
+    voice_consents_create = operation(
+        "POST", "/audio/voice_consents", "name", "recording", "language", files=["recording"],
+        doc="Upload a consent recording (language: a BCP 47 tag such as en-US).",
+    )  # fmt: skip
+    voice_consents_list = operation("GET", "/audio/voice_consents", doc="List the consents.")
+    voice_consents_retrieve = operation("GET", _CONSENT, doc="Retrieve a consent recording.")
+    voice_consents_update = operation("POST", _CONSENT, "name", doc="Rename a consent.")
+    voice_consents_delete = operation("DELETE", _CONSENT, doc="Delete a consent recording.")
 
     def speech(
         self,

@@ -1,5 +1,6 @@
 """``openaistream audio speech|transcription|translation``: speech written to a file as it
-streams, recordings turned into text."""
+streams, recordings turned into text; ``voices-create`` and ``voice-consents-*``: a command
+for each of the custom voice methods."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from openaistream.cli import (
     PARAMS_OPTION,
     CommandGroup,
     State,
+    operations_group,
     params_option,
     parse_params,
     print_stream,
 )
+from openaistream.plugins.audio import Audio
 
 # Old command names, kept working: the commands are named after the methods.
 COMMAND_ALIASES = {"transcribe": "transcription", "translate": "translation"}
@@ -25,8 +28,12 @@ COMMAND_ALIASES = {"transcribe": "transcription", "translate": "translation"}
 def command() -> click.Command:
     """The ``audio`` group."""
     group = CommandGroup(
-        "audio", help="Speech, transcription and translation.", aliases=COMMAND_ALIASES
+        "audio", help="Speech, transcription, translation and voices.", aliases=COMMAND_ALIASES
     )
+    # The custom voice methods, one command each (voices-create, voice-consents-list, ...).
+    voices = operations_group("audio", "audio", Audio, "", ("id", "name", "language"))
+    for voice_command in voices.commands.values():
+        group.add_command(voice_command)
     group.add_command(speech)
     group.add_command(
         _recording_command("transcription", "transcription", "The text of the recording at PATH.")
