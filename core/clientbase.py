@@ -520,7 +520,9 @@ _BUILTIN_RESOURCES = """\
     - ``audio``: speech, transcriptions and translations (``/audio``)
     - ``batches``: batch jobs, and their input and output files (``/batches``)
     - ``chat``: chat completions, streamed or not (``/chat/completions``)
+    - ``chatkit``: ChatKit sessions and threads, beta (``/chatkit``)
     - ``embeddings``: embeddings (``/embeddings``)
+    - ``evals``: evals, their runs and output items (``/evals``)
     - ``files``: uploads, downloads and file contents (``/files``)
     - ``fine_tuning``: fine-tuning jobs (``/fine_tuning/jobs``)
     - ``images``: image generation and edits (``/images``)
@@ -529,6 +531,7 @@ _BUILTIN_RESOURCES = """\
     - ``moderations``: moderation (``/moderations``)
     - ``responses``: the Responses API, streamed or not (``/responses``)
     - ``runs``: the runs of a thread, streamed or not (``/threads/{thread_id}/runs``)
+    - ``skills``: skills, their versions and their files (``/skills``)
     - ``threads``: threads (``/threads``)
     - ``webhooks``: verifying the webhooks OpenAI sends, and reading their events (no calls)
 """
