@@ -1,14 +1,20 @@
-"""``openaistream chatkit ...``: one command per method of the ``chatkit`` resource.
-
-A session's ``workflow`` is a JSON object, given as ``-o workflow=JSON``:
-``chatkit sessions-create USER -o workflow='{"id": "wf_..."}'``.
-"""
+"""``openaistream chatkit ...``: one command per method of the ``chatkit`` resource;
+``sessions-create WORKFLOW USER`` takes a workflow id (or the workflow as a JSON object)."""
 
 from __future__ import annotations
 
+import json
+
 import click
 
-from openaistream.cli import call_command, operations_group
+from openaistream.cli import (
+    JSON_OPTION,
+    PARAMS_OPTION,
+    State,
+    call_command,
+    operations_group,
+    parse_params,
+)
 from openaistream.plugins.chatkit import ChatKit
 
 
@@ -23,15 +29,7 @@ def command() -> click.Command:
         columns,
         skip=("sessions_create",),
     )
-    group.add_command(
-        call_command(
-            "sessions-create",
-            "chatkit",
-            "sessions_create",
-            ["user"],
-            help="Start a session for USER: -o workflow=JSON.",
-        )
-    )
+    group.add_command(sessions_create)
     group.add_command(
         call_command(
             "sessions-cancel",
@@ -42,3 +40,28 @@ def command() -> click.Command:
         )
     )
     return group
+
+
+@click.command("sessions-create")
+@click.argument("workflow")
+@click.argument("user")
+@PARAMS_OPTION
+@JSON_OPTION
+@click.pass_obj
+def sessions_create(
+    state: State, workflow: str, user: str, params: tuple[str, ...], json_output: bool
+) -> None:
+    """Start a session of WORKFLOW (its id, or a JSON object) for USER."""
+    options = parse_params(params, taken={"workflow": "WORKFLOW", "user": "USER"})
+    answer = state.client().chatkit.sessions_create(_workflow(workflow), user, **options)
+    state.emit(answer, json_output=json_output)
+
+
+def _workflow(given: str) -> object:
+    """``wf_...`` as ``{"id": "wf_..."}``; a JSON object as it is."""
+    if not given.lstrip().startswith("{"):
+        return {"id": given}
+    try:
+        return json.loads(given)
+    except ValueError as exc:
+        raise click.BadParameter(f"not a JSON object: {exc}", param_hint="WORKFLOW") from None
