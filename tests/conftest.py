@@ -23,10 +23,10 @@ pytest_plugins = ["pytester"]
 API_KEY = "sk-test-a1b2c3d4e5f6g7h8i9j0SECRET"
 PROXY_PASSWORD = "pr0xy-pa55word"
 BUILTIN_RESOURCES = [
-    "assistants", "audio", "batches", "chat", "completions", "containers",
-    "content_provenance_checks", "conversations", "embeddings", "files", "fine_tuning",
-    "images", "messages", "models", "moderations", "realtime", "responses", "runs", "threads",
-    "videos", "webhooks",
+    "assistants", "audio", "batches", "chat", "chatkit", "completions", "containers",
+    "content_provenance_checks", "conversations", "embeddings", "evals", "files", "fine_tuning",
+    "images", "messages", "models", "moderations", "realtime", "responses", "runs", "skills",
+    "threads", "videos", "webhooks",
 ]  # fmt: skip
 BUILTIN_TRANSPORTS = ["aiohttp", "replay", "socks", "urllib3"]
 HYPOTHESIS_HOME = pytest.StashKey[str]()

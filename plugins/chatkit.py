@@ -1,0 +1,50 @@
+"""The ``chatkit`` resource (beta): the sessions a ChatKit front end starts with, and the
+threads of its conversations.
+
+Every request carries ``OpenAI-Beta: chatkit_beta=v1``, as the spec's examples and OpenAI's
+SDKs send it. Sessions and threads are flat methods here (``sessions_create``,
+``threads_list_items``), where openai-python nests them (``beta.chatkit.sessions.create``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, ClassVar, Optional
+
+import openaistream
+from openaistream.operation import operation
+from openaistream.resource import path_for
+
+_THREAD = "/chatkit/threads/{thread_id}"
+
+
+class ChatKit(openaistream.Resource):
+    endpoint = "/chatkit"
+    extra_headers: ClassVar[dict[str, str]] = {"OpenAI-Beta": "chatkit_beta=v1"}
+
+    sessions_create = operation(
+        "POST", "/chatkit/sessions", "workflow", "user",
+        doc="Start a session: its client_secret is what the ChatKit front end uses.",
+    )  # fmt: skip
+
+    def sessions_cancel(self, session_id: str, *, verbosity: Optional[int] = None) -> Any:
+        """Cancel an active session. ``POST /chatkit/sessions/{session_id}/cancel`` with no
+        body (written by hand: an ``operation`` POST sends ``{}``, which this one takes not)."""
+        path = path_for("/chatkit/sessions/{session_id}/cancel", session_id=session_id)
+        return self.request("POST", path, verbosity=verbosity)
+
+    threads_list = operation("GET", "/chatkit/threads", doc="List the threads; user, limit, ...")
+    threads_retrieve = operation("GET", _THREAD, doc="Show a thread.")
+    threads_delete = operation("DELETE", _THREAD, doc="Delete a thread and its items.")
+    threads_list_items = operation("GET", _THREAD + "/items", doc="List the items of a thread.")
+
+
+@openaistream.hookimpl
+def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
+    register("chatkit", ChatKit)
+
+
+@openaistream.hookimpl
+def register_commands(cli: Any) -> None:
+    from .commands.chatkit import command  # only the command line loads click
+
+    cli.add_command(command())
