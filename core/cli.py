@@ -197,7 +197,8 @@ def call_command(
     def callback(state: State, params: tuple[str, ...], json_output: bool, **values: Any) -> None:
         options = parse_params(params, taken=taken)
         call = getattr(getattr(state.client(), resource), method)
-        answer = call(*(values[argument] for argument in arguments), **options)
+        given = [_argument(argument, values[argument]) for argument in arguments]
+        answer = call(*given, **options)
         state.emit(answer, columns=columns, json_output=json_output)
 
     command = click.Command(
@@ -207,6 +208,18 @@ def call_command(
         help=help,
     )
     return JSON_OPTION(PARAMS_OPTION(command))
+
+
+def _argument(name: str, value: str) -> Any:
+    """A command's argument as the method takes it: a JSON object or array when it is
+    written as one (``'{"team": "a"}'``, ``'[{"type": "message"}]'``), else the text (an
+    ID, a prompt)."""
+    if not value.lstrip().startswith(("{", "[")):
+        return value
+    try:
+        return json.loads(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"not valid JSON ({exc})", param_hint=name.upper()) from None
 
 
 class CommandGroup(click.Group):

@@ -517,9 +517,9 @@ class ClientBase(ABC):
 # The built-in resources, as each client's docstring lists them (indented as it is).
 _BUILTIN_RESOURCES = """\
     - ``assistants``: assistants (``/assistants``)
-    - ``audio``: speech, transcriptions and translations (``/audio``)
+    - ``audio``: speech, transcriptions, translations and custom voices (``/audio``)
     - ``batches``: batch jobs, and their input and output files (``/batches``)
-    - ``chat``: chat completions, streamed or not (``/chat/completions``)
+    - ``chat``: chat completions, streamed or not, and stored ones (``/chat/completions``)
     - ``chatkit``: ChatKit sessions and threads, beta (``/chatkit``)
     - ``completions``: legacy text completions, streamed or not (``/completions``)
     - ``containers``: code interpreter containers and their files (``/containers``)

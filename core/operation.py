@@ -82,6 +82,7 @@ def operation(
             bound = signature.bind(self, *args, **kwargs)
         except TypeError as exc:  # "missing a required argument: 'vector_store_id'"
             raise TypeError(f"{call.__qualname__}(): {exc}") from None
+        bound.apply_defaults()
         return shape.send(self, bound.arguments)
 
     call.__signature__ = signature  # type: ignore[attr-defined]
@@ -121,8 +122,10 @@ class _Shape:
         parameters = [inspect.Parameter("self", positional)]
         parameters += [inspect.Parameter(name, positional) for name in self.ids + self.required]
         if self.stream is not None or self.content:
+            # A binary stream's next_value gives up to num bytes (as files.retrieve_content).
+            num = 64 * 1024 if self.content else 2
             parameters.append(inspect.Parameter("stream", keyword, default=False))
-            parameters.append(inspect.Parameter("num", keyword, default=2))
+            parameters.append(inspect.Parameter("num", keyword, default=num))
         parameters.append(inspect.Parameter("verbosity", keyword, default=None))
         parameters.append(inspect.Parameter("params", inspect.Parameter.VAR_KEYWORD))
         return inspect.Signature(parameters)
@@ -144,7 +147,7 @@ class _Shape:
                 raise TypeError(f"{name} is required, not None")
         options: dict[str, Any] = {"verbosity": arguments.get("verbosity")}
         if streamed:
-            options.update(stream=True, num=arguments.get("num", 2))
+            options.update(stream=True, num=arguments["num"])
             options["decoder"] = "bytes" if self.content else self.stream
         elif self.content:
             options["parse"] = "bytes"

@@ -98,6 +98,12 @@ class Resource:
         yields what ``self.request`` (or a stream's method) returned and is sent back the
         result. See ``OpenAI.run``; on ``AsyncOpenAI`` this returns an awaitable. The calls
         it makes carry the per-call options the method was given."""
+        if self.client._raw:
+            procedure.close()
+            raise TypeError(
+                "with_raw_response is for methods of one call; this one makes several (or "
+                "works on the answer): call it on the client itself"
+            )
         if _CALL_OPTIONS.get() is not None:
             procedure = _InContext(procedure, contextvars.copy_context())
         return self.client.run(procedure)

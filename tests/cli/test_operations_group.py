@@ -84,3 +84,15 @@ def test_a_list_prints_its_columns(shelves: None, httpserver: HTTPServer) -> Non
 
     assert result.exit_code == 0 and "shelf_9" in result.output
     assert query(last(httpserver)) == {"limit": ["1"]}
+
+
+def test_an_argument_written_as_json_is_sent_as_json(shelves: None, httpserver: HTTPServer) -> None:
+    answer(httpserver, {"object": "list", "data": []})
+    answer(httpserver, {"object": "list", "data": []})
+
+    invoke(httpserver, "shelves", "search", "shelf_1", '{"text": "otters", "near": [1, 2]}')
+    assert json.loads(last(httpserver).get_data())["query"] == {"text": "otters", "near": [1, 2]}
+
+    result = invoke(httpserver, "shelves", "search", "shelf_1", "{not json")
+    assert result.exit_code == 2 and "not valid JSON" in result.output
+    assert len(httpserver.log) == 1

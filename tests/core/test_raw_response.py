@@ -104,3 +104,11 @@ def test_no_secret_shows_in_a_raw_response(httpserver: HTTPServer, make_client: 
     raw = client.with_raw_response.models.list(extra_query={"api-key": "query-secret-123"})
 
     assert "query-secret-123" not in f"{raw!r} {raw.url}"
+
+
+def test_a_method_of_several_steps_is_refused_on_raw_response_before_any_network(
+    httpserver: HTTPServer, client: Any, tmp_path: Any
+) -> None:
+    with pytest.raises(TypeError, match="with_raw_response is for methods of one call"):
+        client.files.with_raw_response.download("file-1", tmp_path / "out.bin")
+    assert httpserver.log == []
