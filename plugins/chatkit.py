@@ -8,11 +8,10 @@ SDKs send it. Sessions and threads are flat methods here (``sessions_create``,
 
 from __future__ import annotations
 
-from typing import Any, Callable, ClassVar, Optional
+from typing import Any, Callable, ClassVar
 
 import openaistream
 from openaistream.operation import operation
-from openaistream.resource import path_for
 
 _THREAD = "/chatkit/threads/{thread_id}"
 
@@ -26,11 +25,9 @@ class ChatKit(openaistream.Resource):
         doc="Start a session: its client_secret is what the ChatKit front end uses.",
     )  # fmt: skip
 
-    def sessions_cancel(self, session_id: str, *, verbosity: Optional[int] = None) -> Any:
-        """Cancel an active session. ``POST /chatkit/sessions/{session_id}/cancel`` with no
-        body (written by hand: an ``operation`` POST sends ``{}``, which this one takes not)."""
-        path = path_for("/chatkit/sessions/{session_id}/cancel", session_id=session_id)
-        return self.request("POST", path, verbosity=verbosity)
+    sessions_cancel = operation(
+        "POST", "/chatkit/sessions/{session_id}/cancel", body=False, doc="Cancel an active session."
+    )
 
     threads_list = operation("GET", "/chatkit/threads", doc="List the threads; user, limit, ...")
     threads_retrieve = operation("GET", _THREAD, doc="Show a thread.")

@@ -8,11 +8,10 @@ Note that ``POST /evals/{eval_id}/runs/{run_id}`` cancels a run.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 import openaistream
 from openaistream.operation import operation
-from openaistream.resource import path_for
 
 _EVAL = "/evals/{eval_id}"
 _RUN = "/evals/{eval_id}/runs/{run_id}"
@@ -36,11 +35,7 @@ class Evals(openaistream.Resource):
     runs_list = operation("GET", _EVAL + "/runs", doc="List the runs of an eval; status, ...")
     runs_retrieve = operation("GET", _RUN, doc="Show a run.")
 
-    def runs_cancel(self, eval_id: str, run_id: str, *, verbosity: Optional[int] = None) -> Any:
-        """Cancel a run in progress. ``POST /evals/{eval_id}/runs/{run_id}`` with no body
-        (written by hand: an ``operation`` POST sends ``{}``, which this one takes not)."""
-        path = path_for(_RUN, eval_id=eval_id, run_id=run_id)
-        return self.request("POST", path, verbosity=verbosity)
+    runs_cancel = operation("POST", _RUN, body=False, doc="Cancel a run in progress.")
 
     runs_delete = operation("DELETE", _RUN, doc="Delete a run.")
 

@@ -66,15 +66,8 @@ class FineTuning(openaistream.Resource):
         return self.request("GET", path, params=params, verbosity=verbosity)
 
     # pause and resume send no body, which an operation's POST always has.
-    def pause(self, job_id: str, *, verbosity: Optional[int] = None) -> Any:
-        """Pause a running job (``resume`` starts it again)."""
-        path = path_for(_JOB + "/pause", job_id=job_id)
-        return self.request("POST", path, verbosity=verbosity)
-
-    def resume(self, job_id: str, *, verbosity: Optional[int] = None) -> Any:
-        """Resume a paused job."""
-        path = path_for(_JOB + "/resume", job_id=job_id)
-        return self.request("POST", path, verbosity=verbosity)
+    pause = operation("POST", _JOB + "/pause", body=False, doc="Pause a running job.")
+    resume = operation("POST", _JOB + "/resume", body=False, doc="Resume a paused job.")
 
     checkpoints = operation(
         "GET", _JOB + "/checkpoints", doc="The job's checkpoints; after, limit."

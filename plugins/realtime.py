@@ -20,7 +20,7 @@ from typing import Any, Callable, Optional
 
 import openaistream
 from openaistream.operation import operation
-from openaistream.resource import check_text, path_for
+from openaistream.resource import check_text
 
 _CALL = "/realtime/calls/{call_id}"
 
@@ -69,10 +69,9 @@ class Realtime(openaistream.Resource):
         doc="Decline an incoming SIP call (status_code: 603 unless given).",
     )
 
-    def calls_hangup(self, call_id: str, *, verbosity: Optional[int] = None) -> Any:
-        """End a call, SIP or WebRTC. ``POST /realtime/calls/{call_id}/hangup``, no body."""
-        path = path_for(_CALL + "/hangup", call_id=call_id)
-        return self.request("POST", path, verbosity=verbosity)
+    calls_hangup = operation(
+        "POST", _CALL + "/hangup", body=False, doc="End a call, SIP or WebRTC."
+    )
 
     def calls_create(
         self,
