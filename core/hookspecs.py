@@ -6,7 +6,7 @@ ones are found through the entry-point group ``openaistream``::
 
     # pyproject.toml of a plugin package
     [project.entry-points.openaistream]
-    vector_stores = "my_package.vector_stores"
+    vllm = "my_package.vllm"
 
 Markers are named ``openaistream``. Every hook is called from exactly one function of the
 core, named in its docstring.
@@ -44,7 +44,7 @@ def register_resources(register: Callable[[str, type[Resource]], None]) -> None:
 
         @openaistream.hookimpl
         def register_resources(register):
-            register("vector_stores", VectorStores)
+            register("vllm", Vllm)
 
     Called by ``openaistream.registry.collect_resources`` when plugins load.
     """

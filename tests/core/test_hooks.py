@@ -27,25 +27,27 @@ def client_for(make_client: Any, httpserver: HTTPServer, **options: object) -> A
 def test_hook_register_resources(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, httpserver: HTTPServer, make_client: Any
 ) -> None:
-    install_plugin(tmp_path, monkeypatch, "stores", """
+    install_plugin(tmp_path, monkeypatch, "vllm", """
         import openaistream
 
-        class VectorStores(openaistream.Resource):
-            endpoint = "/vector_stores"
+        class Vllm(openaistream.Resource):
+            endpoint = "/rerank"
 
-            def list(self, *, verbosity=None, **params):
-                return self.client.request("GET", "/vector_stores", params=params)
+            def rerank(self, query, documents, *, verbosity=None, **params):
+                body = {"query": query, "documents": documents, **params}
+                return self.client.request("POST", "/rerank", json=body)
 
         @openaistream.hookimpl
         def register_resources(register):
-            register("vector_stores", VectorStores)
+            register("vllm", Vllm)
     """)  # fmt: skip
-    httpserver.expect_request("/v1/vector_stores", query_string="limit=2").respond_with_json(
-        {"object": "list", "data": [{"id": "vs_1"}]}
-    )
+    httpserver.expect_request(
+        "/v1/rerank", json={"query": "France?", "documents": ["Paris"], "top_n": 1}
+    ).respond_with_json({"results": [{"index": 0, "relevance_score": 0.9}]})
     with client_for(make_client, httpserver) as client:
-        assert client.vector_stores.list(limit=2)["data"] == [{"id": "vs_1"}]
-        assert "vector_stores" in client.resources
+        answer = client.vllm.rerank("France?", ["Paris"], top_n=1)
+        assert answer["results"] == [{"index": 0, "relevance_score": 0.9}]
+        assert "vllm" in client.resources
 
 
 def test_hook_register_transports(

@@ -104,10 +104,10 @@ def test_every_other_id_is_sent_percent_encoded_in_exactly_one_segment(
 
 def test_a_third_party_path_through_the_helper_is_checked_the_same_way() -> None:
     for awkward in REFUSED:
-        with pytest.raises(ValueError, match=r"^vector_store_id must not be"):
-            path_for("/vector_stores/{vector_store_id}/search", vector_store_id=awkward)
-        with pytest.raises(ValueError, match=r"^vector_store_id must not be"):
-            path_segment("vector_store_id", awkward)
+        with pytest.raises(ValueError, match=r"^adapter_id must not be"):
+            path_for("/adapters/{adapter_id}/load", adapter_id=awkward)
+        with pytest.raises(ValueError, match=r"^adapter_id must not be"):
+            path_segment("adapter_id", awkward)
     assert path_for("/a/{x}/b/{y}", x="a/b", y="..x") == "/a/a%2Fb/b/..x"
 
 

@@ -1,7 +1,7 @@
-"""The example third-party plugin (examples/openaistream-vector-stores), installed with pip
-as a user would install it: it loads through its entry point, the CLI lists it and runs its
-command, OPENAISTREAM_BLOCK_PLUGINS blocks it, and its resource and transport work against
-a local server."""
+"""The example third-party plugin (examples/openaistream-vllm: the endpoints vLLM's server
+adds to the OpenAI API), installed with pip as a user would install it: it loads through its
+entry point, the CLI lists it and runs its commands, OPENAISTREAM_BLOCK_PLUGINS blocks it, and
+its resource and transport work against a local server."""
 
 from __future__ import annotations
 
@@ -20,11 +20,10 @@ from pytest_httpserver import HTTPServer
 import openaistream
 from openaistream.registry import get_registry
 from tests.conftest import API_KEY
-from tests.support import api
 
-PACKAGE = Path(__file__).resolve().parents[2] / "examples" / "openaistream-vector-stores"
-STORE = {"id": "vs_abc123", "object": "vector_store", "name": "Support FAQ", "status": "completed",
-         "file_counts": {"completed": 3, "total": 3}}  # fmt: skip
+PACKAGE = Path(__file__).resolve().parents[2] / "examples" / "openaistream-vllm"
+MODEL = "Qwen/Qwen2.5-0.5B-Instruct"
+TOKENS = {"count": 3, "max_model_len": 8192, "tokens": [9707, 11, 1879]}
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +52,7 @@ def site(source: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def installed(site: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.syspath_prepend(str(site))
-    for name in [m for m in sys.modules if m.startswith("openaistream_vector_stores")]:
+    for name in [m for m in sys.modules if m.startswith("openaistream_vllm")]:
         monkeypatch.delitem(sys.modules, name)
     return site
 
@@ -72,48 +71,45 @@ def test_it_loads_through_its_entry_point(
     installed: Path, httpserver: HTTPServer, make_client: Any
 ) -> None:
     httpserver.expect_request(
-        "/v1/vector_stores/vs_abc123/search", method="POST",
-        json={"query": "return policy", "max_num_results": 2},
-    ).respond_with_json({"object": "vector_store.search_results.page", "data": []})  # fmt: skip
+        "/tokenize", method="POST", json={"prompt": "Hello, world", "model": MODEL}
+    ).respond_with_json(TOKENS)
     with make_client(api_key=API_KEY, base_url=httpserver.url_for("/v1")) as client:
-        answer = client.vector_stores.search("vs_abc123", "return policy", max_num_results=2)
-        assert client.get_api_endpoints()["vector_stores"].endswith("/v1/vector_stores")
-    assert answer["object"] == "vector_store.search_results.page"
-    info = get_registry().plugins["vector_stores"]
-    assert (info.builtin, info.distribution) == (False, "openaistream-vector-stores")
+        answer = client.vllm.tokenize("Hello, world", model=MODEL)
+        assert client.get_api_endpoints()["vllm"] == httpserver.url_for("/v1")
+    assert answer == TOKENS
+    info = get_registry().plugins["vllm"]
+    assert (info.builtin, info.distribution) == (False, "openaistream-vllm")
     assert set(info.hooks) == {"register_resources", "register_transports", "register_commands"}
 
 
-def test_every_method_of_its_resource_sends_what_the_spec_has(
+def test_every_method_of_its_resource_sends_what_vllm_expects(
     installed: Path, httpserver: HTTPServer, make_client: Any
 ) -> None:
-    """The plugin's resource, unchanged, on either client: on AsyncOpenAI each method returns
-    the awaitable its ``self.request`` returns."""
-    for _ in range(6):
-        api.answer(httpserver, STORE)
+    """The plugin's resource, unchanged, on either client (on AsyncOpenAI each method returns
+    the awaitable its ``self.request`` returns), at the server's root: vLLM serves these
+    beside /v1, not under it."""
+    for path in ("/tokenize", "/tokenize", "/detokenize", "/rerank", "/tokenize"):
+        httpserver.expect_ordered_request(path, method="POST").respond_with_json(TOKENS)
+    messages = [{"role": "user", "content": "Hello"}]
     with make_client(api_key=API_KEY, base_url=httpserver.url_for("/v1")) as client:
-        stores = client.vector_stores
+        vllm = client.vllm
         answers = [
-            stores.create("Support FAQ", file_ids=["file-1"]),
-            stores.list(limit=2),
-            stores.retrieve("vs_abc123"),
-            stores.modify("vs_abc123", name="FAQ"),
-            stores.delete("vs/abc"),
-            stores.search("vs_abc123", "return policy", max_num_results=2),
+            vllm.tokenize("Hello, world", model=MODEL),
+            vllm.tokenize_chat(messages, add_generation_prompt=True),
+            vllm.detokenize([9707, 11, 1879]),
+            vllm.rerank("Capital of France?", ["Paris is in France."], top_n=1),
+            vllm.fits("Hello, world", 8189),
         ]
-    assert answers == [STORE] * 6
-    sent = [
-        (r.method, r.environ["RAW_URI"], json.loads(r.get_data()) if r.get_data() else None)
-        for r, _ in httpserver.log
-    ]
+    assert answers[:4] == [TOKENS] * 4
+    assert answers[4] == {**TOKENS, "fits": True, "room": 0}
+    sent = [(r.method, r.path, json.loads(r.get_data())) for r, _ in httpserver.log]
     assert sent == [
-        ("POST", "/v1/vector_stores", {"name": "Support FAQ", "file_ids": ["file-1"]}),
-        ("GET", "/v1/vector_stores?limit=2", None),
-        ("GET", "/v1/vector_stores/vs_abc123", None),
-        ("POST", "/v1/vector_stores/vs_abc123", {"name": "FAQ"}),
-        ("DELETE", "/v1/vector_stores/vs%2Fabc", None),
-        ("POST", "/v1/vector_stores/vs_abc123/search",
-         {"query": "return policy", "max_num_results": 2}),
+        ("POST", "/tokenize", {"prompt": "Hello, world", "model": MODEL}),
+        ("POST", "/tokenize", {"messages": messages, "add_generation_prompt": True}),
+        ("POST", "/detokenize", {"tokens": [9707, 11, 1879]}),
+        ("POST", "/rerank", {"query": "Capital of France?", "documents": ["Paris is in France."],
+                             "top_n": 1}),
+        ("POST", "/tokenize", {"prompt": "Hello, world"}),
     ]  # fmt: skip
 
 
@@ -121,10 +117,10 @@ def test_its_resource_checks_arguments_before_any_network(
     installed: Path, make_client: Any
 ) -> None:
     with make_client(api_key=API_KEY, base_url="http://127.0.0.1:9/v1") as client:
-        with pytest.raises(ValueError, match="vector_store_id"):
-            client.vector_stores.retrieve("")
-        with pytest.raises(TypeError, match="query"):
-            client.vector_stores.search("vs_abc123", None)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="prompt is required"):
+            client.vllm.tokenize(None)
+        with pytest.raises(ValueError, match="max_tokens must not be negative"):
+            client.vllm.fits("Hello", -1)
 
 
 def test_its_transport_traces_each_request(
@@ -136,17 +132,17 @@ def test_its_transport_traces_each_request(
         from werkzeug import Response
 
         seen.append(request.headers.get("X-Trace-Id", ""))
-        return Response(json.dumps(STORE), content_type="application/json")
+        return Response(json.dumps({"prompt": "Hello"}), content_type="application/json")
 
-    httpserver.expect_request("/v1/vector_stores/vs_abc123").respond_with_handler(answer)
-    caplog.set_level(logging.INFO, logger="openaistream_vector_stores.traced")
+    httpserver.expect_request("/detokenize").respond_with_handler(answer)
+    caplog.set_level(logging.INFO, logger="openaistream_vllm.traced")
     base = httpserver.url_for("/v1")
     # The blocking client only: the traced transport serves it alone (serves="sync").
     with openaistream.OpenAI(API_KEY, base_url=base, transport="traced") as client:
-        assert client.vector_stores.retrieve("vs_abc123") == STORE
+        assert client.vllm.detokenize([9707]) == {"prompt": "Hello"}
     assert len(seen) == 1 and len(seen[0]) == 32
     [record] = [r.getMessage() for r in caplog.records if r.name.endswith(".traced")]
-    assert record.startswith("GET /v1/vector_stores/vs_abc123 -> 200 in ")
+    assert record.startswith("POST /detokenize -> 200 in ")
     assert record.endswith(f"[trace {seen[0]}]")
 
 
@@ -154,45 +150,51 @@ def test_the_cli_lists_it(installed: Path) -> None:
     done = cli(installed, "plugins")
     assert done.returncode == 0, done.stderr
     [listed] = json.loads(done.stdout)
-    assert listed["name"] == "vector_stores"
-    assert listed["source"] == "openaistream-vector-stores"
+    assert listed["name"] == "vllm"
+    assert listed["source"] == "openaistream-vllm"
     assert listed["version"] == "0.1.0"
 
 
-def test_its_command_runs(installed: Path, httpserver: HTTPServer) -> None:
-    httpserver.expect_request("/v1/vector_stores", method="GET").respond_with_json(
-        {"object": "list", "data": [STORE], "has_more": False}
-    )
-    done = cli(installed, "--api-key", API_KEY, "--base-url", httpserver.url_for("/v1"),
-               "vector-stores", "list")  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    header, row = done.stdout.splitlines()
-    assert header.split() == ["id", "name", "status", "file_counts"]
-    assert row.startswith("vs_abc123") and "Support FAQ" in row and "completed" in row
+def test_its_commands_run(installed: Path, httpserver: HTTPServer) -> None:
+    httpserver.expect_request(
+        "/tokenize", method="POST", json={"prompt": "Hello, world", "model": MODEL}
+    ).respond_with_json(TOKENS)
+    httpserver.expect_request(
+        "/detokenize", method="POST", json={"tokens": [9707, 11, 1879]}
+    ).respond_with_json({"prompt": "Hello, world"})
+    base = ["--api-key", API_KEY, "--base-url", httpserver.url_for("/v1"), "vllm"]
+    tokenized = cli(installed, *base, "tokenize", "Hello, world", "-o", f"model={MODEL}")
+    assert tokenized.returncode == 0, tokenized.stderr
+    assert json.loads(tokenized.stdout) == TOKENS
+    text = cli(installed, *base, "detokenize", "9707", "11", "1879")
+    assert (text.returncode, text.stdout) == (0, "Hello, world\n"), text.stderr
+    fits = cli(installed, *base, "fits", "Hello, world", "--max-tokens", "8190", "--model", MODEL)
+    assert (fits.returncode, fits.stdout) == (1, "3 + 8190 of 8192 tokens\n"), fits.stderr
 
 
 def test_block_plugins_turns_it_off(
     installed: Path, monkeypatch: pytest.MonkeyPatch, make_client: Any
 ) -> None:
-    blocked = {"OPENAISTREAM_BLOCK_PLUGINS": "vector_stores"}
+    blocked = {"OPENAISTREAM_BLOCK_PLUGINS": "vllm"}
     listed = cli(installed, "plugins", **blocked)
     assert listed.returncode == 0, listed.stderr
     assert json.loads(listed.stdout) == []
-    command = cli(installed, "--api-key", API_KEY, "vector-stores", "list", **blocked)
-    assert command.returncode == 2 and "No such command 'vector-stores'" in command.stderr
-    monkeypatch.setenv("OPENAISTREAM_BLOCK_PLUGINS", "vector_stores")
+    command = cli(installed, "--api-key", API_KEY, "vllm", "tokenize", "Hello", **blocked)
+    assert command.returncode == 2 and "No such command 'vllm'" in command.stderr
+    monkeypatch.setenv("OPENAISTREAM_BLOCK_PLUGINS", "vllm")
     with make_client(api_key=API_KEY) as client:
-        assert "vector_stores" not in client.resources
-        with pytest.raises(AttributeError, match="vector_stores"):
-            client.vector_stores  # noqa: B018 - the attribute access is the test
+        assert "vllm" not in client.resources
+        with pytest.raises(AttributeError, match="vllm"):
+            client.vllm  # noqa: B018 - the attribute access is the test
     with pytest.raises(openaistream.PluginError, match="unknown name 'traced'"):
         openaistream.OpenAI(API_KEY, transport="traced")  # a transport of the blocking client
 
 
 def test_its_own_tests_pass(source: Path, site: Path) -> None:
-    """The package's own tests (examples/openaistream-vector-stores/tests: its resource on
-    AsyncOpenAI against a local server), run as its author runs them: pytest in the package's
-    folder, the package installed beside openaistream, every warning an error."""
+    """The package's own tests (examples/openaistream-vllm/tests: its resource on OpenAI and,
+    awaited, on AsyncOpenAI against a local server), run as its author runs them: pytest in
+    the package's folder, the package installed beside openaistream, every warning an
+    error."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI", "OPENAISTREAM"))}
     environ["PYTHONPATH"] = os.pathsep.join([str(site), *sys.path])
     # Its tests run their loops with asyncio.run; pytest-asyncio, installed here by our test
@@ -203,4 +205,4 @@ def test_its_own_tests_pass(source: Path, site: Path) -> None:
         cwd=source, env=environ, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "5 passed" in done.stdout.splitlines()[-1]
+    assert "12 passed" in done.stdout.splitlines()[-1]

@@ -1,4 +1,5 @@
-"""openaistream-vector-stores: an example third-party plugin.
+"""openaistream-vllm: an example third-party plugin, for the endpoints vLLM's
+OpenAI-compatible server adds to the OpenAI API.
 
 One module is the plugin (the entry point names it); it implements three hooks, each in a
 module of its own idea: the resource, the command group and the transport.
@@ -10,15 +11,15 @@ from typing import Any, Callable
 
 import openaistream
 
-from .resource import VectorStores
+from .resource import Vllm
 from .traced import TracedTransport
 
-__all__ = ["TracedTransport", "VectorStores"]
+__all__ = ["TracedTransport", "Vllm"]
 
 
 @openaistream.hookimpl
 def register_resources(register: Callable[[str, type[openaistream.Resource]], None]) -> None:
-    register("vector_stores", VectorStores)
+    register("vllm", Vllm)
 
 
 @openaistream.hookimpl
@@ -31,6 +32,6 @@ def register_transports(register: Any) -> None:
 @openaistream.hookimpl
 def register_commands(cli: Any) -> None:
     # click is imported only when the command line starts, never by `import openaistream`.
-    from .commands import vector_stores_group
+    from .commands import vllm_group
 
-    cli.add_command(vector_stores_group())
+    cli.add_command(vllm_group())
