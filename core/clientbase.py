@@ -530,6 +530,7 @@ _BUILTIN_RESOURCES = """\
     - ``responses``: the Responses API, streamed or not (``/responses``)
     - ``runs``: the runs of a thread, streamed or not (``/threads/{thread_id}/runs``)
     - ``threads``: threads (``/threads``)
+    - ``vector_stores``: vector stores for file search: files, batches, search (``/vector_stores``)
     - ``webhooks``: verifying the webhooks OpenAI sends, and reading their events (no calls)
 """
 

@@ -69,6 +69,7 @@ DEFAULT_PLUGINS = (
     "openaistream.plugins.responses",
     "openaistream.plugins.runs",
     "openaistream.plugins.threads",
+    "openaistream.plugins.vector_stores",
     "openaistream.plugins.webhooks",
     "openaistream.transports.aiohttp",
     "openaistream.transports.replay",
