@@ -132,7 +132,6 @@ class VectorStores(openaistream.Resource):
     ) -> Any:
         """Upload ``file`` (as ``files.upload`` takes it, purpose ``assistants``), then
         attach it (``params``: ``attributes``, ``chunking_strategy``), without waiting."""
-        _check_file("file", file)
         path_segment("vector_store_id", vector_store_id)
 
         def steps() -> Generator[Any, Any, Any]:
@@ -155,7 +154,6 @@ class VectorStores(openaistream.Resource):
     ) -> Any:
         """Upload ``file``, attach it and wait until it is processed: :meth:`files_upload`
         then :meth:`files_poll`. ``progress(n)`` is told of each piece of the upload."""
-        _check_file("file", file)
         path_segment("vector_store_id", vector_store_id)
         check_poll_options(poll_interval, max_wait)
 
