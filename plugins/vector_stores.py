@@ -113,11 +113,14 @@ class VectorStores(openaistream.Resource):
         """Attach an uploaded file (``params``: ``attributes``, ``chunking_strategy``), then
         wait until it is processed, as :meth:`files_poll`."""
         check_poll_options(poll_interval, max_wait)
-        waiting = {"poll_interval": poll_interval, "max_wait": max_wait, "verbosity": verbosity}
 
         def steps() -> Generator[Any, Any, Any]:
             yield self.files_create(vector_store_id, file_id, verbosity=verbosity, **params)
-            return (yield self.files_poll(vector_store_id, file_id, **waiting))
+            waited = self.files_poll(
+                vector_store_id, file_id, poll_interval=poll_interval, max_wait=max_wait,
+                verbosity=verbosity,
+            )  # fmt: skip
+            return (yield waited)
 
         return self.run(steps())
 
@@ -180,12 +183,15 @@ class VectorStores(openaistream.Resource):
         """Create a file batch (``params``: ``file_ids`` or ``files``, ``attributes``,
         ``chunking_strategy``), then wait until it is done, as :meth:`file_batches_poll`."""
         check_poll_options(poll_interval, max_wait)
-        waiting = {"poll_interval": poll_interval, "max_wait": max_wait, "verbosity": verbosity}
 
         def steps() -> Generator[Any, Any, Any]:
             created = yield self.file_batches_create(vector_store_id, verbosity=verbosity, **params)
             batch_id = _parsed(created)["id"]
-            return (yield self.file_batches_poll(vector_store_id, batch_id, **waiting))
+            waited = self.file_batches_poll(
+                vector_store_id, batch_id, poll_interval=poll_interval, max_wait=max_wait,
+                verbosity=verbosity,
+            )  # fmt: skip
+            return (yield waited)
 
         return self.run(steps())
 
