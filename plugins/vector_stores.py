@@ -140,7 +140,7 @@ class VectorStores(openaistream.Resource):
         def steps() -> Generator[Any, Any, Any]:
             file_id = yield from self._uploaded(file, progress, verbosity)
             attach = self.files_create(vector_store_id, file_id, verbosity=verbosity, **params)
-            return _parsed((yield attach))
+            return (yield attach)
 
         return self.run(steps())
 
