@@ -18,8 +18,7 @@ from openaistream.cli import (
     parse_params,
     progress,
 )
-from openaistream.plugins.polling import DEFAULT_MAX_WAIT
-from openaistream.plugins.vector_stores import VectorStores
+from openaistream.plugins.vector_stores import DEFAULT_MAX_WAIT, VectorStores
 
 COLUMNS = ("id", "name", "status", "usage_bytes", "created_at")
 PARAMS = click.option(

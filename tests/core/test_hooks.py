@@ -30,22 +30,22 @@ def test_hook_register_resources(
     install_plugin(tmp_path, monkeypatch, "stores", """
         import openaistream
 
-        class VectorStores(openaistream.Resource):
-            endpoint = "/vector_stores"
+        class Shelves(openaistream.Resource):
+            endpoint = "/shelves"
 
             def list(self, *, verbosity=None, **params):
-                return self.client.request("GET", "/vector_stores", params=params)
+                return self.client.request("GET", "/shelves", params=params)
 
         @openaistream.hookimpl
         def register_resources(register):
-            register("vector_stores", VectorStores)
+            register("shelves", Shelves)
     """)  # fmt: skip
-    httpserver.expect_request("/v1/vector_stores", query_string="limit=2").respond_with_json(
-        {"object": "list", "data": [{"id": "vs_1"}]}
+    httpserver.expect_request("/v1/shelves", query_string="limit=2").respond_with_json(
+        {"object": "list", "data": [{"id": "shelf_1"}]}
     )
     with client_for(make_client, httpserver) as client:
-        assert client.vector_stores.list(limit=2)["data"] == [{"id": "vs_1"}]
-        assert "vector_stores" in client.resources
+        assert client.shelves.list(limit=2)["data"] == [{"id": "shelf_1"}]
+        assert "shelves" in client.resources
 
 
 def test_hook_register_transports(
