@@ -24,7 +24,7 @@ CALLS: list[tuple[str, Call, type[Exception], str]] = [
     ("num not positive", lambda c, _: c.chat.create(MESSAGES, "m", stream=True, num=0), ValueError, "num"),
     ("an empty id", lambda c, _: c.files.retrieve(""), ValueError, "file_id"),
     ("an id not a string", lambda c, _: c.runs.retrieve("thread_1", 7), TypeError, "run_id"),
-    ("an unknown resource", lambda c, _: c.vllm, AttributeError, "vllm"),
+    ("an unknown resource", lambda c, _: c.shelves, AttributeError, "shelves"),
     ("a file that does not exist", lambda c, d: c.files.upload(d / "none.jsonl"), FileNotFoundError, "path"),
     ("a directory as upload path", lambda c, d: c.files.upload(d), IsADirectoryError, "path"),
     ("a missing image", lambda c, d: c.images.variation(d / "none.png"), FileNotFoundError, "image"),

@@ -164,7 +164,7 @@ def test_get_api_endpoints_lists_each_resource(make_client: Any) -> None:
 def test_an_unknown_resource_names_the_ones_there_are(make_client: Any) -> None:
     client = make_client(API_KEY)
     with pytest.raises(AttributeError, match=f"resources: {', '.join(BUILTIN_RESOURCES)}"):
-        client.vllm  # noqa: B018
+        client.shelves  # noqa: B018
     assert set(BUILTIN_RESOURCES) <= set(dir(client))
 
 

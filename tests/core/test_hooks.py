@@ -30,24 +30,22 @@ def test_hook_register_resources(
     install_plugin(tmp_path, monkeypatch, "vllm", """
         import openaistream
 
-        class Vllm(openaistream.Resource):
-            endpoint = "/rerank"
+        class Shelves(openaistream.Resource):
+            endpoint = "/shelves"
 
-            def rerank(self, query, documents, *, verbosity=None, **params):
-                body = {"query": query, "documents": documents, **params}
-                return self.client.request("POST", "/rerank", json=body)
+            def list(self, *, verbosity=None, **params):
+                return self.client.request("GET", "/shelves", params=params)
 
         @openaistream.hookimpl
         def register_resources(register):
-            register("vllm", Vllm)
+            register("shelves", Shelves)
     """)  # fmt: skip
-    httpserver.expect_request(
-        "/v1/rerank", json={"query": "France?", "documents": ["Paris"], "top_n": 1}
-    ).respond_with_json({"results": [{"index": 0, "relevance_score": 0.9}]})
+    httpserver.expect_request("/v1/shelves", query_string="limit=2").respond_with_json(
+        {"object": "list", "data": [{"id": "shelf_1"}]}
+    )
     with client_for(make_client, httpserver) as client:
-        answer = client.vllm.rerank("France?", ["Paris"], top_n=1)
-        assert answer["results"] == [{"index": 0, "relevance_score": 0.9}]
-        assert "vllm" in client.resources
+        assert client.shelves.list(limit=2)["data"] == [{"id": "shelf_1"}]
+        assert "shelves" in client.resources
 
 
 def test_hook_register_transports(

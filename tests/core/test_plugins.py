@@ -160,8 +160,8 @@ def test_an_unknown_plugin_name_lists_the_available_ones(
     echo_plugin: str, make_client: Any
 ) -> None:
     with pytest.raises(PluginError) as caught:
-        make_client(API_KEY, plugins=["chat", "vllm"])
-    assert "'vllm'" in str(caught.value)
+        make_client(API_KEY, plugins=["chat", "shelves"])
+    assert "'shelves'" in str(caught.value)
     available = ", ".join(sorted([*BUILTIN_RESOURCES, *BUILTIN_TRANSPORTS, "echo"]))
     assert f"available: {available}" in str(caught.value)
 
