@@ -24,7 +24,7 @@ from openaistream.multipart import FileInput, checked_upload
 from openaistream.operation import operation
 from openaistream.plugins.polling import DEFAULT_MAX_WAIT, check_poll_options, poll
 from openaistream.raw import RawResponse
-from openaistream.resource import path_for, path_segment
+from openaistream.resource import path_segment
 
 _STORE = "/vector_stores/{vector_store_id}"
 _FILE = _STORE + "/files/{file_id}"
@@ -56,15 +56,12 @@ class VectorStores(openaistream.Resource):
     file_batches_retrieve = operation("GET", _BATCH, doc="Retrieve a file batch.")
     file_batches_list_files = operation("GET", _BATCH + "/files", doc="List a batch's files.")
 
-    def file_batches_cancel(
-        self, vector_store_id: str, batch_id: str, *, verbosity: Optional[int] = None
-    ) -> Any:
-        """Cancel a file batch (its files still in progress stop).
-
-        Written out, not an ``operation``: the API takes no body here, and an operation's
-        POST sends one (``{}``)."""
-        path = path_for(_BATCH + "/cancel", vector_store_id=vector_store_id, batch_id=batch_id)
-        return self.request("POST", path, verbosity=verbosity)
+    file_batches_cancel = operation(
+        "POST",
+        _BATCH + "/cancel",
+        body=False,
+        doc="Cancel a file batch (its files in progress stop).",
+    )
 
     def files_poll(
         self,

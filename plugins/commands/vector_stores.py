@@ -13,7 +13,6 @@ import click
 from openaistream.cli import (
     JSON_OPTION,
     State,
-    call_command,
     operations_group,
     parse_params,
     progress,
@@ -42,13 +41,6 @@ def command() -> click.Command:
         "vector-stores", "vector_stores", VectorStores,
         "Vector stores for file search: their files, file batches and search.",
         COLUMNS, skip=("files_update",),
-    )  # fmt: skip
-    # A hand-written method that is one plain call.
-    group.add_command(
-        call_command(
-            "file-batches-cancel", "vector_stores", "file_batches_cancel",
-            ["vector_store_id", "batch_id"], help="Cancel a file batch.",
-        )
     )  # fmt: skip
     for made in (files_update, files_poll, file_batches_poll, files_upload_and_poll,
                  file_batches_upload_and_poll):  # fmt: skip
