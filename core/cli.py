@@ -210,11 +210,11 @@ def call_command(
     return JSON_OPTION(PARAMS_OPTION(command))
 
 
-def _argument(name: str, value: str) -> Any:
+def _argument(name: str, value: Any) -> Any:
     """A command's argument as the method takes it: a JSON object or array when it is
     written as one (``'{"team": "a"}'``, ``'[{"type": "message"}]'``), else the text (an
-    ID, a prompt)."""
-    if not value.lstrip().startswith(("{", "[")):
+    ID, a prompt), or what the argument's own type made of it."""
+    if not isinstance(value, str) or not value.lstrip().startswith(("{", "[")):
         return value
     try:
         return json.loads(value)
