@@ -530,6 +530,7 @@ _BUILTIN_RESOURCES = """\
     - ``responses``: the Responses API, streamed or not (``/responses``)
     - ``runs``: the runs of a thread, streamed or not (``/threads/{thread_id}/runs``)
     - ``threads``: threads (``/threads``)
+    - ``uploads``: files of up to 8 GB, sent in parallel parts (``/uploads``)
     - ``webhooks``: verifying the webhooks OpenAI sends, and reading their events (no calls)
 """
 

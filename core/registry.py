@@ -69,6 +69,7 @@ DEFAULT_PLUGINS = (
     "openaistream.plugins.responses",
     "openaistream.plugins.runs",
     "openaistream.plugins.threads",
+    "openaistream.plugins.uploads",
     "openaistream.plugins.webhooks",
     "openaistream.transports.aiohttp",
     "openaistream.transports.replay",

@@ -24,7 +24,7 @@ API_KEY = "sk-test-a1b2c3d4e5f6g7h8i9j0SECRET"
 PROXY_PASSWORD = "pr0xy-pa55word"
 BUILTIN_RESOURCES = [
     "assistants", "audio", "batches", "chat", "embeddings", "files", "fine_tuning", "images",
-    "messages", "models", "moderations", "responses", "runs", "threads", "webhooks",
+    "messages", "models", "moderations", "responses", "runs", "threads", "uploads", "webhooks",
 ]  # fmt: skip
 BUILTIN_TRANSPORTS = ["aiohttp", "replay", "socks", "urllib3"]
 HYPOTHESIS_HOME = pytest.StashKey[str]()
