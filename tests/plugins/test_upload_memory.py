@@ -1,6 +1,7 @@
-"""A 512 MiB upload (the largest /files takes) streams from disk in constant memory, on either client, whether it is given
-as a path or as an open file: the client runs in a subprocess that reports its own peak RSS,
-against a local server that counts the bytes and keeps none."""
+"""A 512 MiB upload (the largest /files takes) streams from disk in constant memory, on
+either client, whether it is given as a path or as an open file: the client runs in a
+subprocess that reports its own peak RSS, against a local server that counts the bytes and
+keeps none."""
 
 from __future__ import annotations
 
