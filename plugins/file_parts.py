@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any, Callable, Optional, Union
 
@@ -68,9 +69,10 @@ class FileParts:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def spans(self, part_size: int) -> list[tuple[int, int]]:
-        """(offset, size) of each part of at most ``part_size`` bytes, in the file's order."""
-        return [(at, min(part_size, self.size - at)) for at in range(0, self.size, part_size)]
+    def spans(self, part_size: int) -> Iterator[tuple[int, int]]:
+        """(offset, size) of each part of at most ``part_size`` bytes, in the file's order,
+        made as they are asked for (tiny parts of a large file would be millions)."""
+        return ((at, min(part_size, self.size - at)) for at in range(0, self.size, part_size))
 
     def part(self, offset: int, size: int, progress: Optional[Callable[[int], Any]]) -> Part:
         """The part of ``size`` bytes at ``offset``, to send as an :class:`Upload`."""

@@ -9,6 +9,7 @@ Paths from the OpenAPI spec: ``POST /uploads``, ``POST /uploads/{upload_id}/part
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import threading
 from collections.abc import Generator, Iterator
@@ -135,7 +136,7 @@ class Uploads(openaistream.Resource):
             return self.request("POST", path, multipart=body, verbosity=verbosity)
 
         for offset, size in parts.spans(part_size):
-            yield lambda offset=offset, size=size: send(offset, size)
+            yield functools.partial(send, offset, size)
 
     def _cancelled(self, upload_id: str, verbosity: Optional[int]) -> Generator[Any, Any, None]:
         """Cancel an upload a part of which failed; the part's error is the one to raise, so
