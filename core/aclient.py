@@ -20,10 +20,11 @@ when ``AsyncOpenAI`` is first asked for.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from types import TracebackType
-from typing import Any, Optional, TypeVar, Union, cast
+from typing import Any, Callable, Optional, TypeVar, Union, cast
 
 from . import answers
 from .astream import AsyncDataStream
@@ -125,6 +126,32 @@ class AsyncOpenAI(ClientBase):
 
     async def _wait(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+    async def _gather(
+        self, calls: Iterable[Callable[[], Any]], limit: int, context: contextvars.Context
+    ) -> list[Any]:
+        """``Resource.gather`` here: the calls in ``limit`` tasks made in ``context``, each
+        call's answer awaited; their answers in the order of ``calls``. When one raises (or
+        this is cancelled), the other tasks are cancelled and awaited, then it is raised."""
+        pending = enumerate(calls)
+        answers: dict[int, Any] = {}
+
+        async def work() -> None:
+            for index, call in pending:  # one iterator: each task takes the next call
+                answer = call()
+                answers[index] = await answer if inspect.isawaitable(answer) else answer
+
+        loop = asyncio.get_running_loop()
+        # A task copies the context it is made in (Python 3.9 has no context= argument).
+        workers = [context.run(loop.create_task, work()) for _ in range(limit)]
+        try:
+            await asyncio.gather(*workers)
+        except BaseException:
+            for worker in workers:
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            raise
+        return [answers[index] for index in range(len(answers))]
 
     def _guarded(self, response: AsyncResponse, guard: BodyGuard) -> AsyncResponse:
         return _GuardedResponse(response, guard)

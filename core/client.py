@@ -13,10 +13,12 @@ from it, from connections.py.
 
 from __future__ import annotations
 
+import contextvars
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import Any, Optional, TypeVar, Union, cast
+from typing import Any, Callable, Optional, TypeVar, Union, cast
 
 from . import answers
 from .clientbase import Call, ClientBase, Procedure, refuse_awaitable
@@ -110,8 +112,66 @@ class OpenAI(ClientBase):
     def _wait(self, seconds: float) -> None:
         time.sleep(seconds)
 
+    def _gather(
+        self, calls: Iterable[Callable[[], T]], limit: int, context: contextvars.Context
+    ) -> list[T]:
+        """``Resource.gather`` here: the calls in ``limit`` threads, each in a copy of
+        ``context``; their answers in the order of ``calls``, or the first error raised."""
+        return _Gathering(calls).run(limit, context)
+
     def _guarded(self, response: Response, guard: BodyGuard) -> Response:
         return _GuardedResponse(response, guard)
+
+
+class _Gathering:
+    """Calls made by worker threads, each taking the next call as it is free: no more
+    than the workers are ever made at once, and none is started once one has failed."""
+
+    def __init__(self, calls: Iterable[Callable[[], Any]]) -> None:
+        self._calls = enumerate(calls)
+        self._lock = threading.Lock()  # over the calls' iterator and the failure
+        self._answers: dict[int, Any] = {}
+        self._failure: Optional[BaseException] = None
+
+    def run(self, workers: int, context: contextvars.Context) -> list[Any]:
+        threads = [
+            threading.Thread(target=context.copy().run, args=(self._work,), daemon=True)
+            for _ in range(workers)
+        ]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        except BaseException as exc:  # an interrupt while waiting: start no more calls
+            self._failed(exc)
+            raise
+        if self._failure is not None:
+            raise self._failure
+        return [self._answers[index] for index in range(len(self._answers))]
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                if self._failure is not None:
+                    return
+                try:
+                    index, call = next(self._calls, (-1, None))
+                except BaseException as exc:  # the calls' own generator failed
+                    self._failure = exc
+                    return
+            if call is None:
+                return
+            try:
+                self._answers[index] = call()
+            except BaseException as exc:
+                self._failed(exc)
+                return
+
+    def _failed(self, exc: BaseException) -> None:
+        with self._lock:
+            if self._failure is None:
+                self._failure = exc
 
 
 def _driven(steps: Steps[T]) -> T:

@@ -538,6 +538,7 @@ _BUILTIN_RESOURCES = """\
     - ``runs``: the runs of a thread, streamed or not (``/threads/{thread_id}/runs``)
     - ``skills``: skills, their versions and their files (``/skills``)
     - ``threads``: threads (``/threads``)
+    - ``uploads``: files of up to 8 GB, sent in parallel parts (``/uploads``)
     - ``vector_stores``: vector stores for file search: files, batches, search (``/vector_stores``)
     - ``videos``: video generation (Sora) and video content (``/videos``)
     - ``webhooks``: verifying the webhooks OpenAI sends, and reading their events (no calls)

@@ -77,6 +77,7 @@ DEFAULT_PLUGINS = (
     "openaistream.plugins.runs",
     "openaistream.plugins.skills",
     "openaistream.plugins.threads",
+    "openaistream.plugins.uploads",
     "openaistream.plugins.vector_stores",
     "openaistream.plugins.videos",
     "openaistream.plugins.webhooks",

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import contextvars
 import functools
-from collections.abc import Generator
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar
+from collections.abc import Generator, Iterable
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, cast
 from urllib.parse import quote, unquote
 
 if TYPE_CHECKING:
@@ -113,6 +113,27 @@ class Resource:
         them (a poll's wait between two calls), blocking on ``OpenAI``, awaited on
         ``AsyncOpenAI`` (the event loop runs on)."""
         return self.client._wait(seconds)
+
+    def gather(self, calls: Iterable[Callable[[], Any]], limit: int) -> Any:
+        """For the steps of a method given to ``run``: ``results = yield self.gather(calls,
+        limit)`` makes the calls side by side, at most ``limit`` at a time, and is sent back
+        what they answered, in the order of ``calls``. Each call is a function of no
+        arguments that makes one request (``lambda: self.retrieve(job_id)``); ``calls`` is
+        read as workers free up, so a generator of a thousand calls holds one per worker.
+
+        On ``OpenAI`` the calls run in ``limit`` threads; on ``AsyncOpenAI`` in ``limit``
+        tasks of the running loop. When a call raises, no other is started, the error is
+        raised here, and the calls still running are stopped: tasks are cancelled (their
+        connections let go), threads finish the request they are in (a thread cannot be
+        stopped) before it is raised. The calls carry the per-call options of the method."""
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            raise TypeError(f"limit must be a whole number, not {limit!r}")
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        # The workers run in copies of this context: the method's per-call options go with
+        # their requests, as they do with the method's own.
+        gather = cast(Any, self.client)._gather  # OpenAI._gather, AsyncOpenAI._gather
+        return gather(calls, limit, contextvars.copy_context())
 
     def _with_call_options(self, options: dict[str, Any]) -> dict[str, Any]:
         if self.extra_headers:

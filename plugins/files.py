@@ -16,6 +16,9 @@ from openaistream.multipart import FileInput, Multipart, checked_upload
 from openaistream.resource import check_text, path_for
 
 PathLike = Union[str, "os.PathLike[str]"]
+# The largest file /files takes, from the spec's text (createFile): "Individual files can be
+# up to 512 MB". Read as binary units, so that no file the API takes is refused here.
+FILES_LIMIT = 512 << 20
 
 
 class Files(openaistream.Resource):
@@ -35,8 +38,15 @@ class Files(openaistream.Resource):
         what it is for (``fine-tune``, ``batch``, ``assistants``, ``vision``, ``user_data``,
         ``evals``). A file is read as it is sent (an open one from where it stands), never
         whole into memory; ``progress(n)`` is called as each piece of ``n`` bytes goes (on
-        ``AsyncOpenAI`` it may be an ``async def``, awaited)."""
+        ``AsyncOpenAI`` it may be an ``async def``, awaited). A file over 512 MB goes
+        through ``client.uploads.upload_file`` (up to 8 GB, in parallel parts)."""
         file = checked_upload("path", path)
+        if file.size > FILES_LIMIT:
+            raise ValueError(
+                f"path is {file.size} bytes, and /files takes files of at most 512 MB "
+                f"({FILES_LIMIT} bytes): upload it with client.uploads.upload_file(path, "
+                f"purpose), which sends files of up to 8 GB in parts"
+            )
         fields = {"purpose": check_text("purpose", purpose), **params}
         body = Multipart(fields, {"file": file}, progress=progress)
         return self.request("POST", "/files", multipart=body, verbosity=verbosity)

@@ -26,7 +26,7 @@ BUILTIN_RESOURCES = [
     "assistants", "audio", "batches", "chat", "chatkit", "completions", "containers",
     "content_provenance_checks", "conversations", "embeddings", "evals", "files", "fine_tuning",
     "images", "messages", "models", "moderations", "realtime", "responses", "runs", "skills",
-    "threads", "vector_stores", "videos", "webhooks",
+    "threads", "uploads", "vector_stores", "videos", "webhooks",
 ]  # fmt: skip
 BUILTIN_TRANSPORTS = ["aiohttp", "replay", "socks", "urllib3"]
 HYPOTHESIS_HOME = pytest.StashKey[str]()

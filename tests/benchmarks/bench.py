@@ -269,7 +269,7 @@ if sys.argv[3] == "nokeep":
 assert sum(1 for _ in stream) == int(sys.argv[2])
 """
 UPLOAD = """
-client.files.upload(sys.argv[2], purpose="batch")
+client.uploads.upload_file(sys.argv[2], purpose="batch")  # over the 512 MB of files.upload
 """
 
 
