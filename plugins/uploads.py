@@ -18,7 +18,6 @@ from typing import Any, Callable, Optional
 import openaistream
 from openaistream.multipart import FileContent, Multipart
 from openaistream.operation import operation
-from openaistream.raw import RawResponse
 from openaistream.resource import check_text, path_for
 
 from .file_parts import FileParts
@@ -107,7 +106,7 @@ class Uploads(openaistream.Resource):
 
         def steps() -> Generator[Any, Any, Any]:
             with parts:
-                upload = _answer((yield self.create(**fields, **params, verbosity=verbosity)))
+                upload = yield self.create(**fields, **params, verbosity=verbosity)
                 upload_id = upload["id"]
                 sends = self._part_sends(upload_id, parts, part_size, reported, verbosity)
                 try:
@@ -115,7 +114,7 @@ class Uploads(openaistream.Resource):
                 except Exception:
                     yield from self._cancelled(upload_id, verbosity)
                     raise
-            part_ids = [_answer(part)["id"] for part in sent]
+            part_ids = [part["id"] for part in sent]
             return (yield self.complete(upload_id, part_ids, verbosity=verbosity, **ending))
 
         return self.run(steps())
@@ -187,11 +186,6 @@ def _check_sizes(size: int, part_size: Any, parallel: Any) -> None:
         raise ValueError(
             f"file is {size} bytes; the Uploads API takes at most 8 GiB ({UPLOAD_LIMIT} bytes)"
         )
-
-
-def _answer(value: Any) -> Any:
-    """What a call answered, on ``with_raw_response`` too (whose answers are RawResponses)."""
-    return value.parse() if isinstance(value, RawResponse) else value
 
 
 @openaistream.hookimpl

@@ -23,7 +23,6 @@ import openaistream
 from openaistream.multipart import FileInput, checked_upload
 from openaistream.operation import operation
 from openaistream.plugins.polling import DEFAULT_MAX_WAIT, check_poll_options, poll
-from openaistream.raw import RawResponse
 from openaistream.resource import path_segment
 
 _STORE = "/vector_stores/{vector_store_id}"
@@ -183,7 +182,7 @@ class VectorStores(openaistream.Resource):
 
         def steps() -> Generator[Any, Any, Any]:
             created = yield self.file_batches_create(vector_store_id, verbosity=verbosity, **params)
-            batch_id = _parsed(created)["id"]
+            batch_id = created["id"]
             waited = self.file_batches_poll(
                 vector_store_id, batch_id, poll_interval=poll_interval, max_wait=max_wait,
                 verbosity=verbosity,
@@ -231,12 +230,7 @@ class VectorStores(openaistream.Resource):
         upload = self.client.files.upload(
             file, "assistants", progress=progress, verbosity=verbosity
         )
-        return str(_parsed((yield upload))["id"])
-
-
-def _parsed(answer: Any) -> Any:
-    """The answer of a call, also when the helper runs on ``with_raw_response``."""
-    return answer.parse() if isinstance(answer, RawResponse) else answer
+        return str((yield upload)["id"])
 
 
 def _check_file(name: str, file: Any) -> None:

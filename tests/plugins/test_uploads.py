@@ -253,15 +253,17 @@ def test_each_request_matches_the_spec_and_carries_the_call_options(
     }
 
 
-def test_with_raw_response_answers_the_completion_raw(tmp_path: Path, make_client: Any) -> None:
+def test_with_raw_response_refuses_the_helper_before_any_network(
+    tmp_path: Path, make_client: Any
+) -> None:
+    # A method of several calls answers as it does on the client: raw is for one call.
     path = small_file(tmp_path, 2 * MiB)
     server = UploadsServer()
     with RawServer(server) as raw:
         client = make_client(API_KEY, base_url=raw.url + "/v1", max_retries=0)
-        answer = client.uploads.with_raw_response.upload_file(path, "batch", part_size=MiB)
-    assert isinstance(answer, openaistream.RawResponse)
-    assert answer.parse()["status"] == "completed"
-    assert len(server.completed[-1]["part_ids"]) == 2
+        with pytest.raises(TypeError, match="with_raw_response is for methods of one call"):
+            client.uploads.with_raw_response.upload_file(path, "batch", part_size=MiB)
+    assert server.completed == []
 
 
 # -- errors before any network --------------------------------------------------------------
