@@ -15,7 +15,6 @@ as JSON: the spec takes both.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Generator
 from typing import Any, Callable, Optional, Union, cast
 
@@ -24,10 +23,10 @@ from openaistream.multipart import Multipart, checked_upload
 from openaistream.operation import operation
 from openaistream.resource import check_text
 
+from .polling import PENDING, check_poll_options, poll
+
 PathLike = Union[str, "os.PathLike[str]"]
 _ONE = "/videos/{video_id}"
-PENDING = ("queued", "in_progress")
-POLL_AFTER = "openai-poll-after-ms"  # the API's advice on when to look again, in ms
 DEFAULT_MAX_WAIT = 3600.0  # seconds: a long video at a high resolution takes many minutes
 
 
@@ -91,27 +90,12 @@ class Videos(openaistream.Resource):
         """The video, retrieved until it is no longer queued or in progress (completed or
         failed: read its ``status``). Between two looks it waits ``poll_interval`` seconds,
         or what the API's ``openai-poll-after-ms`` asks (one second when it asks nothing);
-        a TimeoutError after ``max_wait`` seconds."""
-        _check_poll_options(poll_interval, max_wait)
+        a ``PollTimeoutError`` (a TimeoutError) after ``max_wait`` seconds."""
         check_text("video_id", video_id)
-
-        def steps() -> Generator[Any, Any, Any]:
-            deadline = time.monotonic() + max_wait
-            while True:
-                raw = yield self.with_raw_response.retrieve(video_id, verbosity=verbosity)
-                video = raw.parse()
-                status = video.get("status") if isinstance(video, dict) else None
-                if status not in PENDING:
-                    return video
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TimeoutError(
-                        f"video {video_id!r} is still {status!r} after max_wait={max_wait:g} s "
-                        f"(progress {video.get('progress')}); poll it again later"
-                    )
-                yield self.wait(min(_interval(raw.headers, poll_interval), left))
-
-        return self.run(steps())
+        return poll(
+            self, "retrieve", video_id,
+            poll_interval=poll_interval, max_wait=max_wait, verbosity=verbosity,
+        )  # fmt: skip
 
     def create_and_poll(
         self,
@@ -124,7 +108,7 @@ class Videos(openaistream.Resource):
     ) -> Any:
         """``create`` then ``poll``: the video once it is completed or failed (at once,
         with no poll, when the API answers the create with either)."""
-        _check_poll_options(poll_interval, max_wait)
+        check_poll_options(poll_interval, max_wait)
 
         def steps() -> Generator[Any, Any, Any]:
             video = yield self.create(prompt, verbosity=verbosity, **params)
@@ -168,29 +152,6 @@ class Videos(openaistream.Resource):
         upload = checked_upload(source, body.pop(source))
         form = Multipart(body, {source: upload})
         return self.request("POST", path, multipart=form, verbosity=verbosity)
-
-
-def _check_poll_options(poll_interval: Optional[float], max_wait: float) -> None:
-    """Clear errors naming a bad wait, before any network."""
-    if poll_interval is not None and (not _is_seconds(poll_interval) or poll_interval <= 0):
-        raise ValueError(f"poll_interval must be a number of seconds > 0, not {poll_interval!r}")
-    if not _is_seconds(max_wait) or max_wait < 0:
-        raise ValueError(f"max_wait must be a number of seconds >= 0, not {max_wait!r}")
-
-
-def _is_seconds(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _interval(headers: dict[str, str], given: Optional[float]) -> float:
-    """The seconds before the next look: the caller's, else the API's, else one."""
-    if given is not None:
-        return given
-    try:
-        milliseconds = int(headers.get(POLL_AFTER, ""))
-    except ValueError:  # absent or not a number
-        return 1.0
-    return milliseconds / 1000 if milliseconds >= 0 else 1.0
 
 
 @openaistream.hookimpl
