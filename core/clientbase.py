@@ -429,6 +429,10 @@ class ClientBase(ABC):
         """Pause for ``seconds``: blocking, or as an awaitable (``Resource.wait``)."""
 
     @abstractmethod
+    def _gather(self, calls: Any, limit: int, context: Any) -> Any:
+        """Make ``calls`` side by side (``Resource.gather``): in threads, or as tasks."""
+
+    @abstractmethod
     def run(self, procedure: Procedure[Any]) -> Any:
         """Carry out the steps of a resource method that makes more than one call."""
 

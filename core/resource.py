@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextvars
 import functools
 from collections.abc import Generator, Iterable
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar
 from urllib.parse import quote, unquote
 
 if TYPE_CHECKING:
@@ -132,8 +132,7 @@ class Resource:
             raise ValueError(f"limit must be at least 1, not {limit}")
         # The workers run in copies of this context: the method's per-call options go with
         # their requests, as they do with the method's own.
-        gather = cast(Any, self.client)._gather  # OpenAI._gather, AsyncOpenAI._gather
-        return gather(calls, limit, contextvars.copy_context())
+        return self.client._gather(calls, limit, contextvars.copy_context())
 
     def _with_call_options(self, options: dict[str, Any]) -> dict[str, Any]:
         if self.extra_headers:
