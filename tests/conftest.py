@@ -130,8 +130,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         print(f"\nsecret found in files the suite wrote: {leaks}")
 
 
+# Files larger than this are the upload tests' own inputs (sparse files of up to 8 GiB, written
+# by the tests, never by the library): reading them would cost gigabytes for nothing.
+_SWEPT_SIZE = 64 << 20
+
+
 def _holds_secret(path: Path) -> bool:
     try:
+        if path.stat().st_size > _SWEPT_SIZE:
+            return False
         data = path.read_bytes()
     except OSError:
         return False
