@@ -109,7 +109,10 @@ def test_the_first_error_is_raised_and_no_more_calls_start(make_client: Any, cli
         client = make_client(API_KEY, base_url=raw.url + "/v1", max_retries=0)
         with pytest.raises(openaistream.InternalServerError):
             jobs_of(client, clients).retrieve_all(ids, 2)
-    assert sorted(server.arrived) == ["job_0", "job_1"]
+    # The first two calls started (the second may not have reached the server before the
+    # first failed); none after them.
+    assert "job_0" in server.arrived
+    assert set(server.arrived) <= {"job_0", "job_1"}
 
 
 def test_calls_are_taken_as_workers_free_up(make_client: Any, clients: Any) -> None:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pytest
-from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 from werkzeug import Request as ServerRequest
 
@@ -20,6 +19,7 @@ from openaistream.cli import cli
 from tests.conftest import API_KEY
 from tests.plugins.calls.realtime import CALL, OFFER
 from tests.support.api import answer, last
+from tests.support.cli import cli_runner, shown
 
 ANSWER = "v=0\r\no=- 4227147428 1719357865 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=mid:0\r\n"
 LOCATION = {"Location": f"/v1/realtime/calls/{CALL}"}
@@ -127,7 +127,7 @@ def test_the_session_is_sent_in_the_body_of_client_secrets_create(
 
 def invoke(httpserver: HTTPServer, *args: str, input: Optional[str] = None) -> Any:
     base = ["--api-key", API_KEY, "--base-url", httpserver.url_for("/v1")]
-    return CliRunner().invoke(cli, [*base, "realtime", *args], input=input, catch_exceptions=False)
+    return cli_runner().invoke(cli, [*base, "realtime", *args], input=input, catch_exceptions=False)
 
 
 def test_the_calls_create_command_prints_the_answer_and_the_call_id(
@@ -159,16 +159,16 @@ def test_the_commands_take_json_where_the_api_wants_an_object(httpserver: HTTPSe
         "expires_after": None,
     }
     for bad in ("calls-create - --session [1]", "translations-client-secrets-create {x"):
-        result = CliRunner().invoke(
+        result = cli_runner().invoke(
             cli, ["--api-key", API_KEY, "realtime", *bad.split(" ")], input=OFFER
         )
         assert result.exit_code == 2
-        assert "not JSON" in result.output or "must be a JSON object" in result.output
-    result = CliRunner().invoke(
+        assert "not JSON" in shown(result) or "must be a JSON object" in shown(result)
+    result = cli_runner().invoke(
         cli, ["--api-key", API_KEY, "realtime", "calls-create", "-"], input=b"\xff\xfe"
     )
     assert result.exit_code == 2
-    assert "OFFER" in result.output and "not UTF-8" in result.output
+    assert "OFFER" in shown(result) and "not UTF-8" in shown(result)
     assert len(httpserver.log) == 1
 
 

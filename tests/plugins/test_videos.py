@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from pytest_httpserver import HTTPServer
 
 import openaistream
 from openaistream.cli import cli
 from tests.conftest import API_KEY
 from tests.support.api import ANY_PATH, answer, last, query
+from tests.support.cli import cli_runner
 from tests.support.servers import Conn, RawServer, chunk, head
 
 PNG = bytes.fromhex(
@@ -194,7 +194,7 @@ def test_create_and_poll_sends_the_call_options_with_every_request(
 
 def invoke(httpserver: HTTPServer, *args: str) -> Any:
     base = ["--api-key", API_KEY, "--base-url", httpserver.url_for("/v1")]
-    return CliRunner().invoke(cli, [*base, "videos", *args], catch_exceptions=False)
+    return cli_runner().invoke(cli, [*base, "videos", *args], catch_exceptions=False)
 
 
 def test_the_download_command_writes_the_content_to_a_file(
