@@ -41,7 +41,8 @@ __all__ = [
 CALL_OPTIONS = ("extra_headers", "extra_query", "extra_body", "timeout")
 _RESERVED = frozenset(CALL_OPTIONS)
 # The per-call options of the resource method running now (in this thread or task): set by
-# the method's wrapper, read by ``Resource.request`` whatever the method's own arguments are.
+# the method's wrapper, read by the client's ``request`` (current_call_options) whatever the
+# method's own arguments are.
 _CALL_OPTIONS: contextvars.ContextVar[Optional[dict[str, Any]]] = contextvars.ContextVar(
     "openaistream_call_options", default=None
 )
