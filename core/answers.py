@@ -131,4 +131,5 @@ def status_failure(status: int, headers: Mapping[str, str], start: BodyStart) ->
         headers.get("x-request-id"),
         truncated=start.truncated,
         location=None if location is None else mask_query(mask_url(location) or ""),
+        headers=headers,
     )

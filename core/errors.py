@@ -34,6 +34,7 @@ more than the client kept (``BODY_KEPT`` bytes).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Optional
 
 __all__ = [
@@ -126,11 +127,21 @@ class APIError(OpenAIError):
 
 
 class APIStatusError(APIError):
-    """The API answered with an HTTP status of 400 or more (or a redirect)."""
+    """The API answered with an HTTP status of 400 or more (or a redirect). ``headers`` are
+    the answer's headers, names in lower case (``retry-after``, ``x-ratelimit-*``), cookies
+    left out."""
 
-    def __init__(self, message: str, *, status: int, **details: Any) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int,
+        headers: Optional[Mapping[str, str]] = None,
+        **details: Any,
+    ) -> None:
         super().__init__(message, **details)
         self.status = status
+        self.headers = _kept_headers(headers or {})
         # openai-python calls it status_code; both names work.
         self.status_code = status
 
@@ -233,6 +244,7 @@ def status_error(
     *,
     truncated: bool = False,
     location: Optional[str] = None,
+    headers: Optional[Mapping[str, str]] = None,
 ) -> APIStatusError:
     """The typed error for an HTTP status, with the server's message whatever the shape of
     its error body, and the code, type and param of an OpenAI error object."""
@@ -250,6 +262,7 @@ def status_error(
         "body": body if inner is None else inner,
         "request_id": request_id,
         "truncated": truncated,
+        "headers": headers,
     }
     if 300 <= status < 400:
         where = f" to {location}" if location else " (no Location given)"
@@ -261,6 +274,15 @@ def status_error(
         )
     cls = _STATUS_ERRORS.get(status, InternalServerError if status >= 500 else APIStatusError)
     return cls(message, **common)
+
+
+# Headers an error must not carry: the server's cookies are credentials of a kind.
+_SECRET_HEADERS = frozenset({"set-cookie", "set-cookie2"})
+
+
+def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    lowered = ((name.lower(), value) for name, value in headers.items())
+    return {name: value for name, value in lowered if name not in _SECRET_HEADERS}
 
 
 def server_message(body: Any) -> Optional[str]:

@@ -79,6 +79,30 @@ def test_the_last_failure_is_raised_when_retries_run_out(
     assert caught.value.message == "The server is overloaded"
 
 
+def test_a_status_error_carries_the_answers_headers_but_not_its_cookies(
+    httpserver: HTTPServer, make_client: Any
+) -> None:
+    # Rate-limit headers are what a caller pacing its own work (bulk runs) reads.
+    httpserver.expect_oneshot_request("/v1/models").respond_with_json(
+        {"error": {"message": "Rate limit reached", "code": "rate_limit_exceeded"}},
+        status=429,
+        headers={
+            "Retry-After": "7",
+            "X-RateLimit-Remaining-Requests": "0",
+            "Set-Cookie": "session=secret-cookie-value",
+        },
+    )
+    with (
+        make_client(API_KEY, base_url=httpserver.url_for("/v1"), max_retries=0) as client,
+        pytest.raises(openaistream.RateLimitError) as caught,
+    ):
+        client.models.list()
+    assert caught.value.headers["retry-after"] == "7"
+    assert caught.value.headers["x-ratelimit-remaining-requests"] == "0"
+    assert "set-cookie" not in caught.value.headers
+    assert "secret-cookie-value" not in repr(vars(caught.value))
+
+
 def test_a_bad_request_is_not_retried(httpserver: HTTPServer, make_client: Any) -> None:
     httpserver.expect_request("/v1/models").respond_with_json(
         {"error": {"message": "no"}}, status=400
