@@ -523,6 +523,7 @@ _BUILTIN_RESOURCES = """\
     - ``assistants``: assistants (``/assistants``)
     - ``audio``: speech, transcriptions, translations and custom voices (``/audio``)
     - ``batches``: batch jobs, and their input and output files (``/batches``)
+    - ``bulk``: a file of requests run at the rate limit, or through the Batch API (no one path)
     - ``chat``: chat completions, streamed or not, and stored ones (``/chat/completions``)
     - ``chatkit``: ChatKit sessions and threads, beta (``/chatkit``)
     - ``completions``: legacy text completions, streamed or not (``/completions``)

@@ -58,6 +58,7 @@ DEFAULT_PLUGINS = (
     "openaistream.plugins.assistants",
     "openaistream.plugins.audio",
     "openaistream.plugins.batches",
+    "openaistream.plugins.bulk",
     "openaistream.plugins.chat",
     "openaistream.plugins.chatkit",
     "openaistream.plugins.completions",

@@ -23,7 +23,7 @@ pytest_plugins = ["pytester"]
 API_KEY = "sk-test-a1b2c3d4e5f6g7h8i9j0SECRET"
 PROXY_PASSWORD = "pr0xy-pa55word"
 BUILTIN_RESOURCES = [
-    "assistants", "audio", "batches", "chat", "chatkit", "completions", "containers",
+    "assistants", "audio", "batches", "bulk", "chat", "chatkit", "completions", "containers",
     "content_provenance_checks", "conversations", "embeddings", "evals", "files", "fine_tuning",
     "images", "messages", "models", "moderations", "realtime", "responses", "runs", "skills",
     "threads", "uploads", "vector_stores", "videos", "webhooks",
