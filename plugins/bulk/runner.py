@@ -12,6 +12,7 @@ so the same command, run again once the key is fixed, sends them.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections import deque
 from collections.abc import Mapping
@@ -117,6 +118,7 @@ class _DirectRun:
         self.rates = _Rates()
         self.in_flight = 0
         self.stopped: Optional[openaistream.APIStatusError] = None
+        self.crashed: Optional[BaseException] = None  # a failure of our own, not the API's
 
     async def send_all(self, requests: Any) -> None:
         slots = asyncio.Semaphore(self.options.concurrency)
@@ -124,12 +126,14 @@ class _DirectRun:
         try:
             for request in requests:
                 await slots.acquire()
+                if self.crashed is not None:
+                    raise self.crashed
                 if self.stopped is not None:
                     slots.release()
                     break
                 task = asyncio.ensure_future(self._send(request, slots))
                 tasks.add(task)
-                task.add_done_callback(tasks.discard)
+                task.add_done_callback(functools.partial(self._settled, tasks))
             if tasks:
                 await asyncio.gather(*tasks)
         finally:
@@ -146,6 +150,11 @@ class _DirectRun:
                 self.summary,
             ) from self.stopped
 
+    def _settled(self, tasks: set[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
+        tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None and self.crashed is None:
+            self.crashed = task.exception()  # stop sending: the loop raises it
+
     async def _send(self, request: BulkRequest, slots: asyncio.Semaphore) -> None:
         self.in_flight += 1
         try:
@@ -161,39 +170,32 @@ class _DirectRun:
             if self.stopped is not None:
                 return
             await self.limiter.acquire(cost)
-            outcome = await self._try(
-                request, cost, guess, last=attempt == self.options.max_attempts
-            )
-            if outcome is None:
+            if self.stopped is not None:  # it stopped while this one waited its turn
+                self.limiter.finished(None)
+                self.limiter.give_back(cost)
                 return
-            await asyncio.sleep(self.retry.wait(attempt, outcome))
+            last = attempt == self.options.max_attempts
+            wait = await self._try(request, cost, guess, attempt, last)
+            if wait is None:
+                return
+            await asyncio.sleep(wait)
 
     async def _try(
-        self, request: BulkRequest, cost: int, guess: int, last: bool
-    ) -> Optional[Mapping[str, str]]:
+        self, request: BulkRequest, cost: int, guess: int, attempt: int, last: bool
+    ) -> Optional[float]:
         """One try: None when the request is settled (written, or the run stopped), else the
-        headers of a failure worth another try (to read how long to wait)."""
-        headers: Optional[Mapping[str, str]] = None
+        seconds to wait before the next."""
         try:
-            answer = await self.client.request(
-                request.method, api_path(request.url), json=request.body, parse="bytes"
-            )
+            answer = await self._call(request)
         except openaistream.APIStatusError as error:
-            headers = error.headers
-            self.limiter.finished(headers)
-            return self._failed(request, error, cost, last)
+            return self._failed(request, error, cost, attempt, last)
         except (openaistream.APIConnectionError, openaistream.StreamError) as error:
-            self.limiter.finished(None)
-            if last:
-                code = (
-                    "timeout"
-                    if isinstance(error, openaistream.APITimeoutError)
-                    else "connection_error"
-                )
-                self._write(error_record(request.custom_id, code, str(error)), ok=False)
-                return None
-            return {}
-        self.limiter.finished(answer.headers)
+            if not last:
+                return self.retry.wait(attempt)
+            timeout = isinstance(error, openaistream.APITimeoutError)
+            record = error_record(request.custom_id, _no_answer_code(timeout), str(error))
+            self._write(record, ok=False)
+            return None
         body = _body(answer.content)
         usage = body.get("usage") if isinstance(body, dict) else None
         self.tokens.learn(guess, usage)
@@ -201,9 +203,30 @@ class _DirectRun:
         self._write(record, ok=True, tokens=_total_tokens(usage, cost))
         return None
 
+    async def _call(self, request: BulkRequest) -> Any:
+        """The request sent once; whatever happens, the limiter hears that it ended (and
+        what the answer's headers say of the limits)."""
+        headers: Optional[Mapping[str, str]] = None
+        try:
+            answer = await self.client.request(
+                request.method, api_path(request.url), json=request.body, parse="bytes"
+            )
+            headers = answer.headers
+            return answer
+        except openaistream.APIStatusError as error:
+            headers = error.headers
+            raise
+        finally:
+            self.limiter.finished(headers)
+
     def _failed(
-        self, request: BulkRequest, error: openaistream.APIStatusError, cost: int, last: bool
-    ) -> Optional[Mapping[str, str]]:
+        self,
+        request: BulkRequest,
+        error: openaistream.APIStatusError,
+        cost: int,
+        attempt: int,
+        last: bool,
+    ) -> Optional[float]:
         fatal = error.status in _FATAL_STATUSES or error.code == "insufficient_quota"
         if fatal:
             self.stopped = self.stopped or error
@@ -214,7 +237,8 @@ class _DirectRun:
             kind = error.type if error.type in ("requests", "tokens") else None
             self.limiter.pause(self.retry.wait(1, error.headers), kind)
         if retried and not last:
-            return error.headers
+            # After a 429 the limiter holds every request until the server's time is up.
+            return 0.0 if error.status == 429 else self.retry.wait(attempt, error.headers)
         body = {"error": error.body} if _is_error_object(error.body) else error.body
         record = response_record(request.custom_id, error.status, error.request_id, body)
         self._write(record, ok=False)
@@ -240,6 +264,10 @@ class _DirectRun:
             requests_per_minute=rpm,
             tokens_per_minute=tpm,
         )
+
+
+def _no_answer_code(timeout: bool) -> str:
+    return "timeout" if timeout else "connection_error"
 
 
 def _body(content: Optional[bytes]) -> Any:
