@@ -461,8 +461,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """The console script: one line on stderr for an error, exit 130 on Ctrl-C."""
     verbosity = _verbosity(sys.argv[1:] if argv is None else argv)
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="openaistream",
-                 standalone_mode=False)  # fmt: skip
+        code = cli.main(args=list(argv) if argv is not None else None,
+                        prog_name="openaistream", standalone_mode=False)  # fmt: skip
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.ClickException as problem:
@@ -488,7 +488,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             err=True,
         )
         return 1
-    return 0
+    # Not standalone, click answers a command's ``Exit`` (``--help``, an interrupted bulk run)
+    # with its code instead of raising it; any other command answers None.
+    return code if isinstance(code, int) else 0
 
 
 def _verbosity(args: Sequence[str]) -> int:
