@@ -29,9 +29,11 @@ from __future__ import annotations
 import argparse
 import array
 import asyncio
+import contextlib
 import itertools
 import json
 import math
+import os
 import signal
 import sys
 import threading
@@ -86,6 +88,8 @@ def _characters(value: Any) -> int:
 def format_reset(seconds: float) -> str:
     """A duration as the API writes its resets: "120ms", "1s", "6m0s", "1.5s"."""
     millis = math.ceil(seconds * 1000)
+    if millis == 0:
+        return "0s"
     if millis < 1000:
         return f"{millis}ms"
     minutes, millis = divmod(millis, 60_000)
@@ -138,13 +142,17 @@ class Counters:
         self.admitted_at = array.array("d")
         self.admitted_tokens = array.array("q")
 
+    def duplicated(self) -> list[str]:
+        """The users answered 200 more than once."""
+        return sorted(user for user, count in self.answered.items() if count > 1)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "admitted": self.admitted,
             "limited": self.limited,
             "faulted": self.faulted,
             "answered": dict(self.answered),
-            "duplicated": sorted(user for user, count in self.answered.items() if count > 1),
+            "duplicated": self.duplicated(),
             "admitted_at": [round(t, 5) for t in self.admitted_at],
             "admitted_tokens": list(self.admitted_tokens),
         }
@@ -481,11 +489,14 @@ async def _serve_until_told(api: RateLimitedAPI) -> None:
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     loop.add_signal_handler(signal.SIGINT, stop.set)
 
-    def watch_stdin() -> None:  # its end (the parent closed it, or died) stops the server
-        sys.stdin.buffer.read()
-        loop.call_soon_threadsafe(stop.set)
+    def stdin_readable() -> None:  # its end (the parent closed it, or died) stops the server
+        if not os.read(stdin, 65536):
+            loop.remove_reader(stdin)
+            stop.set()
 
-    threading.Thread(target=watch_stdin, daemon=True).start()
+    stdin = sys.stdin.fileno()
+    with contextlib.suppress(OSError, ValueError):  # not a pipe: SIGTERM alone stops it
+        loop.add_reader(stdin, stdin_readable)
     listener = _Listener(api)
     print(await listener.start(), flush=True)
     try:
