@@ -466,3 +466,19 @@ def test_transports_are_looked_up_by_the_client_they_serve(
     assert [t.name for t in serving_async if t.plugin == "kinds"] == ["aio_only", "answering"]
     assert registry.transport("aio_only", "async").proxy_schemes == ("gopher",)
     assert registry.transport("answering", "async").plugin == "kinds"
+
+
+def test_a_regular_install_ships_every_package_of_the_source_tree() -> None:
+    # pyproject.toml lists the packages by name: a new sub-package (plugins/bulk) missing
+    # there works in the editable install and is absent from a wheel.
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "pyproject.toml").read_text(encoding="utf-8")
+    listed = set(re.findall(r'"(openaistream[\w.]*)"', re.search(r"packages = \[(.*)\]", text)[1]))
+    homes = {"openaistream": "core", "openaistream.plugins": "plugins",
+             "openaistream.transports": "transports"}  # fmt: skip
+    found = set()
+    for package, folder in homes.items():
+        for init in (root / folder).rglob("__init__.py"):
+            relative = init.parent.relative_to(root / folder).parts
+            found.add(".".join((package, *relative)))
+    assert found == listed
