@@ -116,7 +116,7 @@ class JSONLinesParser:
         held = self._held
         held.append(chunk)
         self._held_size += len(chunk)
-        if b"\n" not in chunk:
+        if chunk.find(b"\n") < 0:  # find(), not "in": see SSEParser.feed
             return ()
         offset = self._offset
         first: Iterable[Any] = ()  # a long line, decoded before the lines after it

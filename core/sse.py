@@ -104,7 +104,9 @@ class SSEParser:
 
     def feed(self, chunk: bytes) -> Iterable[Any]:
         """The events the bytes so far complete; take them all before feeding more."""
-        if not self._plain or b"\r" in chunk:
+        # find(), not "in": for bytes, "in" first tries its operand as an integer, and the
+        # TypeError it makes and drops costs more than the search (0.2 us against 0.1 us).
+        if not self._plain or chunk.find(b"\r") >= 0:
             return self._feed_other(chunk)
         self._fed += len(chunk)
         if self._held:
@@ -119,7 +121,7 @@ class SSEParser:
             # One chunk an event, as most streams send them: "data: {...}" decoded here and
             # now, as _lf_events would, without a generator or a call.
             block = blocks[0]
-            if block[:6] == b"data: " and b"\n" not in block:
+            if block[:6] == b"data: " and block.find(b"\n") < 0:
                 data = block[6:]
                 if data and data != _DONE:
                     try:
@@ -143,7 +145,7 @@ class SSEParser:
         straddles = chunk[:1] == b"\n" and held[-1][-1:] == b"\n"
         held.append(chunk)
         self._held_size += len(chunk)
-        if not straddles and b"\n\n" not in chunk:
+        if not straddles and chunk.find(b"\n\n") < 0:
             return ()
         first: Iterable[Any] = ()  # a long event, decoded before the blocks after it
         if self._held_size - len(chunk) > _LONG:
@@ -169,7 +171,7 @@ class SSEParser:
         block = b""
         try:
             for block in blocks:
-                if block[:6] == b"data: " and b"\n" not in block:
+                if block[:6] == b"data: " and block.find(b"\n") < 0:
                     # The common case, "data: {...}" alone, decoded here: this loop runs once
                     # an event, and a call to _item would cost more than the checks it makes.
                     data = block[6:]
@@ -238,7 +240,7 @@ class SSEParser:
             chunk = head
             if not chunk:
                 return ()
-        if b"\r" not in chunk and not self._cr:
+        if chunk.find(b"\r") < 0 and not self._cr:
             return self.feed(chunk)
         if not self._cr:
             self._cr, self._plain = True, False
@@ -357,7 +359,7 @@ def _lf(block: bytes) -> bytes:
 
 def _parse_block(block: bytes) -> Optional[tuple[Optional[str], bytes]]:
     """The (event name, data) of one LF-separated block, or None when it carries no data."""
-    if block[:6] == b"data: " and b"\n" not in block:
+    if block[:6] == b"data: " and block.find(b"\n") < 0:
         return None, block[6:]
     # The common named event, "event: x\ndata: {...}", without a loop.
     if block[:7] == b"event: ":
