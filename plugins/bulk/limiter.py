@@ -77,6 +77,7 @@ class Limiter:
         # Until an answer tells the limits, one request at a time (both given: no need).
         self._learned = max_rpm is not None and max_tpm is not None
         self._in_flight = 0
+        self._largest = 0  # the most tokens one request has cost: what an unseen one may take
         self._paused_until = 0.0
         self._turn = asyncio.Lock()  # requests start in the order they asked
         self._answered = asyncio.Event()
@@ -94,6 +95,7 @@ class Limiter:
                 await asyncio.sleep(wait)
             self._take("requests", 1)
             self._take("tokens", tokens)
+            self._largest = max(self._largest, tokens)
             self._in_flight += 1
 
     def finished(self, headers: Optional[Mapping[str, str]]) -> None:
@@ -115,6 +117,8 @@ class Limiter:
             spent = limit - remaining if remaining is not None else 0.0
             rate = _refill_rate(limit, remaining, reset)
             self._adopt(kind, limit, rate, remaining, spent, now)
+            if remaining is not None:
+                self._catch_up(kind, remaining)
 
     def pause(self, seconds: float, kind: Optional[str] = None) -> None:
         """A 429: nothing starts for ``seconds``, and the named budget starts empty."""
@@ -158,6 +162,14 @@ class Limiter:
         if rate is not None and surer and (ceiling is None or rate * 60.0 <= ceiling):
             bucket.rate = rate * SAFETY
             bucket.measured_from = spent
+
+    def _catch_up(self, kind: str, remaining: float) -> None:
+        """Raise the budget to what the server says is left, less what may not have reached
+        it yet. A refill rate guessed too low (a bucket the server never let us see drawn
+        down) would otherwise hold the run below the limit for good."""
+        bucket = self.buckets[kind]
+        unseen = self._in_flight * (1 if kind == "requests" else self._largest)
+        bucket.level = max(bucket.level, min(bucket.size, remaining - unseen))
 
     def _wait_for(self, tokens: int) -> float:
         now = self._clock()

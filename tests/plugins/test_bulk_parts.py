@@ -160,3 +160,24 @@ def test_output_lines_are_whole_json_and_reopening_keeps_what_was_done(tmp_path:
     with OutputFile(path) as again:
         assert all(custom_id in again.done for custom_id in "abc") and "d" not in again.done
         assert again.found == 3
+
+
+def test_a_budget_guessed_too_low_catches_up_with_what_the_server_says_is_left() -> None:
+    # A server whose bucket never drew down shows no refill rate: the guess (a minute's
+    # worth) may be far too slow, but what it says is left, less what is in flight, is real.
+    async def scenario() -> float:
+        limiter = Limiter(clock=Clock())
+        await limiter.acquire(5)
+        limiter.finished(
+            {"x-ratelimit-limit-requests": "2000", "x-ratelimit-remaining-requests": "1999"}
+        )
+        bucket = limiter.buckets["requests"]
+        bucket.level = 3.0  # the guessed rate left three
+        for _ in range(3):
+            await limiter.acquire(5)
+        limiter.finished(
+            {"x-ratelimit-limit-requests": "2000", "x-ratelimit-remaining-requests": "1990"}
+        )
+        return bucket.level
+
+    assert asyncio.run(scenario()) == 1990 - 2  # two requests still in flight
