@@ -163,6 +163,34 @@ def test_error_as_a_payload_of_type_error() -> None:
         events(unnamed)
 
 
+@pytest.mark.parametrize("together", [True, False], ids=["one-chunk", "a-chunk-each"])
+def test_a_null_error_or_another_type_is_an_event_not_an_error(together: bool) -> None:
+    bodies = [
+        b'data: {"error": null}\n\n',
+        b'data: {"type": "response.created", "error": null}\n\n',
+        b'data: {"type": "x"}\n\n',
+        b'data: {"error": {"message": "boom"}}\n\n',
+    ]
+    chunks = [b"".join(bodies)] if together else bodies
+    taken = []
+    with pytest.raises(APIError, match="boom"):
+        for item in decode_sse(chunks):
+            taken.append(item)
+    assert taken == [{"error": None}, {"type": "response.created", "error": None}, {"type": "x"}]
+
+
+@pytest.mark.parametrize("held", [b"", b'data: {"a"', b"data: {"], ids=["none", "part", "prefix"])
+def test_an_error_after_several_events_in_one_read_names_its_offset(held: bytes) -> None:
+    # The events before it arrive in the same read, after the start of an event held back.
+    first = b'data: {"a": 1}\n\n' if held else b""
+    good = b'data: {"b": 2}\n\n: a comment\n\nevent: x\ndata: {"c": 3}\n\n'
+    body = first + good + b'data: {"broken"\n\n'
+    chunks = [held, body[len(held) :]] if held else [body]
+    with pytest.raises(StreamError) as caught:
+        events(*chunks)
+    assert caught.value.offset == len(first) + len(good)
+
+
 def test_invalid_json_names_the_line_and_its_byte_offset() -> None:
     body = b'data: {"a": 1}\n\ndata: {"broken": \n\n'
     with pytest.raises(StreamError) as caught:
