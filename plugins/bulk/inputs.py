@@ -19,7 +19,7 @@ from typing import Any, Optional, Union
 
 from openaistream import jsonlib
 
-from .ids import IdSet, digest
+from .ids import Repeats, digest
 
 __all__ = [
     "METHODS",
@@ -82,8 +82,8 @@ def check_input(path: PathLike) -> InputSummary:
     name = str(path)
     problems: list[tuple[int, str]] = []
     total_problems = 0
-    seen = IdSet()
-    repeated: set[int] = set()  # digests of custom ids used more than once
+    repeats = Repeats(_line_count(path))
+    maybe: set[int] = set()  # digests of ids the filter may have seen before
     urls: dict[str, int] = {}
     count = 0
     for number, raw in _lines(path):
@@ -96,13 +96,12 @@ def check_input(path: PathLike) -> InputSummary:
             continue
         if request is None:
             continue
-        if request.custom_id in seen:
-            repeated.add(digest(request.custom_id))
-        seen.add(request.custom_id)
+        if repeats.seen_before(request.custom_id):
+            maybe.add(digest(request.custom_id))
         urls[request.url] = urls.get(request.url, 0) + 1
         count += 1
-    if repeated:
-        found = _repeats(path, repeated)
+    if maybe:
+        found = _repeats(path, maybe)
         total_problems += len(found)
         problems = sorted(problems + found)[:SHOWN]  # the first SHOWN of either kind
     if total_problems:
@@ -119,6 +118,11 @@ def read_requests(path: PathLike, done: Optional[Container[str]] = None) -> Iter
         request = _parsed(number, raw)
         if request is not None and (done is None or request.custom_id not in done):
             yield request
+
+
+def _line_count(path: PathLike) -> int:
+    with Path(path).open("rb") as file:
+        return sum(block.count(b"\n") for block in iter(lambda: file.read(1 << 20), b"")) + 1
 
 
 def _lines(path: PathLike) -> Iterator[tuple[int, bytes]]:
@@ -152,9 +156,9 @@ def _parsed(number: int, raw: bytes) -> Optional[BulkRequest]:
     return BulkRequest(number, custom_id, method, url, body, raw)
 
 
-def _repeats(path: PathLike, repeated: set[int]) -> list[tuple[int, str]]:
+def _repeats(path: PathLike, maybe: set[int]) -> list[tuple[int, str]]:
     """The lines whose custom id an earlier line already used, each naming that line. Only
-    the few repeated ids are held by name."""
+    the few ids that may repeat are held by name."""
     first: dict[str, int] = {}
     found = []
     for number, raw in _lines(path):
@@ -162,7 +166,7 @@ def _repeats(path: PathLike, repeated: set[int]) -> list[tuple[int, str]]:
             request = _parsed(number, raw)
         except ValueError:
             continue
-        if request is None or digest(request.custom_id) not in repeated:
+        if request is None or digest(request.custom_id) not in maybe:
             continue
         earlier = first.setdefault(request.custom_id, number)
         if earlier != number:

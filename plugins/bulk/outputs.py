@@ -51,19 +51,14 @@ def _line_id() -> str:
 
 
 class OutputFile:
-    """The output, open for appending. ``done`` holds the custom ids already written,
-    those found when it was opened and those written since."""
+    """The output, open for appending. ``done`` holds the custom ids it held when it was
+    opened (a run writes each id of its input once: it need not remember them again)."""
 
     def __init__(self, path: PathLike) -> None:
         self.path = Path(path)
         if self.path.is_dir():
             raise IsADirectoryError(f"the output is a directory, not a file: {str(self.path)!r}")
-        self.done = IdSet()
-        self.found = 0  # lines already in the file when it was opened
-        if self.path.exists():
-            for custom_id in _written_ids(self.path):
-                self.done.add(custom_id)
-                self.found += 1
+        self.done = IdSet(_written_ids(self.path) if self.path.exists() else ())
         self._fd: Optional[int] = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
 
     def write(self, record: Mapping[str, Any]) -> None:
@@ -74,7 +69,6 @@ class OutputFile:
         view = memoryview(data)
         while view:  # a regular file takes it in one write but on a full disk
             view = view[os.write(self._fd, view) :]
-        self.done.add(record["custom_id"])
 
     def close(self) -> None:
         if self._fd is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from openaistream.plugins.bulk.ids import IdSet
+from openaistream.plugins.bulk.ids import IdSet, Repeats
 from openaistream.plugins.bulk.limiter import SAFETY, Limiter, parse_duration
 from openaistream.plugins.bulk.outputs import OutputFile, error_record, response_record
 from openaistream.plugins.bulk.progress import Progress
@@ -120,11 +120,18 @@ def test_tokens_are_the_prompts_estimate_plus_the_answers_limit_corrected_by_usa
 
 
 def test_the_set_of_ids_holds_many_in_little_and_answers_exactly() -> None:
-    ids = IdSet(f"row-{number}" for number in range(50_000))
-    ids.add("row-7")  # again: no double count
-    assert len(ids) == 50_000
-    assert "row-49999" in ids and "row-0" in ids
-    assert "row-50000" not in ids and 7 not in ids
+    ids = IdSet(f"row-{number}" for number in range(150_000))  # three slices merged
+    assert len(ids) == 150_000
+    assert all(f"row-{number}" in ids for number in (0, 65_535, 65_536, 149_999))
+    assert "row-150000" not in ids and "row--1" not in ids and 7 not in ids
+    assert len(IdSet()) == 0 and "row-0" not in IdSet()
+
+
+def test_repeats_flags_every_repeat_and_few_first_sightings() -> None:
+    repeats = Repeats(10_000)
+    flagged = sum(repeats.seen_before(f"id-{number}") for number in range(10_000))
+    assert flagged < 300  # about 1% by design; never a repeat missed:
+    assert all(repeats.seen_before(f"id-{number}") for number in range(0, 10_000, 7))
 
 
 def test_progress_as_a_bar_plain_lines_or_nothing() -> None:
@@ -159,7 +166,7 @@ def test_output_lines_are_whole_json_and_reopening_keeps_what_was_done(tmp_path:
     assert text.count(b"\n") == 3 and "café".encode() in text
     with OutputFile(path) as again:
         assert all(custom_id in again.done for custom_id in "abc") and "d" not in again.done
-        assert again.found == 3
+        assert len(again.done) == 3
 
 
 def test_a_budget_guessed_too_low_catches_up_with_what_the_server_says_is_left() -> None:
