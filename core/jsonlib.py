@@ -58,11 +58,17 @@ def _orjson_unchecked(data: bytes) -> Any:
 
 def loads_for(block: bytes) -> Callable[[bytes], Any]:
     """The loader for every text cut from ``block``: one digit-run check for a whole read
-    (a Content-Length body arrives 64 KiB at a time) instead of one an event."""
+    (a Content-Length body arrives 64 KiB at a time) instead of one an event.
+
+    Where it can, it is ``orjson.loads`` itself, not a function around it: a Python call an
+    event cost more than the checks around it. So a ValueError from it may be orjson
+    refusing what json takes (NaN, a lone surrogate): the caller asks :func:`stdlib_loads`
+    then, whose value or error is json's.
+    """
     # find(), not "in": for bytes, "in" first tries its operand as an integer, and the
     # TypeError it makes and drops costs more than the search itself.
     if loads is orjson_loads and block.translate(_DIGITS).find(_LONG_RUN) < 0:
-        return _orjson_unchecked
+        return orjson.loads
     return loads
 
 

@@ -126,8 +126,8 @@ class SSEParser:
                 if data and data != _DONE:
                     try:
                         payload = jsonlib.loads_for(data)(data)
-                    except ValueError as exc:
-                        raise self._failed(exc, block, self._fed - len(chunk))  # noqa: B904
+                    except ValueError:  # orjson may refuse what json takes: json decides
+                        payload = self._json_decides(data, block, self._fed - len(chunk))
                     if (
                         payload.__class__ is dict
                         and ("error" in payload or "type" in payload)  # most events stop here
@@ -165,6 +165,13 @@ class SSEParser:
         events = self._lf_events(blocks, buffer)
         return itertools.chain(first, events) if first else events
 
+    def _json_decides(self, data: bytes, block: bytes, offset: int) -> Any:
+        """json's value for ``data``, which orjson refused, or its error, stopping here."""
+        try:
+            return jsonlib.stdlib_loads(data)
+        except ValueError as exc:
+            raise self._failed(exc, block, offset) from exc
+
     def _lf_events(self, blocks: list[bytes], buffer: bytes) -> Iterator[Any]:
         """The events of ``blocks``, cut at LF LF from ``buffer``."""
         loads = jsonlib.loads_for(buffer)
@@ -179,7 +186,10 @@ class SSEParser:
                     if data == _DONE:
                         raise _Done
                     if data:  # an empty data field carries nothing to decode
-                        payload = loads(data)
+                        try:
+                            payload = loads(data)
+                        except ValueError:  # orjson may refuse what json takes: json decides
+                            payload = jsonlib.stdlib_loads(data)
                         if (
                             payload.__class__ is dict
                             and ("error" in payload or "type" in payload)  # most events stop here

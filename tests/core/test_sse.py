@@ -191,6 +191,15 @@ def test_an_error_after_several_events_in_one_read_names_its_offset(held: bytes)
     assert caught.value.offset == len(first) + len(good)
 
 
+@pytest.mark.parametrize("together", [True, False], ids=["one-chunk", "a-chunk-each"])
+def test_what_orjson_refuses_json_decodes_in_a_stream(together: bool) -> None:
+    texts = [b'{"n": NaN}', b'{"s": "\\ud800"}', b'{"big": 123456789012345678901234567890}']
+    bodies = [b"data: " + text + b"\n\n" for text in texts]
+    got = events(b"".join(bodies)) if together else events(*bodies)
+    assert repr(got) == repr([json.loads(text) for text in texts])
+    assert got[2]["big"] == 123456789012345678901234567890  # exact, not a float
+
+
 def test_invalid_json_names_the_line_and_its_byte_offset() -> None:
     body = b'data: {"a": 1}\n\ndata: {"broken": \n\n'
     with pytest.raises(StreamError) as caught:
