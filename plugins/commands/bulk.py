@@ -10,8 +10,8 @@ from typing import Optional
 import click
 
 from openaistream.cli import State
-from openaistream.plugins.bulk import VIAS, InputError
-from openaistream.plugins.bulk.inputs import InputSummary, check_input
+from openaistream.plugins.bulk import VIAS
+from openaistream.plugins.bulk.inputs import InputError, InputSummary, check_input
 
 
 class _BadInput(click.ClickException):

@@ -1,0 +1,123 @@
+"""A bulk run's arguments, checked before anything is sent, and the run itself: on the
+AsyncOpenAI it was asked on, or on one made like the blocking client, on an event loop of
+its own."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import openaistream
+
+from . import VIAS
+from .inputs import check_input
+from .outputs import OutputFile
+from .progress import MODES, Progress
+from .runner import DirectOptions, run_direct
+from .summary import Summary
+
+__all__ = ["Job", "existing", "run_blocking"]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+class Job:
+    """A bulk run's arguments, checked."""
+
+    def __init__(self, input: Path, output: Path, via: str, direct: DirectOptions, progress: str):
+        self.input, self.output, self.via = input, output, via
+        self.direct, self.progress = direct, progress
+
+    @classmethod
+    def checked(
+        cls,
+        input: PathLike,
+        output: PathLike,
+        via: str,
+        max_rpm: Optional[float],
+        max_tpm: Optional[float],
+        concurrency: int,
+        max_attempts: int,
+        progress: str,
+    ) -> Job:
+        if via not in VIAS:
+            raise ValueError(f"via must be one of {', '.join(VIAS)}, not {via!r}")
+        if progress not in MODES:
+            raise ValueError(f"progress must be one of {', '.join(MODES)}, not {progress!r}")
+        for name, value in (("max_rpm", max_rpm), ("max_tpm", max_tpm)):
+            if value is not None and (not _is_number(value) or value <= 0):
+                raise ValueError(f"{name} must be a number > 0 a minute, not {value!r}")
+        for name, count in (("concurrency", concurrency), ("max_attempts", max_attempts)):
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise ValueError(f"{name} must be a whole number >= 1, not {count!r}")
+        source = existing(input, "input")
+        target = Path(os.fspath(output))
+        if target.resolve() == source.resolve():
+            raise ValueError(f"output must not be the input: {str(target)!r}")
+        direct = DirectOptions(max_rpm, max_tpm, concurrency, max_attempts)
+        return cls(source, target, via, direct, progress)
+
+    async def run(self, client: openaistream.AsyncOpenAI) -> Summary:
+        started = time.monotonic()
+        described = check_input(self.input)
+        with OutputFile(self.output) as output:
+            summary = Summary(total=described.count, skipped=len(output.done))
+            shown = Progress(described.count, self.progress)
+            try:
+                if self.via == "batch":
+                    await _via_batch(client, self, output, shown, summary)
+                else:
+                    await run_direct(client, self.input, output, shown, summary, self.direct)
+            finally:
+                summary.seconds = time.monotonic() - started
+                shown.close()
+        return summary
+
+
+async def _via_batch(
+    client: openaistream.AsyncOpenAI,
+    job: Job,
+    output: OutputFile,
+    shown: Progress,
+    summary: Summary,
+) -> None:
+    from .viabatch import run_via_batch
+
+    done = await run_via_batch(client, job.input, output, shown)
+    summary.succeeded, summary.failed, summary.left = done.succeeded, done.failed, done.left
+
+
+def run_blocking(job: Job, client: Any) -> Summary:
+    """The run on an AsyncOpenAI made like this OpenAI, on an event loop of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        raise RuntimeError(
+            "bulk.process on OpenAI blocks until the run ends; in a running event loop, use "
+            "AsyncOpenAI: await aclient.bulk.process(...)"
+        )
+    arguments = client._arguments()
+    if arguments.get("transport") != "replay":  # a network transport of the blocking kind
+        arguments["transport"] = None
+
+    async def main() -> Summary:
+        async with openaistream.AsyncOpenAI(**arguments) as aclient:
+            return await job.run(aclient)
+
+    return asyncio.run(main())
+
+
+def existing(path: PathLike, name: str) -> Path:
+    found = Path(os.fspath(path))
+    if not found.is_file():
+        raise FileNotFoundError(f"{name} is not a file: {str(found)!r}")
+    return found
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
