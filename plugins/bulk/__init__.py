@@ -52,6 +52,9 @@ class Bulk(openaistream.Resource):
         concurrency: int = 64,
         max_attempts: int = 5,
         progress: str = "auto",
+        max_batch_requests: int = 50_000,
+        max_batch_bytes: int = 200 * 1024 * 1024,
+        poll_interval: Optional[float] = None,
     ) -> Any:
         """Run every request of ``input`` (Batch API input lines) and write one answer a
         request to ``output`` (Batch API output lines); the counts of the run. A request
@@ -61,14 +64,20 @@ class Bulk(openaistream.Resource):
         ``via="direct"`` sends the requests at the key's rate limits, read from the answers'
         ``x-ratelimit-*`` headers or capped by ``max_rpm`` / ``max_tpm`` (a minute's
         requests and tokens), ``concurrency`` at most at once, each tried up to
-        ``max_attempts`` times. ``via="batch"`` sends them through the Batch API instead.
+        ``max_attempts`` times. ``via="batch"`` sends them through the Batch API instead,
+        in batches of at most ``max_batch_requests`` requests and ``max_batch_bytes`` bytes
+        (the API's limits), polled as the API asks or every ``poll_interval`` seconds.
         ``progress``: ``"auto"`` (a bar on a terminal, lines elsewhere), ``"bar"``,
         ``"lines"`` or ``"quiet"``. Every argument and every line of the input is checked
         before anything is sent. On ``AsyncOpenAI`` this returns an awaitable.
         """
         from .job import Job, run_blocking  # the run's modules load when one is asked for
 
-        job = Job.checked(input, output, via, max_rpm, max_tpm, concurrency, max_attempts, progress)
+        job = Job.checked(
+            input, output, via, progress,
+            direct=(max_rpm, max_tpm, concurrency, max_attempts),
+            batch=(max_batch_requests, max_batch_bytes, poll_interval),
+        )  # fmt: skip
         if isinstance(self.client, openaistream.AsyncOpenAI):
             return job.run(self.client)
         return run_blocking(job, self.client)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -18,6 +19,7 @@ from .outputs import OutputFile
 from .progress import MODES, Progress
 from .runner import DirectOptions, run_direct
 from .summary import Summary
+from .viabatch import BatchLimits, run_via_batch
 
 __all__ = ["Job", "existing", "run_blocking"]
 
@@ -27,9 +29,12 @@ PathLike = Union[str, "os.PathLike[str]"]
 class Job:
     """A bulk run's arguments, checked."""
 
-    def __init__(self, input: Path, output: Path, via: str, direct: DirectOptions, progress: str):
-        self.input, self.output, self.via = input, output, via
-        self.direct, self.progress = direct, progress
+    def __init__(
+        self, input: Path, output: Path, via: str, progress: str, direct: DirectOptions,
+        batch: BatchOptions,
+    ) -> None:  # fmt: skip
+        self.input, self.output, self.via, self.progress = input, output, via, progress
+        self.direct, self.batch = direct, batch
 
     @classmethod
     def checked(
@@ -37,28 +42,35 @@ class Job:
         input: PathLike,
         output: PathLike,
         via: str,
-        max_rpm: Optional[float],
-        max_tpm: Optional[float],
-        concurrency: int,
-        max_attempts: int,
         progress: str,
+        direct: tuple[Optional[float], Optional[float], int, int],
+        batch: tuple[int, int, Optional[float]],
     ) -> Job:
+        """Every argument checked, each error naming it, before anything is read or sent."""
         if via not in VIAS:
             raise ValueError(f"via must be one of {', '.join(VIAS)}, not {via!r}")
         if progress not in MODES:
             raise ValueError(f"progress must be one of {', '.join(MODES)}, not {progress!r}")
+        max_rpm, max_tpm, concurrency, max_attempts = direct
         for name, value in (("max_rpm", max_rpm), ("max_tpm", max_tpm)):
             if value is not None and (not _is_number(value) or value <= 0):
                 raise ValueError(f"{name} must be a number > 0 a minute, not {value!r}")
-        for name, count in (("concurrency", concurrency), ("max_attempts", max_attempts)):
+        max_requests, max_bytes, poll_interval = batch
+        counts = [("concurrency", concurrency), ("max_attempts", max_attempts),
+                  ("max_batch_requests", max_requests), ("max_batch_bytes", max_bytes)]  # fmt: skip
+        for name, count in counts:
             if isinstance(count, bool) or not isinstance(count, int) or count < 1:
                 raise ValueError(f"{name} must be a whole number >= 1, not {count!r}")
+        if poll_interval is not None and (not _is_number(poll_interval) or poll_interval <= 0):
+            raise ValueError(
+                f"poll_interval must be a number of seconds > 0, not {poll_interval!r}"
+            )
         source = existing(input, "input")
         target = Path(os.fspath(output))
         if target.resolve() == source.resolve():
             raise ValueError(f"output must not be the input: {str(target)!r}")
-        direct = DirectOptions(max_rpm, max_tpm, concurrency, max_attempts)
-        return cls(source, target, via, direct, progress)
+        options = BatchOptions(BatchLimits(max_requests, max_bytes), poll_interval)
+        return cls(source, target, via, progress, DirectOptions(*direct), options)
 
     async def run(self, client: openaistream.AsyncOpenAI) -> Summary:
         started = time.monotonic()
@@ -77,6 +89,12 @@ class Job:
         return summary
 
 
+@dataclass(frozen=True)
+class BatchOptions:
+    limits: BatchLimits
+    poll_interval: Optional[float]
+
+
 async def _via_batch(
     client: openaistream.AsyncOpenAI,
     job: Job,
@@ -84,9 +102,10 @@ async def _via_batch(
     shown: Progress,
     summary: Summary,
 ) -> None:
-    from .viabatch import run_via_batch
-
-    done = await run_via_batch(client, job.input, output, shown)
+    done = await run_via_batch(
+        client, job.input, output, shown,
+        limits=job.batch.limits, poll_interval=job.batch.poll_interval,
+    )  # fmt: skip
     summary.succeeded, summary.failed, summary.left = done.succeeded, done.failed, done.left
 
 

@@ -1,0 +1,215 @@
+"""Bulk runs through the Batch API (``via="batch"``), end to end against a local Files and
+Batches API: the input split within the limits and by URL, uploaded, run, polled and merged
+into the same output format as the direct path; a batch that fails some requests, one that
+expires, one refused whole; a run stopped part-way and run again. On both clients."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+import openaistream
+from tests.conftest import API_KEY
+from tests.support.batch_server import MISSING_MODEL, BatchAPI
+from tests.support.bulk_api import chat_line, read_output
+
+
+def embedding_line(custom_id: str, text: str) -> dict[str, Any]:
+    body = {"model": "text-embedding-3-small", "input": text}
+    return {"custom_id": custom_id, "method": "POST", "url": "/v1/embeddings", "body": body}
+
+
+def write_lines(path: Path, lines: list[dict[str, Any]]) -> list[str]:
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return [line["custom_id"] for line in lines]
+
+
+def run(client: Any, tmp_path: Path, **options: Any) -> Any:
+    return client.bulk.process(
+        tmp_path / "in.jsonl", tmp_path / "out.jsonl", via="batch", progress="quiet", **options
+    )
+
+
+def batch_client(make_client: Any, httpserver: HTTPServer, **options: Any) -> Any:
+    return make_client(api_key=API_KEY, base_url=httpserver.url_for("/v1"), **options)
+
+
+def test_a_run_is_split_by_url_and_limits_run_and_merged(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    api = BatchAPI(max_requests=4).install(httpserver)
+    chats = [chat_line(f"chat-{n}", f"hello {n}") for n in range(10)]
+    embeddings = [embedding_line(f"emb-{n}", "x" * n) for n in range(3)]
+    ids = write_lines(tmp_path / "in.jsonl", chats[:5] + embeddings + chats[5:])
+    client = batch_client(make_client, httpserver)
+    summary = run(client, tmp_path, max_batch_requests=4)
+    # Ten chats in batches of at most four (4, 4, 2), the three embeddings in one.
+    assert len(api.created) == 4
+    endpoints = sorted(api.batches[batch]["endpoint"] for batch in api.created)
+    assert endpoints == ["/v1/chat/completions"] * 3 + ["/v1/embeddings"]
+    lines = {line["custom_id"]: line for line in read_output(tmp_path / "out.jsonl")}
+    assert sorted(lines) == sorted(ids)
+    assert lines["chat-3"]["response"]["status_code"] == 200
+    assert lines["chat-3"]["response"]["body"]["choices"][0]["message"]["content"] == "HELLO 3"
+    assert lines["emb-2"]["response"]["body"]["data"][0]["embedding"] == [2.0, 0.5]
+    assert (summary.succeeded, summary.failed, summary.left) == (13, 0, 0)
+    # Every request was answered once; nothing is left beside the output.
+    assert set(api.answered.values()) == {1}
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def test_the_byte_limit_splits_too(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    lines = [chat_line(f"r-{n}", "y" * 200) for n in range(6)]
+    size = len(json.dumps(lines[0])) + 1
+    api = BatchAPI(max_bytes=2 * size).install(httpserver)
+    write_lines(tmp_path / "in.jsonl", lines)
+    client = batch_client(make_client, httpserver)
+    run(client, tmp_path, max_batch_bytes=2 * size)
+    assert len(api.created) == 3
+    assert len(read_output(tmp_path / "out.jsonl")) == 6
+
+
+def test_requests_a_batch_failed_are_merged_with_their_error(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    BatchAPI().install(httpserver)
+    lines = [chat_line(f"r-{n}") for n in range(5)]
+    lines[1]["body"]["model"] = MISSING_MODEL
+    lines[3]["body"]["model"] = MISSING_MODEL
+    write_lines(tmp_path / "in.jsonl", lines)
+    client = batch_client(make_client, httpserver)
+    summary = run(client, tmp_path)
+    by_id = {line["custom_id"]: line for line in read_output(tmp_path / "out.jsonl")}
+    assert len(by_id) == 5
+    assert by_id["r-1"]["response"]["status_code"] == 404
+    assert by_id["r-1"]["response"]["body"]["error"]["code"] == "model_not_found"
+    assert by_id["r-0"]["response"]["status_code"] == 200
+    assert (summary.succeeded, summary.failed) == (3, 2)
+
+
+def test_an_expired_batch_writes_what_it_answered_and_a_rerun_sends_the_rest(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    api = BatchAPI().install(httpserver)
+    api.expire(nth=2, answering=1)  # the second batch answers one of its three, then expires
+    ids = write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(9)])
+    client = batch_client(make_client, httpserver)
+    first = run(client, tmp_path, max_batch_requests=3)
+    written = [line["custom_id"] for line in read_output(tmp_path / "out.jsonl")]
+    assert len(written) == 7 and "r-4" not in written and "r-5" not in written
+    assert (first.succeeded, first.left) == (7, 2)
+    assert not (tmp_path / "out.jsonl.batches.json").exists()  # a new round next time
+
+    second = run(client, tmp_path, max_batch_requests=3)
+    assert (second.skipped, second.succeeded, second.left) == (7, 2, 0)
+    assert len(api.created) == 4  # one new batch, of the two left
+    written = [line["custom_id"] for line in read_output(tmp_path / "out.jsonl")]
+    assert sorted(written) == sorted(ids)  # each once
+
+
+def test_a_batch_refused_whole_writes_each_request_as_an_error(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    # The server takes fewer requests a file than the client was told: it fails the batch.
+    BatchAPI(max_requests=2).install(httpserver)
+    write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(3)])
+    client = batch_client(make_client, httpserver)
+    summary = run(client, tmp_path)
+    lines = read_output(tmp_path / "out.jsonl")
+    assert len(lines) == 3
+    assert {line["error"]["code"] for line in lines} == {"batch_failed"}
+    assert all("3 requests > 2" in line["error"]["message"] for line in lines)
+    assert all(line["response"] is None for line in lines)
+    assert summary.failed == 3
+
+
+def test_a_run_stopped_part_way_resumes_without_a_second_batch_for_the_same_lines(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    api = BatchAPI().install(httpserver)
+    ids = write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(6)])
+    client = batch_client(make_client, httpserver, max_retries=0)
+    api.refuse_creates(1)  # the first batch's creation fails: the run stops there
+    with pytest.raises(openaistream.InternalServerError):
+        run(client, tmp_path, max_batch_requests=3)
+    state = json.loads((tmp_path / "out.jsonl.batches.json").read_text())
+    assert [part["file_id"] is not None for part in state["parts"]] == [True, False]
+    assert [part["batch_id"] for part in state["parts"]] == [None, None]
+    assert len(api.uploads) == 1
+
+    summary = run(client, tmp_path, max_batch_requests=3)
+    assert len(api.uploads) == 2  # the first part not uploaded again
+    assert len(api.created) == 2
+    written = [line["custom_id"] for line in read_output(tmp_path / "out.jsonl")]
+    assert sorted(written) == sorted(ids)
+    assert summary.succeeded == 6
+    assert not (tmp_path / "out.jsonl.batches").exists()
+
+
+def test_a_batch_created_just_before_a_crash_is_found_again_not_created_twice(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    api = BatchAPI().install(httpserver)
+    write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(2)])
+    client = batch_client(make_client, httpserver)
+    # A first run uploaded the part, created its batch and died before saving the batch id.
+    (tmp_path / "out.jsonl.batches").mkdir()
+    part = tmp_path / "out.jsonl.batches" / "part-0001.jsonl"
+    part.write_bytes((tmp_path / "in.jsonl").read_bytes())
+    uploaded = client.files.upload(part, "batch")
+    client.batches.create(uploaded["id"], "/v1/chat/completions")
+    state = {"parts": [{"name": part.name, "url": "/v1/chat/completions", "count": 2,
+                        "file_id": uploaded["id"], "batch_id": None, "status": None,
+                        "merged": False, "counts": {}}]}  # fmt: skip
+    (tmp_path / "out.jsonl.batches.json").write_text(json.dumps(state))
+    run(client, tmp_path)
+    assert len(api.created) == 1
+    assert len(read_output(tmp_path / "out.jsonl")) == 2
+
+
+def test_polls_follow_the_servers_advice(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    api = BatchAPI(poll_after_ms=120).install(httpserver)
+    write_lines(tmp_path / "in.jsonl", [chat_line("r-1")])
+    client = batch_client(make_client, httpserver)
+    import time
+
+    started = time.monotonic()
+    run(client, tmp_path)
+    # validating -> in_progress -> finalizing -> completed: three waits of 120 ms between
+    # the four retrieves of the poll.
+    assert api.retrieved >= 4
+    assert time.monotonic() - started >= 3 * 0.12
+
+
+def test_the_batch_path_takes_post_requests_only(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    api = BatchAPI().install(httpserver)
+    get = {"custom_id": "m", "method": "GET", "url": "/v1/models"}
+    write_lines(tmp_path / "in.jsonl", [chat_line("r-1"), get])
+    client = batch_client(make_client, httpserver)
+    with pytest.raises(ValueError, match="line 2: the Batch API sends POST requests only"):
+        run(client, tmp_path)
+    assert api.uploads == []
+    assert not (tmp_path / "out.jsonl.batches").exists()
+
+
+def test_the_command_line_runs_via_batch(httpserver: HTTPServer, tmp_path: Path) -> None:
+    from openaistream.cli import cli
+    from tests.support.cli import cli_runner
+
+    BatchAPI().install(httpserver)
+    write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(4)])
+    args = ["--api-key", API_KEY, "--base-url", httpserver.url_for("/v1"), "bulk", "run"]
+    args += [str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.jsonl"), "--via", "batch"]
+    result = cli_runner().invoke(cli, [*args, "-q"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("4 succeeded, 0 failed, 0 already done, of 4 requests")
