@@ -42,6 +42,10 @@ def command() -> click.Command:
               help="Requests in flight at most.")  # fmt: skip
 @click.option("--max-attempts", type=click.IntRange(min=1), default=5, show_default=True,
               help="Tries of one request before its error is its answer.")  # fmt: skip
+@click.option("--max-batch-requests", type=click.IntRange(min=1), default=50_000,
+              show_default=True, help="With --via batch: requests a batch at most.")  # fmt: skip
+@click.option("--poll-interval", type=click.FloatRange(min=0, min_open=True),
+              help="With --via batch: seconds between polls (default: as asked).")  # fmt: skip
 @click.option(
     "--progress",
     "progress_mode",
@@ -61,6 +65,8 @@ def run(
     max_tpm: Optional[float],
     concurrency: int,
     max_attempts: int,
+    max_batch_requests: int,
+    poll_interval: Optional[float],
     progress_mode: str,
     quiet: bool,
 ) -> None:
@@ -70,6 +76,7 @@ def run(
         summary = state.client().bulk.process(
             input_path, output, via=via, max_rpm=max_rpm, max_tpm=max_tpm,
             concurrency=concurrency, max_attempts=max_attempts,
+            max_batch_requests=max_batch_requests, poll_interval=poll_interval,
             progress="quiet" if quiet else progress_mode,
         )  # fmt: skip
     except KeyboardInterrupt:

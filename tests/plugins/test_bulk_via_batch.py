@@ -206,10 +206,13 @@ def test_the_command_line_runs_via_batch(httpserver: HTTPServer, tmp_path: Path)
     from openaistream.cli import cli
     from tests.support.cli import cli_runner
 
-    BatchAPI().install(httpserver)
+    api = BatchAPI().install(httpserver)
     write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(4)])
     args = ["--api-key", API_KEY, "--base-url", httpserver.url_for("/v1"), "bulk", "run"]
     args += [str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.jsonl"), "--via", "batch"]
-    result = cli_runner().invoke(cli, [*args, "-q"])
+    result = cli_runner().invoke(
+        cli, [*args, "--max-batch-requests", "3", "--poll-interval", "0.01", "-q"]
+    )
+    assert len(api.created) == 2
     assert result.exit_code == 0, result.output
     assert result.output.startswith("4 succeeded, 0 failed, 0 already done, of 4 requests")
