@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any, Callable
 
-__all__ = ["FAST", "loads", "loads_for", "orjson_loads", "stdlib_loads"]
+__all__ = ["FAST", "has_long_run", "loads", "loads_for", "orjson_loads", "stdlib_loads"]
 
 
 # The C scanner json.loads itself runs, called directly: json.loads adds two regular
@@ -34,16 +34,40 @@ except ImportError:  # pragma: no cover - depends on the environment
 
 
 # Nineteen digits in a row may be an integer beyond 64 bits (or part of a string, which json
-# then decodes to the same value). Found by mapping digits to "0" and the rest to " ": two C
+# then decodes to the same value). Found by mapping digits to "0" and the rest to " ": C
 # passes, several times faster than a regular expression.
 _DIGITS = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))
 _LONG_RUN = b"0" * 19
+# A run of 19 digits holds three bytes 6 apart at offsets that are multiples of 6 (the first
+# is at most 5 bytes into the run, the third 12 bytes after it), so one byte in six is looked
+# at first; only where three of those in a row are digits are the bytes around them looked
+# at (a long number, or digits that happen to fall there: a few in a 64 KiB read).
+_STRIDE = 6
+_SAMPLED_RUN = b"0" * (len(_LONG_RUN) // _STRIDE)
+_CHECKED_HITS = 8  # past this many places (and one a KiB), the whole text is looked at
+
+
+def has_long_run(data: bytes) -> bool:
+    """Whether ``data`` holds 19 digits in a row (where orjson and json could differ)."""
+    sampled = data[::_STRIDE].translate(_DIGITS)
+    hit = sampled.find(_SAMPLED_RUN)  # find(), not "in": see loads_for
+    for _ in range(_CHECKED_HITS + len(data) // 1024):
+        if hit < 0:
+            return False
+        # A run whose first sampled byte is this one lies within the 5 bytes before it and
+        # the 18 from it on.
+        at = hit * _STRIDE
+        around = data[max(0, at - _STRIDE + 1) : at + len(_LONG_RUN)]
+        if around.translate(_DIGITS).find(_LONG_RUN) >= 0:
+            return True
+        hit = sampled.find(_SAMPLED_RUN, hit + 1)
+    return hit >= 0 and data.translate(_DIGITS).find(_LONG_RUN) >= 0
 
 
 def orjson_loads(data: bytes) -> Any:
     """orjson, with json deciding where the two could differ (so values and errors are
     json's)."""
-    if data.translate(_DIGITS).find(_LONG_RUN) >= 0:  # find(): see loads_for
+    if has_long_run(data):
         return stdlib_loads(data)
     return _orjson_unchecked(data)
 
@@ -67,7 +91,7 @@ def loads_for(block: bytes) -> Callable[[bytes], Any]:
     """
     # find(), not "in": for bytes, "in" first tries its operand as an integer, and the
     # TypeError it makes and drops costs more than the search itself.
-    if loads is orjson_loads and block.translate(_DIGITS).find(_LONG_RUN) < 0:
+    if loads is orjson_loads and not has_long_run(block):
         return orjson.loads
     return loads
 

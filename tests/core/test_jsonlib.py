@@ -107,3 +107,26 @@ def test_the_decoder_keeps_long_integers_exact_wherever_the_chunks_end(cut: int)
     events = list(decode_sse([body[:cut], body[cut:]] if cut else [body]))
     assert events == [{"n": 123456789012345678901234567890}, {"m": 1}]
     assert isinstance(events[0]["n"], int)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([b"1", b"7", b"0", b"a", b",", b".", b" ", b"1234", b"123456789"]),
+        max_size=60,
+    )
+)
+def test_the_sampled_digit_run_check_finds_what_a_full_scan_finds(parts: list[bytes]) -> None:
+    # One byte in six is looked at first: no run of 19 digits may slip between them.
+    data = b"".join(parts)
+    for text in [b"x" * shift + data for shift in range(6)]:
+        full_scan = text.translate(jsonlib._DIGITS).find(b"0" * 19) >= 0
+        assert jsonlib.has_long_run(text) is full_scan
+
+
+@pytest.mark.parametrize("shift", range(6))
+@pytest.mark.parametrize("length", [18, 19, 25])
+def test_a_long_run_at_any_offset_is_found(shift: int, length: int) -> None:
+    text = b"a" * shift + b'{"n": ' + b"9" * length + b"}" + b" 1 2 3 4" * 20
+    assert jsonlib.has_long_run(text) is (length >= 19)
+    assert jsonlib.has_long_run(b"1.5, " * 3 + text) is (length >= 19)
