@@ -208,7 +208,8 @@ class BatchAPI:
         """Answer the batch's requests (the first ``answering`` of them; None: all) into an
         output and an error file; the others, unanswered, in the error file too."""
         lines = self.contents[batch["input_file_id"]].splitlines()
-        output, errors = [], []
+        output: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
         counts = batch["request_counts"]
         for number, line in enumerate(lines):
             request = json.loads(line)
