@@ -79,8 +79,21 @@ class Limiter:
         self._in_flight = 0
         self._largest = 0  # the most tokens one request has cost: what an unseen one may take
         self._paused_until = 0.0
-        self._turn = asyncio.Lock()  # requests start in the order they asked
-        self._answered = asyncio.Event()
+        # Made in the run's event loop, on first use (Python 3.9 binds them to a loop).
+        self._turn_lock: Optional[asyncio.Lock] = None  # requests start in the order they asked
+        self._answer_event: Optional[asyncio.Event] = None
+
+    @property
+    def _turn(self) -> asyncio.Lock:
+        if self._turn_lock is None:
+            self._turn_lock = asyncio.Lock()
+        return self._turn_lock
+
+    @property
+    def _answered(self) -> asyncio.Event:
+        if self._answer_event is None:
+            self._answer_event = asyncio.Event()
+        return self._answer_event
 
     async def acquire(self, tokens: int) -> None:
         """Wait until a request of ``tokens`` may start, then take its cost."""
