@@ -20,8 +20,9 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
+from .batchfiles import BatchLimits, split_requests
 from .inputs import read_requests
 from .outputs import OutputFile, error_record
 from .progress import Progress
@@ -33,18 +34,11 @@ if TYPE_CHECKING:
 __all__ = ["BatchLimits", "run_via_batch"]
 
 ENDED = ("completed", "failed", "expired", "cancelled")
-UNDONE = "batch_expired"  # the error code of a request a batch did not get to
+# The error codes of requests a batch did not get to: they are sent again next round.
+UNDONE = ("batch_expired", "batch_cancelled")
 POLL_AFTER = "openai-poll-after-ms"
 DEFAULT_POLL = 10.0  # seconds between two polls when the API names no wait
-_BATCH_ONLY = "POST"  # the one method the Batch API runs
-
-
-@dataclass(frozen=True)
-class BatchLimits:
-    """What one batch may hold (the API's limits: 50,000 requests, 200 MB a file)."""
-
-    max_requests: int = 50_000
-    max_bytes: int = 200 * 1024 * 1024
+API_LIMITS = BatchLimits()
 
 
 @dataclass
@@ -93,7 +87,7 @@ async def run_via_batch(
     output: OutputFile,
     progress: Progress,
     *,
-    limits: BatchLimits = BatchLimits(),
+    limits: BatchLimits = API_LIMITS,
     completion_window: str = "24h",
     poll_interval: Optional[float] = None,
 ) -> Summary:
@@ -110,12 +104,10 @@ async def run_via_batch(
             shutil.rmtree(state.folder, ignore_errors=True)
             return summary
         state.save()
+    resumed = {part.name for part in state.parts if part.file_id is not None}
     for part in state.parts:
-        await _start(client, part, state, completion_window)
-    await _wait_for_all(client, state, progress, summary, poll_interval)
-    for part in state.parts:
-        if not part.merged:
-            await _merge(client, part, state, output, summary)
+        await _start(client, part, state, completion_window, resumed=part.name in resumed)
+    await _run_to_the_end(client, state, output, progress, summary, poll_interval)
     state.remove()
     return summary
 
@@ -124,50 +116,27 @@ async def run_via_batch(
 
 
 def _split(input_path: Path, output: OutputFile, limits: BatchLimits, folder: Path) -> list[Part]:
-    """Part files of the requests the output lacks: one URL a file, within the limits."""
+    """Batch files of the requests the output lacks, as parts not yet uploaded."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    parts: list[Part] = []
-    open_parts: dict[str, tuple[Part, IO[bytes], int]] = {}
-    try:
-        for request in read_requests(input_path, output.done):
-            if request.method != _BATCH_ONLY:
-                raise ValueError(
-                    f"line {request.line}: the Batch API sends POST requests only, not "
-                    f"{request.method}: run this input directly"
-                )
-            line = request.raw + b"\n"
-            current = open_parts.get(request.url)
-            if current is not None and (
-                current[0].count >= limits.max_requests or current[2] + len(line) > limits.max_bytes
-            ):
-                current[1].close()
-                current = None
-            if current is None:
-                part = Part(f"part-{len(parts) + 1:04d}.jsonl", request.url, 0)
-                parts.append(part)
-                current = (part, (folder / part.name).open("wb"), 0)
-            part, file, size = current
-            file.write(line)
-            part.count += 1
-            open_parts[request.url] = (part, file, size + len(line))
-    finally:
-        for _, file, _ in open_parts.values():
-            file.close()
-    return parts
+    files = split_requests(read_requests(input_path, output.done), limits, folder)
+    return [Part(file.name, file.url, file.count) for file in files]
 
 
 # -- starting and polling -------------------------------------------------------------------
 
 
-async def _start(client: AsyncOpenAI, part: Part, state: State, window: str) -> None:
+async def _start(
+    client: AsyncOpenAI, part: Part, state: State, window: str, *, resumed: bool
+) -> None:
     """Upload the part and create its batch, each step saved as soon as it is done."""
     if part.file_id is None:
         uploaded = await client.files.upload(state.folder / part.name, "batch")
         part.file_id = uploaded["id"]
         state.save()
     if part.batch_id is None:
-        batch = await _created_before(client, part.file_id)
+        # Only a file uploaded by an earlier run can have a batch whose id was not saved.
+        batch = await _created_before(client, part.file_id) if resumed else None
         if batch is None:
             metadata = {"openaistream": f"bulk {part.name}"}
             batch = await client.batches.create(part.file_id, part.url, window, metadata=metadata)
@@ -178,7 +147,7 @@ async def _start(client: AsyncOpenAI, part: Part, state: State, window: str) -> 
 
 async def _created_before(client: AsyncOpenAI, file_id: str) -> Optional[dict[str, Any]]:
     """The batch of this input file, if one was created before (a run stopped between
-    creating it and saving its id)."""
+    creating it and saving its id: it is among the latest batches)."""
     listed = await client.batches.list(limit=100)
     for batch in listed.get("data", []):
         if batch.get("input_file_id") == file_id:
@@ -186,23 +155,30 @@ async def _created_before(client: AsyncOpenAI, file_id: str) -> Optional[dict[st
     return None
 
 
-async def _wait_for_all(
+async def _run_to_the_end(
     client: AsyncOpenAI,
     state: State,
+    output: OutputFile,
     progress: Progress,
     summary: Summary,
     poll_interval: Optional[float],
 ) -> None:
+    """Poll the batches not merged yet, merging each as soon as it ends, until all are."""
     raw = client.with_raw_response
     while True:
         waits = []
         for part in state.parts:
-            if part.status in ENDED or part.batch_id is None:
+            if part.merged:
                 continue
+            assert part.batch_id is not None  # every part was started
             answer = await raw.batches.retrieve(part.batch_id)
             batch = answer.parse()
             part.status, part.counts = batch["status"], dict(batch.get("request_counts") or {})
-            waits.append(_poll_after(answer.headers))
+            if part.status in ENDED:
+                state.save()  # its end known, whatever becomes of the merge
+                await _merge(client, part, batch, state, output, summary)
+            else:
+                waits.append(_poll_after(answer.headers))
         state.save()
         _show(state, progress, summary)
         if not waits:
@@ -228,12 +204,15 @@ def _show(state: State, progress: Progress, summary: Summary) -> None:
 
 
 async def _merge(
-    client: AsyncOpenAI, part: Part, state: State, output: OutputFile, summary: Summary
+    client: AsyncOpenAI,
+    part: Part,
+    batch: dict[str, Any],
+    state: State,
+    output: OutputFile,
+    summary: Summary,
 ) -> None:
-    """Write the batch's answers the output lacks; count what it left undone."""
+    """Write the ended batch's answers the output lacks; count what it left undone."""
     written = 0
-    assert part.batch_id is not None
-    batch = await client.batches.retrieve(part.batch_id)
     if batch["status"] == "failed":
         written += _write_failed(state.folder / part.name, batch, output, summary)
     for file_id in (batch.get("output_file_id"), batch.get("error_file_id")):
@@ -250,20 +229,20 @@ async def _write_lines(
     """The lines of an output or error file, as they arrive: those already in the output
     (a merge stopped half-way) are passed over, those a batch did not get to left out."""
     written = 0
-    stream = await client.batches.read_output(file_id)
-    async for line in stream:
-        error = line.get("error") or {}
-        if error.get("code") == UNDONE:
-            continue
-        written += 1
-        if line.get("custom_id") in output.done:
-            continue
-        output.write(line)
-        response = line.get("response") or {}
-        if 200 <= int(response.get("status_code") or 0) < 300:
-            summary.succeeded += 1
-        else:
-            summary.failed += 1
+    async with await client.batches.read_output(file_id) as stream:
+        async for line in stream:
+            error = line.get("error") or {}
+            if error.get("code") in UNDONE:
+                continue
+            written += 1
+            if line.get("custom_id") in output.done:
+                continue
+            output.write(line)
+            response = line.get("response") or {}
+            if 200 <= int(response.get("status_code") or 0) < 300:
+                summary.succeeded += 1
+            else:
+                summary.failed += 1
     return written
 
 

@@ -5,6 +5,9 @@ expires, one refused whole; a run stopped part-way and run again. On both client
 
 from __future__ import annotations
 
+import asyncio
+import io
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 import openaistream
+from openaistream.plugins.bulk.batchfiles import BatchLimits, embedding_inputs
+from openaistream.plugins.bulk.outputs import OutputFile
+from openaistream.plugins.bulk.progress import Progress
+from openaistream.plugins.bulk.summary import Summary
+from openaistream.plugins.bulk.viabatch import run_via_batch
 from tests.conftest import API_KEY
 from tests.support.batch_server import MISSING_MODEL, BatchAPI
 from tests.support.bulk_api import chat_line, read_output
@@ -173,20 +181,29 @@ def test_a_batch_created_just_before_a_crash_is_found_again_not_created_twice(
     assert len(read_output(tmp_path / "out.jsonl")) == 2
 
 
-def test_polls_follow_the_servers_advice(
+def test_polls_wait_as_the_server_advises(
     httpserver: HTTPServer, make_client: Any, tmp_path: Path
 ) -> None:
     api = BatchAPI(poll_after_ms=120).install(httpserver)
     write_lines(tmp_path / "in.jsonl", [chat_line("r-1")])
     client = batch_client(make_client, httpserver)
-    import time
-
-    started = time.monotonic()
     run(client, tmp_path)
-    # validating -> in_progress -> finalizing -> completed: three waits of 120 ms between
-    # the four retrieves of the poll.
-    assert api.retrieved >= 4
-    assert time.monotonic() - started >= 3 * 0.12
+    # validating -> in_progress -> finalizing -> completed: three retrieves, and between
+    # two of them at least the 120 ms the server asked for (less the clock's grain).
+    times = [at for _, at in api.retrieved_at]
+    assert len(times) == 3
+    assert all(later - earlier >= 0.1 for earlier, later in zip(times, times[1:]))
+
+
+def test_a_poll_interval_given_overrides_the_servers_advice(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    # Were the advised minute between polls honoured, the test would time out.
+    api = BatchAPI(poll_after_ms=60_000).install(httpserver)
+    write_lines(tmp_path / "in.jsonl", [chat_line("r-1")])
+    client = batch_client(make_client, httpserver)
+    summary = run(client, tmp_path, poll_interval=0.01)
+    assert summary.succeeded == 1 and len(api.retrieved_at) == 3
 
 
 def test_the_batch_path_takes_post_requests_only(
@@ -200,6 +217,125 @@ def test_the_batch_path_takes_post_requests_only(
         run(client, tmp_path)
     assert api.uploads == []
     assert not (tmp_path / "out.jsonl.batches").exists()
+
+
+def test_an_endpoint_no_batch_runs_is_named_before_anything_is_uploaded(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    api = BatchAPI().install(httpserver)
+    speech = {"custom_id": "s", "method": "POST", "url": "/v1/audio/speech", "body": {}}
+    write_lines(tmp_path / "in.jsonl", [chat_line("r-1"), speech])
+    client = batch_client(make_client, httpserver)
+    with pytest.raises(ValueError, match="line 2: the Batch API does not run /v1/audio/speech"):
+        run(client, tmp_path)
+    assert api.uploads == []
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
+
+
+def test_a_line_larger_than_a_batch_file_is_named_before_anything_is_uploaded(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    api = BatchAPI().install(httpserver)
+    write_lines(tmp_path / "in.jsonl", [chat_line("r-1"), chat_line("r-2", "z" * 500)])
+    client = batch_client(make_client, httpserver)
+    with pytest.raises(ValueError, match=r"line 2: .* bytes, more than a batch file may hold"):
+        run(client, tmp_path, max_batch_bytes=400)
+    assert api.uploads == []
+
+
+def test_a_cancelled_batch_writes_what_it_answered_and_a_rerun_sends_the_rest(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    api = BatchAPI().install(httpserver)
+    api.cancel(nth=1, answering=2)  # answered two of four; the others in neither file
+    ids = write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(4)])
+    client = batch_client(make_client, httpserver)
+    first = run(client, tmp_path)
+    assert [line["custom_id"] for line in read_output(tmp_path / "out.jsonl")] == ids[:2]
+    assert (first.succeeded, first.failed, first.left) == (2, 0, 2)
+
+    second = run(client, tmp_path)
+    assert (second.skipped, second.succeeded, second.left) == (2, 2, 0)
+    assert sorted(line["custom_id"] for line in read_output(tmp_path / "out.jsonl")) == ids
+    assert set(api.answered.values()) == {1}
+
+
+def test_a_merge_stopped_half_way_is_finished_by_the_next_run(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    api = BatchAPI().install(httpserver)
+    lines = [chat_line(f"r-{n}") for n in range(4)]
+    lines[2]["body"]["model"] = MISSING_MODEL  # so the batch has an error file
+    ids = write_lines(tmp_path / "in.jsonl", lines)
+    client = batch_client(make_client, httpserver, max_retries=0)
+    api.refuse_error_files(1)  # the output file is merged, then the error file fails
+    with pytest.raises(openaistream.InternalServerError):
+        run(client, tmp_path)
+    assert len(read_output(tmp_path / "out.jsonl")) == 3
+    state = json.loads((tmp_path / "out.jsonl.batches.json").read_text())
+    assert [(part["status"], part["merged"]) for part in state["parts"]] == [("completed", False)]
+
+    summary = run(client, tmp_path)
+    assert len(api.created) == 1  # the same batch merged, not run again
+    written = [line["custom_id"] for line in read_output(tmp_path / "out.jsonl")]
+    assert sorted(written) == sorted(ids)
+    assert (summary.skipped, summary.succeeded, summary.failed) == (3, 0, 1)
+    assert not (tmp_path / "out.jsonl.batches.json").exists()
+
+
+def test_progress_follows_the_batches_request_counts(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    BatchAPI().install(httpserver)
+    write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(4)])
+    shown = io.StringIO()
+    ticks = itertools.count(step=100.0)  # every update is due for a line
+
+    async def main() -> Summary:
+        async with openaistream.AsyncOpenAI(
+            api_key=API_KEY, base_url=httpserver.url_for("/v1")
+        ) as aclient:
+            with OutputFile(tmp_path / "out.jsonl") as output:
+                progress = Progress(4, "lines", shown, clock=lambda: next(ticks))
+                return await run_via_batch(aclient, tmp_path / "in.jsonl", output, progress)
+
+    summary = asyncio.run(main())
+    assert summary.succeeded == 4
+    # One line a poll: nothing answered while in progress, half while finalizing, then all.
+    finished = [line.split(" (")[0] for line in shown.getvalue().splitlines()]
+    assert finished == ["bulk: 0/4", "bulk: 2/4", "bulk: 4/4"]
+
+
+def test_embeddings_are_split_by_their_inputs_too(httpserver: HTTPServer, tmp_path: Path) -> None:
+    # Three requests of three inputs each, at most five inputs a batch: three batches, each
+    # within the server's own limit (else it would fail the batch).
+    api = BatchAPI(max_embedding_inputs=5).install(httpserver)
+    lines = [embedding_line(f"e-{n}", "x") for n in range(3)]
+    for line in lines:
+        line["body"]["input"] = ["a", "bb", "ccc"]
+    write_lines(tmp_path / "in.jsonl", lines)
+
+    async def main() -> Summary:
+        async with openaistream.AsyncOpenAI(
+            api_key=API_KEY, base_url=httpserver.url_for("/v1")
+        ) as aclient:
+            with OutputFile(tmp_path / "out.jsonl") as output:
+                limits = BatchLimits(max_embedding_inputs=5)
+                return await run_via_batch(
+                    aclient, tmp_path / "in.jsonl", output, Progress(3, "quiet"), limits=limits
+                )
+
+    summary = asyncio.run(main())
+    assert len(api.created) == 3
+    assert (summary.succeeded, summary.failed) == (3, 0)
+
+
+@pytest.mark.parametrize(
+    ("given", "counted"),
+    [("text", 1), (["a", "b", "c"], 3), ([1, 2, 3], 1), ([[1, 2], [3]], 2), (None, 1)],
+)
+def test_an_embeddings_request_counts_its_inputs(given: Any, counted: int) -> None:
+    assert embedding_inputs({"model": "m", "input": given}) == counted
 
 
 def test_the_command_line_runs_via_batch(httpserver: HTTPServer, tmp_path: Path) -> None:

@@ -25,6 +25,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 MISSING_MODEL = "no-such-model"
+EXPIRED = "batch_expired"  # the error code of a request an expired batch did not get to
+ERROR_FILE = "batch_errors.jsonl"  # the name a batch's error file is given
 STEPS = ("validating", "in_progress", "finalizing")  # a retrieve moves a batch one step on
 
 
@@ -38,9 +40,11 @@ class BatchAPI:
         max_requests: int = 50_000,
         max_bytes: int = 200 * 1024 * 1024,
         poll_after_ms: int = 5,
+        max_embedding_inputs: int = 50_000,
     ) -> None:
         self.max_requests = max_requests
         self.max_bytes = max_bytes
+        self.max_embedding_inputs = max_embedding_inputs
         self.poll_after_ms = poll_after_ms
         self.files: dict[str, dict[str, Any]] = {}
         self.contents: dict[str, bytes] = {}
@@ -49,8 +53,10 @@ class BatchAPI:
         self.created: list[str] = []
         self.answered: Counter[str] = Counter()
         self.retrieved = 0
-        self._expiring: dict[int, int] = {}  # nth batch created: requests it answers
+        self.retrieved_at: list[tuple[str, float]] = []  # (batch id, time.monotonic())
+        self._ending: dict[int, tuple[str, int]] = {}  # nth batch created: (status, answered)
         self._refuse_creates = 0
+        self._refuse_error_files = 0
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -58,8 +64,17 @@ class BatchAPI:
 
     def expire(self, nth: int, answering: int) -> None:
         """The ``nth`` batch created (from 1) expires having answered its first ``answering``
-        requests."""
-        self._expiring[nth] = answering
+        requests; the others are in its error file with code ``batch_expired``."""
+        self._ending[nth] = ("expired", answering)
+
+    def cancel(self, nth: int, answering: int) -> None:
+        """The ``nth`` batch created is cancelled having answered its first ``answering``
+        requests; the others are in neither file."""
+        self._ending[nth] = ("cancelled", answering)
+
+    def refuse_error_files(self, times: int) -> None:
+        """The next ``times`` downloads of a batch's error file answer 500."""
+        self._refuse_error_files = times
 
     def refuse_creates(self, times: int) -> None:
         """The next ``times`` batch creations answer 500."""
@@ -109,8 +124,12 @@ class BatchAPI:
 
     def _content(self, request: Request) -> Response:
         file_id = request.path.split("/")[3]
-        if file_id not in self.contents:
-            return _json({"error": {"message": f"No such file: {file_id}"}}, 404)
+        with self._lock:
+            if file_id not in self.contents:
+                return _json({"error": {"message": f"No such file: {file_id}"}}, 404)
+            if self._refuse_error_files and self.files[file_id]["filename"] == ERROR_FILE:
+                self._refuse_error_files -= 1
+                return _json({"error": {"message": "The server had an error"}}, 500)
         return Response(self.contents[file_id], 200, content_type="application/octet-stream")
 
     def _delete(self, request: Request) -> Response:
@@ -152,6 +171,7 @@ class BatchAPI:
         batch_id = request.path.split("/")[3]
         with self._lock:
             self.retrieved += 1
+            self.retrieved_at.append((batch_id, time.monotonic()))
             batch = self.batches.get(batch_id)
             if batch is None:
                 return _json({"error": {"message": f"No such batch: {batch_id}"}}, 404)
@@ -164,7 +184,7 @@ class BatchAPI:
         with self._lock:
             batch = self.batches[batch_id]
             if batch["status"] in STEPS:
-                self._finish(batch, answering=0, status="cancelled")
+                self._finish(batch, answering=0, status="cancelled", undone=None)
             return _json(batch)
 
     def _step(self, batch: dict[str, Any]) -> None:
@@ -179,13 +199,19 @@ class BatchAPI:
             batch["request_counts"]["total"] = len(lines)
             batch["status"] = "in_progress"
         elif status == "in_progress":
+            # Half of what it will answer, for a poll to see the counts grow.
+            ending, answering = self._end_of(batch)
+            batch["request_counts"]["completed"] = answering // 2
             batch["status"] = "finalizing"
         elif status == "finalizing":
-            nth = self.created.index(batch["id"]) + 1
-            if nth in self._expiring:
-                self._finish(batch, answering=self._expiring[nth], status="expired")
-            else:
-                self._finish(batch, answering=None, status="completed")
+            ending, answering = self._end_of(batch)
+            undone = EXPIRED if ending == "expired" else None
+            self._finish(batch, answering=answering, status=ending, undone=undone)
+
+    def _end_of(self, batch: dict[str, Any]) -> tuple[str, int]:
+        """How the batch ends, and how many of its requests it answers."""
+        nth = self.created.index(batch["id"]) + 1
+        return self._ending.get(nth, ("completed", batch["request_counts"]["total"]))
 
     def _problems(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
         data = self.contents[batch["input_file_id"]]
@@ -195,6 +221,7 @@ class BatchAPI:
         if len(data) > self.max_bytes:
             return [_problem("file_too_large", f"{len(data)} bytes > {self.max_bytes}")]
         seen: set[str] = set()
+        inputs = 0
         for number, line in enumerate(lines, start=1):
             request = json.loads(line)
             if request.get("url") != batch["endpoint"]:
@@ -202,21 +229,31 @@ class BatchAPI:
             if request["custom_id"] in seen:
                 return [_problem("duplicate_custom_id", "custom_id used twice", number)]
             seen.add(request["custom_id"])
+            if batch["endpoint"] == "/v1/embeddings":
+                given = request["body"]["input"]
+                inputs += len(given) if isinstance(given, list) else 1
+        if inputs > self.max_embedding_inputs:
+            message = f"{inputs} embedding inputs > {self.max_embedding_inputs}"
+            return [_problem("too_many_embedding_inputs", message)]
         return []
 
-    def _finish(self, batch: dict[str, Any], answering: Optional[int], status: str) -> None:
-        """Answer the batch's requests (the first ``answering`` of them; None: all) into an
-        output and an error file; the others, unanswered, in the error file too."""
+    def _finish(
+        self, batch: dict[str, Any], answering: int, status: str, undone: Optional[str]
+    ) -> None:
+        """Answer the first ``answering`` of the batch's requests into an output and an error
+        file; the others unanswered, in the error file with the code ``undone`` if any."""
         lines = self.contents[batch["input_file_id"]].splitlines()
         output: list[dict[str, Any]] = []
         errors: list[dict[str, Any]] = []
         counts = batch["request_counts"]
+        counts["completed"] = counts["failed"] = 0
         for number, line in enumerate(lines):
             request = json.loads(line)
             custom_id = request["custom_id"]
-            if answering is not None and number >= answering:
-                message = "This request could not be executed before the completion window expired."
-                errors.append(_line(custom_id, None, {"code": "batch_expired", "message": message}))
+            if number >= answering:
+                if undone is not None:
+                    message = "This request could not be executed before the batch ended."
+                    errors.append(_line(custom_id, None, {"code": undone, "message": message}))
                 continue
             status_code, body = _answer(batch["endpoint"], request["body"])
             self.answered[custom_id] += 1
@@ -233,9 +270,7 @@ class BatchAPI:
                 _jsonl(output), "batch_output.jsonl", "batch_output"
             )["id"]
         if errors:
-            batch["error_file_id"] = self._file(
-                _jsonl(errors), "batch_errors.jsonl", "batch_output"
-            )["id"]
+            batch["error_file_id"] = self._file(_jsonl(errors), ERROR_FILE, "batch_output")["id"]
         batch[f"{status}_at"] = int(time.time())
 
 
