@@ -249,6 +249,8 @@ def test_every_resource_method_is_covered_by_the_contract(make_client: Any) -> N
                 "batches.write_input", "audio.speech", "chat.accumulate", "runs.create_tread"}  # fmt: skip
     # Several requests a call, each checked against the spec in tests/plugins/test_uploads.py.
     covered |= {"uploads.upload_file"}
+    # A file of requests of any paths (tests/plugins/test_bulk_*.py), or none (check).
+    covered |= {"bulk.process", "bulk.check"}
     # No request at all: they check a webhook OpenAI sent (tests/plugins/test_webhooks.py).
     covered |= {"webhooks.verify_signature", "webhooks.unwrap"}
     client = make_client(api_key="sk-test-contract-000000")

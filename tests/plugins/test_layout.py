@@ -20,6 +20,11 @@ RESOURCE_MODULES = [m for m in DEFAULT_PLUGINS if m.startswith("openaistream.plu
 COMMAND_MODULES = [m.replace(".plugins.", ".plugins.commands.") for m in RESOURCE_MODULES]
 
 
+def is_package(module: str) -> bool:
+    spec = importlib.util.find_spec(module)
+    return spec is not None and spec.submodule_search_locations is not None
+
+
 def parsed(module: str) -> ast.Module:
     """The installed source of ``module``, parsed, without importing it."""
     spec = importlib.util.find_spec(module)
@@ -43,9 +48,11 @@ def imported_modules(tree: ast.Module, package: str) -> set[str]:
 def test_a_resource_module_holds_no_command_line_code(module: str) -> None:
     tree = parsed(module)
     name = module.rpartition(".")[2]
+    # A plugin that is a package (plugins/bulk/) imports from one level further up.
+    package, up = (module, "..") if is_package(module) else ("openaistream.plugins", ".")
     command_line = {
         imported
-        for imported in imported_modules(tree, "openaistream.plugins")
+        for imported in imported_modules(tree, package)
         if imported.split(".")[0] == "click" or imported == "openaistream.cli"
     }
     assert command_line == set()
@@ -57,7 +64,7 @@ def test_a_resource_module_holds_no_command_line_code(module: str) -> None:
     )
     # The hook only hands over to the plugin's commands module.
     assert [ast.unparse(statement) for statement in hook.body] == [
-        f"from .commands.{name} import command",
+        f"from {up}commands.{name} import command",
         "cli.add_command(command())",
     ]
 
@@ -70,6 +77,8 @@ def test_a_commands_module_knows_the_cli_and_no_other_plugin(module: str) -> Non
         for imported in imported_modules(parsed(module), "openaistream.plugins.commands")
         if imported.startswith("openaistream.")
     }
+    # Its resource module, or the modules of its resource package.
+    ours = {imported for imported in ours if not imported.startswith(f"{resource}.")}
     assert ours <= {"openaistream.cli", resource}
 
 
