@@ -9,6 +9,10 @@ import asyncio
 import io
 import itertools
 import json
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -352,3 +356,59 @@ def test_the_command_line_runs_via_batch(httpserver: HTTPServer, tmp_path: Path)
     assert len(api.created) == 2
     assert result.exit_code == 0, result.output
     assert result.output.startswith("4 succeeded, 0 failed, 0 already done, of 4 requests")
+
+
+def batch_command(httpserver: HTTPServer, tmp_path: Path) -> list[str]:
+    url = httpserver.url_for("/v1")
+    return [
+        sys.executable, "-m", "openaistream", "--api-key", API_KEY, "--base-url", url,
+        "bulk", "run", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out.jsonl"),
+        "--via", "batch", "--max-batch-requests", "2", "--progress", "lines",
+    ]  # fmt: skip
+
+
+def started_parts(state: Path) -> int:
+    """Parts whose batch the state names (0 while it is missing or being replaced)."""
+    try:
+        parts = json.loads(state.read_text())["parts"]
+    except (OSError, ValueError):
+        return 0
+    return sum(part["batch_id"] is not None for part in parts)
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_a_run_killed_while_polling_resumes_its_batches(
+    httpserver: HTTPServer, tmp_path: Path, how: signal.Signals
+) -> None:
+    api = BatchAPI(poll_after_ms=400).install(httpserver)  # polls slow enough to be caught
+    ids = write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(6)])
+    state = tmp_path / "out.jsonl.batches.json"
+    first = subprocess.Popen(
+        batch_command(httpserver, tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while started_parts(state) < 3 and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert first.poll() is None, "the run ended before it could be killed"
+        first.send_signal(how)
+        _, stderr = first.communicate(timeout=30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+            first.wait()
+    assert first.returncode == (130 if how == signal.SIGINT else -signal.SIGKILL), stderr
+    if how == signal.SIGINT:
+        assert b"run the same command again" in stderr
+    assert len(api.created) == 3
+    assert not (tmp_path / "out.jsonl").exists() or not read_output(tmp_path / "out.jsonl")
+
+    again = subprocess.run(
+        batch_command(httpserver, tmp_path), capture_output=True, timeout=60, check=False
+    )
+    assert again.returncode == 0, again.stderr
+    assert (len(api.uploads), len(api.created)) == (3, 3)  # the same batches, polled again
+    written = [line["custom_id"] for line in read_output(tmp_path / "out.jsonl")]
+    assert sorted(written) == sorted(ids)  # each exactly once
+    assert not state.exists()
+    assert API_KEY not in again.stderr.decode() + stderr.decode()
