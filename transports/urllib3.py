@@ -38,6 +38,7 @@ __all__ = ["Urllib3Transport"]
 
 _READ_SIZE = 64 * 1024
 _POOL_SIZE = 32  # connections kept per host: enough for a thread pool sharing one client
+_NUM_POOLS = 10  # hosts whose connections are kept
 
 
 class Urllib3Transport:
@@ -57,6 +58,9 @@ class Urllib3Transport:
         self._pool_manager: Optional[urllib3.PoolManager] = None
         # Sockets already used once: a request on one of them reused a pooled connection.
         self._seen_sockets: weakref.WeakSet[Any] = weakref.WeakSet()
+        # The connection pool of each origin ("http://host:port"), found once: the pool
+        # manager would parse the URL and build the pool's key on every request.
+        self._origin_pools: dict[str, Any] = {}
 
     @property
     def _pool(self) -> urllib3.PoolManager:
@@ -86,9 +90,10 @@ class Urllib3Transport:
         exchange = wire.Exchange(request.deadline)
         exchange.sending()
         try:
-            raw = pool.urlopen(
+            target, url = self._target(pool, request.url)
+            raw = target.urlopen(
                 request.method,
-                request.url,
+                url,
                 body=request.body,
                 headers=request.headers,
                 # Not forced: urllib3 sends a body of known Content-Length as is, and falls
@@ -99,6 +104,9 @@ class Urllib3Transport:
                 preload_content=False,
                 decode_content=True,
                 timeout=library.Timeout(connect=timeout.connect, read=timeout.read),
+                # What the pool manager passes its pools (a connection pool's own urlopen
+                # would refuse another host, and redirects are the manager's, off here).
+                assert_same_host=False,
             )
         except library.exceptions.HTTPError as exc:
             exchange.end()
@@ -125,6 +133,26 @@ class Urllib3Transport:
             quick_reads=lambda seconds: _shorten_reads(raw, seconds),
         )
 
+    def _target(self, manager: urllib3.PoolManager, url: str) -> tuple[Any, str]:
+        """The connection pool of the URL's origin and the path (with the query) to ask it
+        for, as the pool manager would find them; the manager itself, and the whole URL,
+        behind a proxy (it sends the proxy what it must) or for a URL with credentials."""
+        if self.options.proxy:
+            return manager, url
+        slash = url.find("/", url.find("://") + 3)
+        origin, path = (url, "/") if slash < 0 else (url[:slash], url[slash:])
+        pools = self._origin_pools
+        pool = pools.get(origin)
+        if pool is None or pool.pool is None:  # new here, or closed
+            if "@" in origin:
+                return manager, url
+            # As many as the manager keeps (it lets the least recently used go, to be closed
+            # when no one holds it): past that, the oldest found here is found again.
+            if len(pools) >= _NUM_POOLS:
+                del pools[next(iter(pools))]
+            pool = pools[origin] = manager.connection_from_url(origin)
+        return pool, path
+
     def _info(self, raw: urllib3.BaseHTTPResponse) -> dict[str, Any]:
         connection = getattr(raw, "connection", None)
         sock = getattr(connection, "sock", None)
@@ -141,9 +169,12 @@ class Urllib3Transport:
     def _body(self, raw: urllib3.HTTPResponse, request: Request, exchange: Any) -> Iterator[bytes]:
         try:
             fp = getattr(raw._fp, "fp", None)  # the socket's buffered reader
-            if raw.chunked and fp is not None and "content-encoding" not in raw.headers:
+            plain = fp is not None and "content-encoding" not in raw.headers
+            if raw.chunked and plain:
                 # At the end, mark the response read, as http.client does after the last chunk.
                 yield from self._wire.dechunked(fp, raw._fp._close_conn)  # type: ignore[union-attr]
+            elif plain:
+                yield from _plain_body(raw._fp)
             else:
                 # A compressed body: urllib3 decodes, http.client (StrictResponse) unchunks.
                 read1 = raw.read1
@@ -222,6 +253,9 @@ class Urllib3Transport:
             manager, self._pool_manager = self._pool_manager, None
         if manager is None:
             return
+        for pool in list(self._origin_pools.values()):
+            pool.close()  # the manager may have let some go already
+        self._origin_pools.clear()
         pools = manager.pools
         for key in pools.keys():  # noqa: SIM118 - the container cannot be iterated
             pool = pools.get(key)
@@ -232,7 +266,7 @@ class Urllib3Transport:
 
 def pool_options(options: TransportOptions) -> dict[str, Any]:
     return {
-        "num_pools": 10,
+        "num_pools": _NUM_POOLS,
         "maxsize": _POOL_SIZE,
         "retries": False,
         "ca_certs": options.ca_bundle,
@@ -251,6 +285,29 @@ def _shorten_reads(raw: urllib3.HTTPResponse, seconds: float) -> None:
     sock = getattr(raw.connection, "sock", None)
     if sock is not None:
         sock.settimeout(seconds)
+
+
+def _plain_body(response: Any) -> Iterator[bytes]:
+    """An uncompressed body that is not chunked, read from http.client's response under
+    urllib3's, which has nothing to do for it (its read1 is a chain of Python calls). With a
+    Content-Length, the body ends where the length says, without one more read to see it
+    end; the connection is then marked read, as http.client does, so it goes back to the
+    pool. Without one, it ends when the server closes the connection."""
+    read1 = response.read1
+    while True:
+        chunk = read1(_READ_SIZE)
+        left = response.length  # None without a Content-Length
+        if left == 0:
+            response._close_conn()
+        if not chunk:
+            if left:  # the connection closed before the length said
+                from http.client import IncompleteRead  # loaded by urllib3 already
+
+                raise IncompleteRead(b"", left)
+            return
+        yield chunk
+        if left == 0:
+            return
 
 
 def _release(raw: urllib3.HTTPResponse, exchange: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import socket
 import threading
 
 import pytest
@@ -221,3 +222,54 @@ def test_the_chunked_reader_says_when_the_body_is_cut() -> None:
 
     with pytest.raises(WireError, match="middle of a chunked body"):
         list(dechunked(Reads([b"5\r\nhel"]), lambda: None))
+
+
+def _json_answers(conn: Conn) -> None:
+    """Keep-alive: every request on the connection answered with a small JSON body of known
+    length, naming the path asked for."""
+    while True:
+        request = conn.read_request()
+        if request is None:
+            return
+        body = json.dumps({"path": request.target}).encode()
+        headers = {"Content-Type": "application/json", "Content-Length": str(len(body))}
+        conn.send(head(200, headers, chunked=False) + body)
+
+
+def test_small_answers_reuse_one_connection_an_origin_even_after_its_pool_was_let_go() -> None:
+    # The pool manager keeps the pools of 10 origins: requests to 11 others let the first go.
+    servers = [RawServer(_json_answers) for _ in range(12)]
+    transport = Urllib3Transport(TransportOptions())
+
+    def asked(server: RawServer, path: str) -> object:
+        return json.loads(transport.send(Request("GET", server.url + path)).read())
+
+    try:
+        assert asked(servers[0], "/a?x=1") == {"path": "/a?x=1"}
+        assert asked(servers[0], "/b") == {"path": "/b"}
+        assert servers[0].connections == 1  # the body read to its length: the connection kept
+        for server in servers[1:]:
+            assert asked(server, "/c") == {"path": "/c"}
+        assert asked(servers[0], "/d") == {"path": "/d"}
+        assert asked(servers[0], "") == {"path": "/"}
+        assert servers[0].connections == 2  # its pool was closed: one new connection
+        transport.close()
+    finally:
+        for server in servers:
+            server.close()
+    assert all(server.connections == 1 for server in servers[1:])
+    assert not any(server.errors for server in servers)
+
+
+def test_a_body_without_a_length_ends_when_the_server_closes() -> None:
+    def handler(conn: Conn) -> None:
+        conn.read_request()
+        headers = {"Content-Type": "application/json", "Connection": "close"}
+        conn.send(head(200, headers, chunked=False) + b'{"a": ')
+        conn.send(b"1}")
+        conn.sock.shutdown(socket.SHUT_WR)
+
+    with RawServer(handler) as server:
+        client = openaistream.OpenAI(API_KEY, base_url=server.url + "/v1", max_retries=0)
+        assert client.request("GET", "/x") == {"a": 1}
+        client.close()
