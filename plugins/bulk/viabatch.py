@@ -9,6 +9,10 @@ batch created just before a crash is found again by its input file, not created 
 polls the others, and merges only what the output does not hold. When every batch has been
 merged both are removed; requests a batch left undone (it expired, or was cancelled) are not
 written, and the next run sends them in a new round.
+
+A batch the API refuses because the organisation's queue of batch tokens is full
+(``token_limit_exceeded``) is created again once another batch of the run has ended; when
+none is left to end, its requests are left for the next run, not written as failures.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ __all__ = ["BatchLimits", "run_via_batch"]
 ENDED = ("completed", "failed", "expired", "cancelled")
 # The error codes of requests a batch did not get to: they are sent again next round.
 UNDONE = ("batch_expired", "batch_cancelled")
+QUEUE_FULL = "token_limit_exceeded"  # a batch refused until others of the organisation end
 POLL_AFTER = "openai-poll-after-ms"
 DEFAULT_POLL = 10.0  # seconds between two polls when the API names no wait
 API_LIMITS = BatchLimits()
@@ -94,7 +99,8 @@ async def run_via_batch(
     """Send what the output lacks through the Batch API; the counts of what was written."""
     summary = Summary(skipped=len(output.done))
     state = State(output.path)
-    if not state.load():
+    resumed = state.load()
+    if not resumed:
         try:
             state.parts = _split(input_path, output, limits, state.folder)
         except BaseException:
@@ -104,11 +110,13 @@ async def run_via_batch(
             shutil.rmtree(state.folder, ignore_errors=True)
             return summary
         state.save()
-    resumed = {part.name for part in state.parts if part.file_id is not None}
+    run = _BatchRun(client, state, output, progress, summary, completion_window, poll_interval)
     for part in state.parts:
-        await _start(client, part, state, completion_window, resumed=part.name in resumed)
-    await _run_to_the_end(client, state, output, progress, summary, poll_interval)
+        await run.start(part)
+    await run.to_the_end()
     state.remove()
+    if resumed:  # the parts were made from the input as it was then: count against it now
+        summary.left = _lacking(input_path, output.path)
     return summary
 
 
@@ -123,67 +131,135 @@ def _split(input_path: Path, output: OutputFile, limits: BatchLimits, folder: Pa
     return [Part(file.name, file.url, file.count) for file in files]
 
 
-# -- starting and polling -------------------------------------------------------------------
+def _lacking(input_path: Path, output_path: Path) -> int:
+    """Requests of the input the output does not hold."""
+    with OutputFile(output_path) as now:
+        return sum(1 for _ in read_requests(input_path, now.done))
 
 
-async def _start(
-    client: AsyncOpenAI, part: Part, state: State, window: str, *, resumed: bool
-) -> None:
-    """Upload the part and create its batch, each step saved as soon as it is done."""
-    if part.file_id is None:
-        uploaded = await client.files.upload(state.folder / part.name, "batch")
-        part.file_id = uploaded["id"]
-        state.save()
-    if part.batch_id is None:
+# -- the batches, from upload to merge ------------------------------------------------------
+
+
+class _BatchRun:
+    """The parts of a round, each started, polled until its batch ends, and merged."""
+
+    def __init__(
+        self,
+        client: AsyncOpenAI,
+        state: State,
+        output: OutputFile,
+        progress: Progress,
+        summary: Summary,
+        window: str,
+        poll_interval: Optional[float],
+    ) -> None:
+        self.client, self.state, self.output = client, state, output
+        self.progress, self.summary = progress, summary
+        self.window, self.poll_interval = window, poll_interval
+        self.advised = DEFAULT_POLL  # the last wait the API asked for
+
+    async def start(self, part: Part) -> None:
+        """Upload the part and create its batch, each step saved as soon as it is done."""
         # Only a file uploaded by an earlier run can have a batch whose id was not saved.
-        batch = await _created_before(client, part.file_id) if resumed else None
-        if batch is None:
-            metadata = {"openaistream": f"bulk {part.name}"}
-            batch = await client.batches.create(part.file_id, part.url, window, metadata=metadata)
-        part.batch_id = batch["id"]
-        part.status = batch["status"]
-        state.save()
+        uploaded_before = part.file_id is not None
+        if part.file_id is None:
+            uploaded = await self.client.files.upload(self.state.folder / part.name, "batch")
+            part.file_id = uploaded["id"]
+            self.state.save()
+        if part.batch_id is None:
+            batch = await self._created_before(part.file_id) if uploaded_before else None
+            if batch is None:
+                metadata = {"openaistream": f"bulk {part.name}"}
+                batch = await self.client.batches.create(
+                    part.file_id, part.url, self.window, metadata=metadata
+                )
+            part.batch_id, part.status = batch["id"], batch["status"]
+            self.state.save()
 
+    async def _created_before(self, file_id: str) -> Optional[dict[str, Any]]:
+        """The batch of this input file, if one was created before (a run stopped between
+        creating it and saving its id: it is among the latest batches). One the queue
+        refused does not count: the part is waiting to be created again."""
+        listed = await self.client.batches.list(limit=100)
+        for batch in listed.get("data", []):
+            if batch.get("input_file_id") == file_id and not _refused_for_a_full_queue(batch):
+                return dict(batch)
+        return None
 
-async def _created_before(client: AsyncOpenAI, file_id: str) -> Optional[dict[str, Any]]:
-    """The batch of this input file, if one was created before (a run stopped between
-    creating it and saving its id: it is among the latest batches)."""
-    listed = await client.batches.list(limit=100)
-    for batch in listed.get("data", []):
-        if batch.get("input_file_id") == file_id:
-            return dict(batch)
-    return None
+    async def to_the_end(self) -> None:
+        """Poll the batches not merged yet, merging each as soon as it ends, until all are."""
+        while True:
+            waits, freed = await self._poll_round()
+            waiting = [part for part in self.state.parts if part.batch_id is None]
+            if freed:  # the queue has room again: create the batches it refused
+                for part in waiting:
+                    await self.start(part)
+            self.state.save()
+            self._show()
+            if all(part.merged for part in self.state.parts):
+                return
+            wait = min(waits) if waits else self.advised
+            await asyncio.sleep(self.poll_interval if self.poll_interval is not None else wait)
 
-
-async def _run_to_the_end(
-    client: AsyncOpenAI,
-    state: State,
-    output: OutputFile,
-    progress: Progress,
-    summary: Summary,
-    poll_interval: Optional[float],
-) -> None:
-    """Poll the batches not merged yet, merging each as soon as it ends, until all are."""
-    raw = client.with_raw_response
-    while True:
-        waits = []
-        for part in state.parts:
-            if part.merged:
+    async def _poll_round(self) -> tuple[list[float], bool]:
+        """Each started batch retrieved once; those ended merged. The waits the API asked
+        for, and whether a batch ended (its room in the queue freed)."""
+        waits: list[float] = []
+        freed = False
+        for part in self.state.parts:
+            if part.merged or part.batch_id is None:
                 continue
-            assert part.batch_id is not None  # every part was started
-            answer = await raw.batches.retrieve(part.batch_id)
+            answer = await self.client.with_raw_response.batches.retrieve(part.batch_id)
             batch = answer.parse()
             part.status, part.counts = batch["status"], dict(batch.get("request_counts") or {})
-            if part.status in ENDED:
-                state.save()  # its end known, whatever becomes of the merge
-                await _merge(client, part, batch, state, output, summary)
+            if part.status not in ENDED:
+                self.advised = _poll_after(answer.headers)
+                waits.append(self.advised)
+                continue
+            self.state.save()  # its end known, whatever becomes of the merge
+            if not _refused_for_a_full_queue(batch):
+                await self._merge(part, batch)
+                freed = True
+            elif freed or self._others_running(part):
+                part.batch_id = part.status = None  # created again when another ends
+                part.counts = {}
             else:
-                waits.append(_poll_after(answer.headers))
-        state.save()
-        _show(state, progress, summary)
-        if not waits:
-            return
-        await asyncio.sleep(poll_interval if poll_interval is not None else min(waits))
+                self._leave(part)
+        return waits, freed
+
+    def _others_running(self, part: Part) -> bool:
+        return any(
+            other is not part and other.batch_id is not None and other.status not in ENDED
+            for other in self.state.parts
+        )
+
+    def _leave(self, part: Part) -> None:
+        """None of the part's requests written: the next run sends them again."""
+        self.summary.left += part.count
+        part.merged = True
+        self.state.save()
+
+    def _show(self) -> None:
+        parts = self.state.parts
+        completed = sum(part.counts.get("completed", 0) for part in parts)
+        failed = sum(part.counts.get("failed", 0) for part in parts)
+        waiting = sum(part.count for part in parts if part.status not in ENDED)
+        self.progress.update(
+            done=self.summary.skipped + completed, failed=failed, in_flight=waiting
+        )
+
+    async def _merge(self, part: Part, batch: dict[str, Any]) -> None:
+        """Write the ended batch's answers the output lacks; count what it left undone."""
+        output, summary = self.output, self.summary
+        written = 0
+        if batch["status"] == "failed":
+            written += _write_failed(self.state.folder / part.name, batch, output, summary)
+        for file_id in (batch.get("output_file_id"), batch.get("error_file_id")):
+            if file_id:
+                written += await _write_lines(self.client, file_id, output, summary)
+        summary.left += max(0, part.count - written)
+        part.merged = True
+        self.state.save()
 
 
 def _poll_after(headers: Any) -> float:
@@ -193,34 +269,12 @@ def _poll_after(headers: Any) -> float:
         return DEFAULT_POLL
 
 
-def _show(state: State, progress: Progress, summary: Summary) -> None:
-    completed = sum(part.counts.get("completed", 0) for part in state.parts)
-    failed = sum(part.counts.get("failed", 0) for part in state.parts)
-    waiting = sum(part.count for part in state.parts if part.status not in ENDED)
-    progress.update(done=summary.skipped + completed, failed=failed, in_flight=waiting)
+def _refused_for_a_full_queue(batch: dict[str, Any]) -> bool:
+    errors = (batch.get("errors") or {}).get("data") or []
+    return batch["status"] == "failed" and any(error.get("code") == QUEUE_FULL for error in errors)
 
 
 # -- merging --------------------------------------------------------------------------------
-
-
-async def _merge(
-    client: AsyncOpenAI,
-    part: Part,
-    batch: dict[str, Any],
-    state: State,
-    output: OutputFile,
-    summary: Summary,
-) -> None:
-    """Write the ended batch's answers the output lacks; count what it left undone."""
-    written = 0
-    if batch["status"] == "failed":
-        written += _write_failed(state.folder / part.name, batch, output, summary)
-    for file_id in (batch.get("output_file_id"), batch.get("error_file_id")):
-        if file_id:
-            written += await _write_lines(client, file_id, output, summary)
-    summary.left += max(0, part.count - written)
-    part.merged = True
-    state.save()
 
 
 async def _write_lines(

@@ -412,3 +412,64 @@ def test_a_run_killed_while_polling_resumes_its_batches(
     assert sorted(written) == sorted(ids)  # each exactly once
     assert not state.exists()
     assert API_KEY not in again.stderr.decode() + stderr.decode()
+
+
+def test_a_batch_the_full_queue_refused_is_created_again_when_another_ends(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    # The queue holds four requests: of three batches of two, the third is refused while
+    # the first two run, and created again once they have ended.
+    api = BatchAPI(max_enqueued=4).install(httpserver)
+    ids = write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(6)])
+    client = batch_client(make_client, httpserver)
+    summary = run(client, tmp_path, max_batch_requests=2)
+    statuses = [api.batches[batch]["status"] for batch in api.created]
+    assert statuses == ["completed", "completed", "failed", "completed"]
+    assert (
+        api.batches[api.created[3]]["input_file_id"] == api.batches[api.created[2]]["input_file_id"]
+    )  # the same file, not uploaded again
+    assert len(api.uploads) == 3
+    lines = read_output(tmp_path / "out.jsonl")
+    assert sorted(line["custom_id"] for line in lines) == sorted(ids)
+    assert all(line["response"]["status_code"] == 200 for line in lines)
+    assert (summary.succeeded, summary.failed, summary.left) == (6, 0, 0)
+
+
+def test_a_batch_the_full_queue_refused_with_nothing_else_running_is_left_for_next_time(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    api = BatchAPI(max_enqueued=2).install(httpserver)  # a batch of three never fits
+    ids = write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(3)])
+    client = batch_client(make_client, httpserver)
+    first = run(client, tmp_path)
+    # Not written as failures (a rerun would skip them): left, and sent again next time.
+    assert read_output(tmp_path / "out.jsonl") == []
+    assert (first.succeeded, first.failed, first.left) == (0, 0, 3)
+    assert len(api.created) == 1
+
+    api.max_enqueued = None  # the queue has emptied
+    second = run(client, tmp_path)
+    assert (second.succeeded, second.left) == (3, 0)
+    assert sorted(line["custom_id"] for line in read_output(tmp_path / "out.jsonl")) == ids
+
+
+def test_lines_added_to_the_input_while_a_run_was_stopped_are_counted_left_then_sent(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    api = BatchAPI().install(httpserver)
+    ids = write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(3)])
+    client = batch_client(make_client, httpserver, max_retries=0)
+    api.refuse_creates(1)
+    with pytest.raises(openaistream.InternalServerError):
+        run(client, tmp_path)
+    more = write_lines(tmp_path / "more.jsonl", [chat_line(f"new-{n}") for n in range(2)])
+    with (tmp_path / "in.jsonl").open("a") as appended:
+        appended.write((tmp_path / "more.jsonl").read_text())
+
+    # The resumed run finishes the first run's batch; the two new lines were in none.
+    resumed = run(client, tmp_path)
+    assert (resumed.succeeded, resumed.left) == (3, 2)
+    third = run(client, tmp_path)
+    assert (third.skipped, third.succeeded, third.left) == (3, 2, 0)
+    written = sorted(line["custom_id"] for line in read_output(tmp_path / "out.jsonl"))
+    assert written == sorted(ids + more)

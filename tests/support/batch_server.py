@@ -41,10 +41,14 @@ class BatchAPI:
         max_bytes: int = 200 * 1024 * 1024,
         poll_after_ms: int = 5,
         max_embedding_inputs: int = 50_000,
+        max_enqueued: Optional[int] = None,
     ) -> None:
         self.max_requests = max_requests
         self.max_bytes = max_bytes
         self.max_embedding_inputs = max_embedding_inputs
+        # Requests (standing for tokens) the batches in progress may hold at once; a batch
+        # past it fails validation with token_limit_exceeded, as the API's queue does.
+        self.max_enqueued = max_enqueued
         self.poll_after_ms = poll_after_ms
         self.files: dict[str, dict[str, Any]] = {}
         self.contents: dict[str, bytes] = {}
@@ -216,6 +220,18 @@ class BatchAPI:
     def _problems(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
         data = self.contents[batch["input_file_id"]]
         lines = data.splitlines()
+        if self.max_enqueued is not None:
+            enqueued = sum(
+                other["request_counts"]["total"]
+                for other in self.batches.values()
+                if other["status"] in ("in_progress", "finalizing")
+            )
+            if enqueued + len(lines) > self.max_enqueued:
+                message = (
+                    f"The queue holds {enqueued} of {self.max_enqueued} requests; try again "
+                    "once some batches in progress have ended."
+                )
+                return [_problem("token_limit_exceeded", message)]
         if len(lines) > self.max_requests:
             return [_problem("too_many_requests", f"{len(lines)} requests > {self.max_requests}")]
         if len(data) > self.max_bytes:
