@@ -43,6 +43,11 @@ def test_the_quick_benchmark_reports_every_figure() -> None:
         assert any(line.startswith(f"| {metric}") for line in table), metric
     ours = [line for line in table if "| openaistream (json) |" in line]
     assert len(ours) == 2 and all(line.rstrip(" |").endswith("x") for line in ours)
+    if "orjson yes" in done.stdout:  # the fast extra against its own baseline, both framings
+        raw = [line for line in table if "| urllib3 + orjson.loads (baseline) |" in line]
+        fast = [line for line in table if "| openaistream (orjson) |" in line]
+        assert len(raw) == 2 and len(fast) == 2
+        assert all(line.rstrip(" |").endswith("x orjson baseline") for line in fast)
     assert any("| openaistream, CRLF line endings |" in line and "x LF" in line for line in table)
     async_ours = [line for line in table if "| AsyncOpenAI (json) |" in line]
     assert len(async_ours) == 2 and all(line.rstrip(" |").endswith("x") for line in async_ours)
