@@ -61,23 +61,33 @@ class Part:
 
 
 class State:
-    """The parts of this round, kept beside the output."""
+    """The parts of this round, kept beside the output, with the input they came from."""
 
-    def __init__(self, output: Path) -> None:
+    def __init__(self, output: Path, input_path: Path) -> None:
         self.path = output.with_name(output.name + ".batches.json")
         self.folder = output.with_name(output.name + ".batches")
+        self.input = str(input_path.resolve())
         self.parts: list[Part] = []
 
     def load(self) -> bool:
+        """The saved parts, if a run stopped before it ended; only a run of the same input
+        may finish them (another's answers would go into this output)."""
         if not self.path.exists():
             return False
         saved = json.loads(self.path.read_text(encoding="utf-8"))
+        if saved.get("input", self.input) != self.input:
+            raise ValueError(
+                f"{str(self.path)!r} holds the batches of a run of {saved['input']!r}, not of "
+                f"{self.input!r}: run that input again to finish them, or remove it and "
+                f"{str(self.folder)!r} to forget them"
+            )
         self.parts = [Part(**part) for part in saved["parts"]]
         return True
 
     def save(self) -> None:
         written = self.path.with_name(self.path.name + ".tmp")
-        text = json.dumps({"parts": [asdict(part) for part in self.parts]}, indent=1)
+        parts = [asdict(part) for part in self.parts]
+        text = json.dumps({"input": self.input, "parts": parts}, indent=1)
         written.write_text(text, encoding="utf-8")
         os.replace(written, self.path)  # whole or not at all
 
@@ -98,7 +108,7 @@ async def run_via_batch(
 ) -> Summary:
     """Send what the output lacks through the Batch API; the counts of what was written."""
     summary = Summary(skipped=len(output.done))
-    state = State(output.path)
+    state = State(output.path, input_path)
     resumed = state.load()
     if not resumed:
         try:
@@ -240,12 +250,15 @@ class _BatchRun:
         self.state.save()
 
     def _show(self) -> None:
-        parts = self.state.parts
-        completed = sum(part.counts.get("completed", 0) for part in parts)
-        failed = sum(part.counts.get("failed", 0) for part in parts)
-        waiting = sum(part.count for part in parts if part.status not in ENDED)
+        """Merged batches by what was written, the others by their request_counts."""
+        summary = self.summary
+        running = [part for part in self.state.parts if not part.merged]
+        completed = sum(part.counts.get("completed", 0) for part in running)
+        failed = sum(part.counts.get("failed", 0) for part in running)
         self.progress.update(
-            done=self.summary.skipped + completed, failed=failed, in_flight=waiting
+            done=summary.skipped + summary.succeeded + completed,
+            failed=summary.failed + failed,
+            in_flight=sum(part.count for part in running) - completed - failed,
         )
 
     async def _merge(self, part: Part, batch: dict[str, Any]) -> None:

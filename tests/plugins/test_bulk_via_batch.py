@@ -287,27 +287,67 @@ def test_a_merge_stopped_half_way_is_finished_by_the_next_run(
     assert not (tmp_path / "out.jsonl.batches.json").exists()
 
 
-def test_progress_follows_the_batches_request_counts(
-    httpserver: HTTPServer, tmp_path: Path
-) -> None:
-    BatchAPI().install(httpserver)
-    write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(4)])
+def shown_run(httpserver: HTTPServer, tmp_path: Path, total: int) -> tuple[Summary, list[str]]:
+    """run_via_batch on an AsyncOpenAI, a progress line at every update; the summary and how
+    far each line said the run was ("3/4")."""
     shown = io.StringIO()
     ticks = itertools.count(step=100.0)  # every update is due for a line
 
     async def main() -> Summary:
         async with openaistream.AsyncOpenAI(
-            api_key=API_KEY, base_url=httpserver.url_for("/v1")
+            api_key=API_KEY, base_url=httpserver.url_for("/v1"), max_retries=0
         ) as aclient:
             with OutputFile(tmp_path / "out.jsonl") as output:
-                progress = Progress(4, "lines", shown, clock=lambda: next(ticks))
+                progress = Progress(total, "lines", shown, clock=lambda: next(ticks))
                 return await run_via_batch(aclient, tmp_path / "in.jsonl", output, progress)
 
     summary = asyncio.run(main())
+    lines = shown.getvalue().splitlines()
+    return summary, [line.split(" ")[1] for line in lines]
+
+
+def test_progress_follows_the_batches_request_counts(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    BatchAPI().install(httpserver)
+    write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(4)])
+    summary, far = shown_run(httpserver, tmp_path, 4)
     assert summary.succeeded == 4
     # One line a poll: nothing answered while in progress, half while finalizing, then all.
-    finished = [line.split(" (")[0] for line in shown.getvalue().splitlines()]
-    assert finished == ["bulk: 0/4", "bulk: 2/4", "bulk: 4/4"]
+    assert far == ["0/4", "2/4", "4/4"]
+
+
+def test_progress_of_a_resumed_run_counts_each_request_once(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    api = BatchAPI().install(httpserver)
+    lines = [chat_line(f"r-{n}") for n in range(4)]
+    lines[3]["body"]["model"] = MISSING_MODEL
+    write_lines(tmp_path / "in.jsonl", lines)
+    api.refuse_error_files(1)  # three answers merged, then the run stops
+    with pytest.raises(openaistream.InternalServerError):
+        shown_run(httpserver, tmp_path, 4)
+    summary, far = shown_run(httpserver, tmp_path, 4)
+    assert (summary.skipped, summary.failed) == (3, 1)
+    assert far == ["4/4"]  # not the three already written counted again
+
+
+def test_a_stopped_run_of_another_input_is_not_finished_into_this_output(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    api = BatchAPI().install(httpserver)
+    write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(2)])
+    write_lines(tmp_path / "other.jsonl", [chat_line(f"o-{n}") for n in range(2)])
+    client = batch_client(make_client, httpserver, max_retries=0)
+    api.refuse_creates(1)
+    with pytest.raises(openaistream.InternalServerError):
+        client.bulk.process(
+            tmp_path / "other.jsonl", tmp_path / "out.jsonl", via="batch", progress="quiet"
+        )
+    with pytest.raises(ValueError, match=r"holds the batches of a run of .*other\.jsonl"):
+        run(client, tmp_path)
+    assert (len(api.uploads), len(api.created)) == (1, 0)
+    assert (tmp_path / "out.jsonl.batches.json").exists()  # left for the other input's run
 
 
 def test_embeddings_are_split_by_their_inputs_too(httpserver: HTTPServer, tmp_path: Path) -> None:
