@@ -85,7 +85,7 @@ class State:
         return True
 
     def save(self) -> None:
-        written = self.path.with_name(self.path.name + ".tmp")
+        written = self._next()
         parts = [asdict(part) for part in self.parts]
         text = json.dumps({"input": self.input, "parts": parts}, indent=1)
         written.write_text(text, encoding="utf-8")
@@ -93,7 +93,12 @@ class State:
 
     def remove(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
+        self._next().unlink(missing_ok=True)  # a save a crash cut short
         self.path.unlink()
+
+    def _next(self) -> Path:
+        """Where a save is written before it replaces the state."""
+        return self.path.with_name(self.path.name + ".tmp")
 
 
 async def run_via_batch(

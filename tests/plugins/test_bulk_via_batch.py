@@ -180,9 +180,11 @@ def test_a_batch_created_just_before_a_crash_is_found_again_not_created_twice(
                         "file_id": uploaded["id"], "batch_id": None, "status": None,
                         "merged": False, "counts": {}}]}  # fmt: skip
     (tmp_path / "out.jsonl.batches.json").write_text(json.dumps(state))
+    (tmp_path / "out.jsonl.batches.json.tmp").write_text('{"parts": [')  # a save cut short
     run(client, tmp_path)
     assert len(api.created) == 1
     assert len(read_output(tmp_path / "out.jsonl")) == 2
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.jsonl", "out.jsonl"]
 
 
 def test_polls_wait_as_the_server_advises(
