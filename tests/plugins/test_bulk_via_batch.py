@@ -20,7 +20,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 import openaistream
-from openaistream.plugins.bulk.batchfiles import BatchLimits, embedding_inputs
+from openaistream.plugins.bulk.batchfiles import BatchLimits, embedding_inputs, split_requests
+from openaistream.plugins.bulk.inputs import read_requests
 from openaistream.plugins.bulk.outputs import OutputFile
 from openaistream.plugins.bulk.progress import Progress
 from openaistream.plugins.bulk.summary import Summary
@@ -515,3 +516,34 @@ def test_lines_added_to_the_input_while_a_run_was_stopped_are_counted_left_then_
     assert (third.skipped, third.succeeded, third.left) == (3, 2, 0)
     written = sorted(line["custom_id"] for line in read_output(tmp_path / "out.jsonl"))
     assert written == sorted(ids + more)
+
+
+def split_counts(tmp_path: Path, lines: list[dict[str, Any]], limits: BatchLimits) -> list[Any]:
+    """(url, count) of each batch file split_requests writes, and every line kept verbatim."""
+    tmp_path.mkdir(exist_ok=True)
+    write_lines(tmp_path / "in.jsonl", lines)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    files = split_requests(read_requests(tmp_path / "in.jsonl"), limits, folder)
+    written = b"".join((folder / file.name).read_bytes() for file in files)
+    assert sorted(written.splitlines()) == sorted((tmp_path / "in.jsonl").read_bytes().splitlines())
+    return [(file.url.rsplit("/", 1)[1], file.count) for file in files]
+
+
+def test_a_batch_file_is_filled_up_to_each_limit_exactly(tmp_path: Path) -> None:
+    lines = [chat_line(f"r-{n}") for n in range(5)]  # ids of one digit: lines of one size
+    size = len(json.dumps(lines[0])) + 1
+    exactly = split_counts(tmp_path / "a", lines, BatchLimits(max_bytes=2 * size))
+    under = split_counts(tmp_path / "b", lines, BatchLimits(max_bytes=2 * size - 1))
+    by_count = split_counts(tmp_path / "c", lines, BatchLimits(max_requests=5))
+    assert exactly == [("completions", 2), ("completions", 2), ("completions", 1)]
+    assert under == [("completions", 1)] * 5
+    assert by_count == [("completions", 5)]
+
+
+def test_each_url_fills_its_own_files_in_the_order_they_were_begun(tmp_path: Path) -> None:
+    chats = [chat_line(f"c-{n}") for n in range(3)]
+    embeddings = [embedding_line(f"e-{n}", "x") for n in range(3)]
+    mixed = [chats[0], embeddings[0], chats[1], embeddings[1], chats[2], embeddings[2]]
+    files = split_counts(tmp_path, mixed, BatchLimits(max_requests=2, max_embedding_inputs=2))
+    assert files == [("completions", 2), ("embeddings", 2), ("completions", 1), ("embeddings", 1)]
