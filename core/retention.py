@@ -25,8 +25,9 @@ from __future__ import annotations
 import sys
 from typing import Any, Optional, Union
 
-from .decoders import Decoder
+from .decoders import Decoder, json_lines_boundary
 from .errors import APIError
+from .sse import sse_boundary
 
 __all__ = ["KEEP_BYTES", "KeptBytes", "checked_keep", "client_keep", "keep_budget"]
 
@@ -75,6 +76,10 @@ def keep_budget(keep: KeepOption, decoder: Decoder) -> Optional[int]:
     raise ValueError(f"keep must be True, False, None or a number of bytes >= 0, not {keep!r}")
 
 
+# The boundaries that find the last place a marker ends (a blank line, a newline).
+_LAST_MARKER = (sse_boundary, json_lines_boundary)
+
+
 class KeptBytes:
     """The bytes of one body, kept within a budget; see the module's docstring."""
 
@@ -84,7 +89,7 @@ class KeptBytes:
     def __init__(self, decoder: Decoder, budget: Optional[int]) -> None:
         self.decoder = decoder
         self.omitted = 0  # items let go with older generations
-        self._older = b""
+        self._older: list[bytes] = []  # chunks of whole items
         self._older_count = 0
         self._newer: list[bytes] = []
         self._newer_size = 0
@@ -116,15 +121,19 @@ class KeptBytes:
         # The older generation goes first, so memory holds at most the newer one twice (its
         # chunks and their join), one budget.
         self.omitted += self._older_count
-        self._older, self._older_count = b"", 0
-        data = b"".join(self._newer)
-        self._newer = []
-        boundary = self.decoder.boundary
-        cut = boundary(data) if boundary is not None else 0
-        if cut == 0:
-            self._drop(data)
-            return
-        self._older, rest = data[:cut], data[cut:]
+        self._older, self._older_count = [], 0
+        chunks, self._newer = self._newer, []
+        whole, rest = _cut_in_last(self.decoder, chunks)
+        if whole is None:
+            data = b"".join(chunks)
+            del chunks[:]  # the join replaces them
+            boundary = self.decoder.boundary
+            cut = boundary(data) if boundary is not None else 0
+            if cut == 0:
+                self._drop(data)
+                return
+            whole, rest = [data[:cut]], data[cut:]
+        self._older = whole
         self._older_count = delivered - self._newer_start
         self._newer = [rest] if rest else []
         self._newer_size = len(rest)
@@ -161,8 +170,27 @@ class KeptBytes:
         """The items kept, decoded again: the last ``delivered - omitted`` of those delivered."""
         if self._dropping:
             return []
-        older = _decoded(self.decoder, [self._older], self._older_count)
+        older = _decoded(self.decoder, self._older, self._older_count)
         return older + _decoded(self.decoder, self._newer, delivered - self._newer_start)
+
+
+def _cut_in_last(decoder: Decoder, chunks: list[bytes]) -> tuple[Optional[list[bytes]], bytes]:
+    """(the chunks of whole items, the bytes after them) when the last item to end, ends in
+    the last chunk, as it nearly always does: the chunks are kept as they are, not joined
+    (a copy of the whole generation, every cut), and only the last one is cut. (None, b"")
+    when it does not, or when the decoder's boundary may not be found from a chunk alone:
+    the built-in ones find the last place a marker ends, which a chunk's own bytes show
+    unless the marker straddles two chunks (then none is found in the last alone)."""
+    if decoder.boundary not in _LAST_MARKER or not chunks:
+        return None, b""
+    last = chunks[-1]
+    cut = decoder.boundary(last)
+    if cut == 0:
+        return None, b""
+    if cut == len(last):
+        return chunks, b""
+    chunks[-1] = last[:cut]
+    return chunks, last[cut:]
 
 
 def _decoded(decoder: Decoder, chunks: list[bytes], count: int) -> list[Any]:

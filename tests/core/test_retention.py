@@ -315,3 +315,34 @@ def test_a_clients_keep_is_checked_when_it_is_built(make_client: Any) -> None:
         make_client(api_key=API_KEY, keep=-1)
     with pytest.raises(ValueError, match="keep must be"):
         make_client(api_key=API_KEY).with_options(keep="all")
+
+
+@pytest.mark.parametrize(
+    "split",
+    ["an-event-a-chunk", "reads-cut-mid-event", "blank-line-across-chunks", "json-lines"],
+)
+def test_received_is_right_whether_cuts_keep_the_chunks_or_join_them(split: str) -> None:
+    # Cuts keep a generation's chunks as they are when its last item ends in its last
+    # chunk (cutting only that one), and join them when the end straddles two chunks.
+    decoder = JSON_LINES if split == "json-lines" else SSE
+    one = (
+        (lambda n: b'{"n": %d, "pad": "%s"}\n' % (n, b"x" * 200))
+        if split == "json-lines"
+        else event
+    )
+    body = b"".join(one(n) for n in range(600)) + (
+        b'{"n": -1' if split == "json-lines" else b'data: {"n": -1'
+    )
+    if split == "an-event-a-chunk":
+        chunks = [one(n) for n in range(600)] + [b'data: {"n": -1']
+    elif split == "blank-line-across-chunks":
+        ends = [i + 1 for i in range(len(body) - 1) if body[i : i + 2] == b"\n\n"]
+        chunks = [body[start:end] for start, end in zip([0, *ends], [*ends, len(body)])]
+    else:  # 1000-byte reads: most end in the middle of an event
+        chunks = [body[i : i + 1000] for i in range(0, len(body), 1000)]
+    assert b"".join(chunks) == body
+    stream: DataStream[Any] = DataStream(Response(200, {}, iter(chunks)), decoder, keep=16 * 1024)
+    delivered, error = read_until_failure(stream)
+    assert [item["n"] for item in delivered] == list(range(600))
+    assert_newest_kept(delivered, error)
+    assert error.omitted > 0 and len(error.received) * len(one(0)) >= 8 * 1024
