@@ -547,3 +547,19 @@ def test_each_url_fills_its_own_files_in_the_order_they_were_begun(tmp_path: Pat
     mixed = [chats[0], embeddings[0], chats[1], embeddings[1], chats[2], embeddings[2]]
     files = split_counts(tmp_path, mixed, BatchLimits(max_requests=2, max_embedding_inputs=2))
     assert files == [("completions", 2), ("embeddings", 2), ("completions", 1), ("embeddings", 1)]
+
+
+def test_the_local_batch_api_refuses_what_the_api_refuses(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    BatchAPI().install(httpserver)
+    client = batch_client(make_client, httpserver, max_retries=0)
+    write_lines(tmp_path / "in.jsonl", [chat_line("r-1")])
+    batch_file = client.files.upload(tmp_path / "in.jsonl", "batch")
+    other_file = client.files.upload(tmp_path / "in.jsonl", "assistants")
+    assert client.files.retrieve(batch_file["id"])["purpose"] == "batch"
+    with pytest.raises(openaistream.BadRequestError, match="purpose"):
+        client.batches.create(other_file["id"], "/v1/chat/completions")
+    with pytest.raises(openaistream.BadRequestError, match="Invalid endpoint"):
+        client.batches.create(batch_file["id"], "/v1/audio/speech")
+    assert client.batches.create(batch_file["id"], "/v1/chat/completions")["status"] == "validating"

@@ -26,6 +26,11 @@ from werkzeug import Request, Response
 
 MISSING_MODEL = "no-such-model"
 EXPIRED = "batch_expired"  # the error code of a request an expired batch did not get to
+# The endpoints a batch may run (the spec's CreateBatchRequest.endpoint).
+ENDPOINTS = (
+    "/v1/responses", "/v1/chat/completions", "/v1/embeddings", "/v1/completions",
+    "/v1/moderations", "/v1/images/generations", "/v1/images/edits", "/v1/videos",
+)  # fmt: skip
 ERROR_FILE = "batch_errors.jsonl"  # the name a batch's error file is given
 STEPS = ("validating", "in_progress", "finalizing")  # a retrieve moves a batch one step on
 
@@ -98,6 +103,9 @@ class BatchAPI:
         httpserver.expect_request(
             _pattern(r"/v1/files/[^/]+"), method="DELETE"
         ).respond_with_handler(self._delete)
+        httpserver.expect_request(_pattern(r"/v1/files/[^/]+"), method="GET").respond_with_handler(
+            self._file_object
+        )
         httpserver.expect_request(
             _pattern(r"/v1/batches/[^/]+/cancel"), method="POST"
         ).respond_with_handler(self._cancel)
@@ -136,6 +144,14 @@ class BatchAPI:
                 return _json({"error": {"message": "The server had an error"}}, 500)
         return Response(self.contents[file_id], 200, content_type="application/octet-stream")
 
+    def _file_object(self, request: Request) -> Response:
+        file_id = request.path.split("/")[3]
+        with self._lock:
+            file = self.files.get(file_id)
+        if file is None:
+            return _json({"error": {"message": f"No such file: {file_id}"}}, 404)
+        return _json(file)
+
     def _delete(self, request: Request) -> Response:
         file_id = request.path.split("/")[3]
         with self._lock:
@@ -151,8 +167,9 @@ class BatchAPI:
             if self._refuse_creates:
                 self._refuse_creates -= 1
                 return _json({"error": {"message": "The server had an error"}}, 500)
-            if body["input_file_id"] not in self.contents:
-                return _json({"error": {"message": "No such input file"}}, 400)
+            refused = self._refused(body)
+            if refused:
+                return _json({"error": {"message": refused, "type": "invalid_request_error"}}, 400)
             batch_id = f"batch_{next(self._ids)}"
             self.created.append(batch_id)
             self.batches[batch_id] = {
@@ -165,6 +182,19 @@ class BatchAPI:
                 "metadata": body.get("metadata"),
             }  # fmt: skip
             return _json(self.batches[batch_id])
+
+    def _refused(self, body: dict[str, Any]) -> Optional[str]:
+        """Why the API would not create this batch, if it would not."""
+        file = self.files.get(body.get("input_file_id", ""))
+        if file is None:
+            return "No such input file"
+        if file["purpose"] != "batch":
+            return f"The input file's purpose is {file['purpose']!r}, not 'batch'"
+        if body.get("endpoint") not in ENDPOINTS:
+            return f"Invalid endpoint: {body.get('endpoint')!r}"
+        if body.get("completion_window") != "24h":
+            return "completion_window must be '24h'"
+        return None
 
     def _list(self, request: Request) -> Response:
         with self._lock:
