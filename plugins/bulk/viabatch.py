@@ -206,7 +206,9 @@ class _BatchRun:
         while True:
             waits, freed = await self._poll_round()
             waiting = [part for part in self.state.parts if part.batch_id is None]
-            if freed:  # the queue has room again: create the batches it refused
+            # The batches the full queue refused are created again once one of the run has
+            # ended, or when none is left to end (each then ends or is left next round).
+            if waiting and (freed or not self._running()):
                 for part in waiting:
                     await self.start(part)
             self.state.save()
@@ -227,25 +229,26 @@ class _BatchRun:
             answer = await self.client.with_raw_response.batches.retrieve(part.batch_id)
             batch = answer.parse()
             part.status, part.counts = batch["status"], dict(batch.get("request_counts") or {})
+            self.advised = _poll_after(answer.headers)  # also the wait after a new batch
             if part.status not in ENDED:
-                self.advised = _poll_after(answer.headers)
                 waits.append(self.advised)
                 continue
             self.state.save()  # its end known, whatever becomes of the merge
             if not _refused_for_a_full_queue(batch):
                 await self._merge(part, batch)
                 freed = True
-            elif freed or self._others_running(part):
+            elif freed or self._running(but=part):
                 part.batch_id = part.status = None  # created again when another ends
                 part.counts = {}
             else:
                 self._leave(part)
         return waits, freed
 
-    def _others_running(self, part: Part) -> bool:
+    def _running(self, but: Optional[Part] = None) -> bool:
+        """Whether a batch of the run (``but`` aside) has not ended."""
         return any(
-            other is not part and other.batch_id is not None and other.status not in ENDED
-            for other in self.state.parts
+            part is not but and part.batch_id is not None and part.status not in ENDED
+            for part in self.state.parts
         )
 
     def _leave(self, part: Part) -> None:

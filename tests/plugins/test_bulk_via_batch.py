@@ -563,3 +563,19 @@ def test_the_local_batch_api_refuses_what_the_api_refuses(
     with pytest.raises(openaistream.BadRequestError, match="Invalid endpoint"):
         client.batches.create(batch_file["id"], "/v1/audio/speech")
     assert client.batches.create(batch_file["id"], "/v1/chat/completions")["status"] == "validating"
+
+
+@pytest.mark.timeout(20)
+def test_batches_the_full_queue_refused_together_are_left_when_nothing_else_runs(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    # Two batches of two, a queue of one: both refused in the same round. The first waits
+    # for the second, which is refused too: the run must still end, both left.
+    api = BatchAPI(max_enqueued=1).install(httpserver)
+    write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(4)])
+    client = batch_client(make_client, httpserver)
+    summary = run(client, tmp_path, max_batch_requests=2)
+    assert (summary.succeeded, summary.failed, summary.left) == (0, 0, 4)
+    assert read_output(tmp_path / "out.jsonl") == []
+    assert len(api.created) == 3  # the first tried once more once nothing else ran
+    assert not (tmp_path / "out.jsonl.batches.json").exists()
