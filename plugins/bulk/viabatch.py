@@ -238,7 +238,7 @@ class _BatchRun:
                 await self._merge(part, batch)
                 freed = True
             elif freed or self._running(but=part):
-                part.batch_id = part.status = None  # created again when another ends
+                part.batch_id = part.status = None  # created again in a later round
                 part.counts = {}
             else:
                 self._leave(part)
