@@ -8,14 +8,13 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 from tests.conftest import API_KEY
-from tests.support.bulk_api import ChatAPI, read_output, write_input
+from tests.support.bulk_api import ChatAPI, interrupt_when, read_output, write_input
 
 COUNT = 300
 
@@ -40,25 +39,14 @@ def test_a_killed_run_run_again_has_every_custom_id_once(
     api = ChatAPI(latency=0.004).install(httpserver)
     ids = write_input(tmp_path / "in.jsonl", COUNT)
     out = tmp_path / "out.jsonl"
-    run = subprocess.Popen(
-        command(httpserver, tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    returncode, stderr = interrupt_when(
+        command(httpserver, tmp_path), lambda: lines_in(out) >= 40, how
     )
-    try:
-        deadline = time.monotonic() + 30
-        while lines_in(out) < 40 and run.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert run.poll() is None, "the run ended before it could be killed"
-        run.send_signal(how)
-        _, stderr = run.communicate(timeout=30)
-    finally:
-        if run.poll() is None:
-            run.kill()
-            run.wait()
     if how == signal.SIGINT:
-        assert run.returncode == 130
+        assert returncode == 130
         assert b"run the same command again" in stderr
     else:
-        assert run.returncode == -signal.SIGKILL
+        assert returncode == -signal.SIGKILL
     first = lines_in(out)
     assert 40 <= first < COUNT
     assert all(line["custom_id"] in ids for line in read_output(out))  # every line whole

@@ -12,7 +12,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from openaistream.plugins.bulk.summary import Summary
 from openaistream.plugins.bulk.viabatch import run_via_batch
 from tests.conftest import API_KEY
 from tests.support.batch_server import MISSING_MODEL, BatchAPI
-from tests.support.bulk_api import chat_line, read_output
+from tests.support.bulk_api import chat_line, interrupt_when, read_output
 
 
 def embedding_line(custom_id: str, text: str) -> dict[str, Any]:
@@ -426,21 +425,10 @@ def test_a_run_killed_while_polling_resumes_its_batches(
     api = BatchAPI(poll_after_ms=400).install(httpserver)  # polls slow enough to be caught
     ids = write_lines(tmp_path / "in.jsonl", [chat_line(f"r-{n}") for n in range(6)])
     state = tmp_path / "out.jsonl.batches.json"
-    first = subprocess.Popen(
-        batch_command(httpserver, tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    returncode, stderr = interrupt_when(
+        batch_command(httpserver, tmp_path), lambda: started_parts(state) >= 3, how
     )
-    try:
-        deadline = time.monotonic() + 30
-        while started_parts(state) < 3 and first.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert first.poll() is None, "the run ended before it could be killed"
-        first.send_signal(how)
-        _, stderr = first.communicate(timeout=30)
-    finally:
-        if first.poll() is None:
-            first.kill()
-            first.wait()
-    assert first.returncode == (130 if how == signal.SIGINT else -signal.SIGKILL), stderr
+    assert returncode == (130 if how == signal.SIGINT else -signal.SIGKILL), stderr
     if how == signal.SIGINT:
         assert b"run the same command again" in stderr
     assert len(api.created) == 3

@@ -5,11 +5,13 @@ what it answered, and fails the requests a test names as told."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
 import threading
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -86,3 +88,23 @@ class ChatAPI:
 
 def _json(body: Any, status: int, headers: dict[str, str]) -> Response:
     return Response(json.dumps(body), status, headers, content_type="application/json")
+
+
+def interrupt_when(
+    command: list[str], ready: Callable[[], bool], how: signal.Signals
+) -> tuple[int, bytes]:
+    """Run ``command`` in a process of its own, send it ``how`` once ``ready()`` holds (within
+    30 s), and wait for it to end: its exit status and what it wrote on stderr."""
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not ready() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert run.poll() is None, "the run ended before it could be interrupted"
+        run.send_signal(how)
+        _, stderr = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    return run.returncode, stderr
