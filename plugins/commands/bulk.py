@@ -71,7 +71,6 @@ def run(
     quiet: bool,
 ) -> None:
     """Send every request of INPUT and write its answer to OUTPUT."""
-    _checked(input_path)
     try:
         summary = state.client().bulk.process(
             input_path, output, via=via, max_rpm=max_rpm, max_tpm=max_tpm,
@@ -79,6 +78,8 @@ def run(
             max_batch_requests=max_batch_requests, poll_interval=poll_interval,
             progress="quiet" if quiet else progress_mode,
         )  # fmt: skip
+    except InputError as error:  # the run reads the input whole before sending anything
+        raise _BadInput(str(error)) from None
     except KeyboardInterrupt:
         click.echo(
             "Interrupted: every answer written so far is whole in the output; run the same "

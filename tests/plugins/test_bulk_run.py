@@ -280,3 +280,21 @@ def test_the_command_line_check_lists_bad_lines_and_exits_2(tmp_path: Path) -> N
         code = main(["bulk", "check", str(tmp_path / "in.jsonl")])
     assert code == 2
     assert "line 2: custom_id 'a' repeats line 1" in stderr.getvalue()
+
+
+def test_the_command_line_run_names_bad_lines_exits_2_and_sends_nothing(
+    httpserver: HTTPServer, tmp_path: Path
+) -> None:
+    import contextlib
+
+    from openaistream.cli import main
+
+    (tmp_path / "in.jsonl").write_text(json.dumps(chat_line("a")) + "\nnot json\n")
+    url = httpserver.url_for("/v1")
+    args = ["--api-key", API_KEY, "--base-url", url, "bulk", "run", str(tmp_path / "in.jsonl")]
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        code = main([*args, "-o", str(tmp_path / "out.jsonl"), "-q"])
+    assert code == 2
+    assert "line 2: not JSON" in stderr.getvalue()
+    assert httpserver.log == []

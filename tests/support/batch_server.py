@@ -90,28 +90,18 @@ class BatchAPI:
         self._refuse_creates = times
 
     def install(self, httpserver: HTTPServer) -> BatchAPI:
-        routes = [
+        routes = [  # the more specific first: a request takes the first route it matches
             ("/v1/files", "POST", self._upload),
             ("/v1/batches", "POST", self._create),
             ("/v1/batches", "GET", self._list),
+            (_pattern(r"/v1/files/[^/]+/content"), "GET", self._content),
+            (_pattern(r"/v1/files/[^/]+"), "DELETE", self._delete),
+            (_pattern(r"/v1/files/[^/]+"), "GET", self._file_object),
+            (_pattern(r"/v1/batches/[^/]+/cancel"), "POST", self._cancel),
+            (_pattern(r"/v1/batches/[^/]+"), "GET", self._retrieve),
         ]
         for path, method, handler in routes:
             httpserver.expect_request(path, method=method).respond_with_handler(handler)
-        httpserver.expect_request(
-            _pattern(r"/v1/files/[^/]+/content"), method="GET"
-        ).respond_with_handler(self._content)
-        httpserver.expect_request(
-            _pattern(r"/v1/files/[^/]+"), method="DELETE"
-        ).respond_with_handler(self._delete)
-        httpserver.expect_request(_pattern(r"/v1/files/[^/]+"), method="GET").respond_with_handler(
-            self._file_object
-        )
-        httpserver.expect_request(
-            _pattern(r"/v1/batches/[^/]+/cancel"), method="POST"
-        ).respond_with_handler(self._cancel)
-        httpserver.expect_request(
-            _pattern(r"/v1/batches/[^/]+"), method="GET"
-        ).respond_with_handler(self._retrieve)
         return self
 
     # -- files ------------------------------------------------------------------------------
