@@ -19,12 +19,14 @@ OpenAI API names every Responses event, the LiteLLM proxy none), and the payload
 carries the same name either way.
 
 The hot path: almost every stream is LF-only and almost every event is one ``data: {...}``
-line (or ``event:`` then ``data:``). Those are cut out of whole blocks with ``bytes.split`` and
-decoded directly; a chunk that is one such event, as most servers send them, is decoded at
-once, without a generator. A stream that uses CR switches for good to a loop that finds the
-ends of its events with a regular expression; both loops join the bytes of an event once, when
-its end is in sight, so decoding is linear in the body whatever its line endings. An event
-longer than 1 MiB is read without copies of itself: see :func:`_take_long`.
+line (or ``event:`` then ``data:``). A chunk that is one such event, as most servers send them,
+is decoded at once, without a generator. A read of many events that holds nothing but
+``data:`` lines (a Content-Length body) is cut at ``\n\ndata: `` in one split, which hands out
+the values themselves; anything else is cut at blank lines and read line by line. A stream
+that uses CR switches for good to a loop that finds the ends of its events with a regular
+expression; both loops join the bytes of an event once, when its end is in sight, so decoding
+is linear in the body whatever its line endings. An event longer than 1 MiB is read without
+copies of itself: see :func:`_take_long`.
 """
 
 from __future__ import annotations
@@ -112,31 +114,49 @@ class SSEParser:
         if self._held:
             return self._feed_held(chunk)
         # The hot path: nothing held, a chunk of whole events (most often one).
-        blocks = chunk.split(b"\n\n")
-        rest = blocks.pop()
+        first = chunk.find(b"\n")
+        end = len(chunk) - 2
+        if first == end and chunk[-1] == 10 and chunk[:6] == b"data: ":
+            # One chunk an event, as most streams send them: "data: {...}" decoded here and
+            # now, as _data_events would, without a generator or a call.
+            data = chunk[6:end]
+            if data and data != _DONE:
+                try:
+                    payload = jsonlib.loads_for(data)(data)
+                except ValueError:  # orjson may refuse what json takes: json decides
+                    payload = self._json_decides(data, chunk[:end], self._fed - len(chunk))
+                if (
+                    payload.__class__ is dict
+                    and ("error" in payload or "type" in payload)  # most events stop here
+                    and _is_error(payload)
+                ):
+                    error = stream_error_from_payload(payload)
+                    raise self._failed(error, chunk[:end], self._fed - len(chunk))
+                return (_named(None, payload) if self._named else payload,)
+        return self._cut(chunk, self._fed - len(chunk))
+
+    def _cut(self, buffer: bytes, origin: int) -> Iterable[Any]:
+        """The events of ``buffer``, the bytes from ``origin`` on, up to its last blank line;
+        the bytes after that are held for the next chunk."""
+        end = buffer.rfind(b"\n\n")
+        rest = buffer[end + 2 :] if end >= 0 else buffer
         if rest:
             self._held = [rest]
             self._held_size = len(rest)
-        if len(blocks) == 1:
-            # One chunk an event, as most streams send them: "data: {...}" decoded here and
-            # now, as _lf_events would, without a generator or a call.
-            block = blocks[0]
-            if block[:6] == b"data: " and block.find(b"\n") < 0:
-                data = block[6:]
-                if data and data != _DONE:
-                    try:
-                        payload = jsonlib.loads_for(data)(data)
-                    except ValueError:  # orjson may refuse what json takes: json decides
-                        payload = self._json_decides(data, block, self._fed - len(chunk))
-                    if (
-                        payload.__class__ is dict
-                        and ("error" in payload or "type" in payload)  # most events stop here
-                        and _is_error(payload)
-                    ):
-                        error = stream_error_from_payload(payload)
-                        raise self._failed(error, block, self._fed - len(chunk))
-                    return (_named(None, payload) if self._named else payload,)
-        return self._lf_events(blocks, chunk) if blocks else ()
+        return self._events(buffer[:end], origin) if end >= 0 else ()
+
+    def _events(self, whole: bytes, origin: int) -> Iterator[Any]:
+        """The events of ``whole``, complete events joined by blank lines (at ``origin``)."""
+        loads = jsonlib.loads_for(whole)
+        if whole[:6] == b"data: ":
+            # Most bodies are nothing but "data: {...}" lines: cut at the blank line and the
+            # field name at once, their values need no slicing; one search of their bytes
+            # together makes sure no value holds another line.
+            values = whole.split(b"\n\ndata: ")
+            values[0] = values[0][6:]
+            if b"".join(values).find(b"\n") < 0:
+                return self._data_events(values, loads, origin)
+        return self._lf_events(whole.split(b"\n\n"), loads, origin)
 
     def _feed_held(self, chunk: bytes) -> Iterable[Any]:
         """A chunk after the start of an event: held until an event ends in it, then joined
@@ -155,14 +175,9 @@ class SSEParser:
         else:
             buffer = b"".join(held)
         self._held, self._held_size = [], 0
-        blocks = buffer.split(b"\n\n")
-        rest = blocks.pop()
-        if rest:
-            self._held = [rest]
-            self._held_size = len(rest)
-        if not blocks or self.done:
+        if self.done:
             return first
-        events = self._lf_events(blocks, buffer)
+        events = self._cut(buffer, self._fed - len(buffer))
         return itertools.chain(first, events) if first else events
 
     def _json_decides(self, data: bytes, block: bytes, offset: int) -> Any:
@@ -172,39 +187,58 @@ class SSEParser:
         except ValueError as exc:
             raise self._failed(exc, block, offset) from exc
 
-    def _lf_events(self, blocks: list[bytes], buffer: bytes) -> Iterator[Any]:
-        """The events of ``blocks``, cut at LF LF from ``buffer``."""
-        loads = jsonlib.loads_for(buffer)
+    def _data_events(
+        self, values: list[bytes], loads: Callable[[bytes], Any], origin: int
+    ) -> Iterator[Any]:
+        """The events of ``values``, the values of single "data:" lines cut from ``origin``."""
+        named = self._named
+        data = b""
+        try:
+            for data in values:
+                try:
+                    payload = loads(data)
+                except ValueError:  # rarely: [DONE], an empty value, what orjson refuses
+                    if data == _DONE:
+                        raise _Done from None
+                    if not data:
+                        continue  # an empty data field carries nothing to decode
+                    payload = jsonlib.stdlib_loads(data)  # json decides
+                if (
+                    payload.__class__ is dict
+                    and ("error" in payload or "type" in payload)  # most events stop here
+                    and _is_error(payload)
+                ):
+                    raise stream_error_from_payload(payload)
+                yield _named(None, payload) if named else payload
+        except _Done:
+            self._stop(None)
+        except (APIError, ValueError) as exc:  # ValueError: JSONDecodeError, UnicodeDecodeError
+            offset = _offset_of(data, values, origin, len(b"\n\ndata: "))
+            raise self._failed(exc, b"data: " + data, offset)  # noqa: B904 - _failed chains it
+
+    def _lf_events(
+        self, blocks: list[bytes], loads: Callable[[bytes], Any], origin: int
+    ) -> Iterator[Any]:
+        """The events of ``blocks``, cut at LF LF from bytes at ``origin``."""
         named = self._named
         block = b""
         try:
             for block in blocks:
-                if block[:6] == b"data: " and block.find(b"\n") < 0:
-                    # The common case, "data: {...}" alone, decoded here: this loop runs once
-                    # an event, and a call to _item would cost more than the checks it makes.
-                    data = block[6:]
-                    if data == _DONE:
-                        raise _Done
-                    if data:  # an empty data field carries nothing to decode
-                        try:
-                            payload = loads(data)
-                        except ValueError:  # orjson may refuse what json takes: json decides
-                            payload = jsonlib.stdlib_loads(data)
-                        if (
-                            payload.__class__ is dict
-                            and ("error" in payload or "type" in payload)  # most events stop here
-                            and _is_error(payload)
-                        ):
-                            raise stream_error_from_payload(payload)
-                        yield _named(None, payload) if named else payload
-                else:
-                    found = _parse_block(block)
-                    if found is not None and found[1]:
-                        yield _item(*found, named)
+                found = _parse_block(block)
+                if found is None or not found[1]:
+                    continue
+                event, data = found
+                if data == _DONE:
+                    raise _Done
+                try:
+                    payload = loads(data)
+                except ValueError:  # orjson may refuse what json takes: json decides
+                    payload = jsonlib.stdlib_loads(data)
+                yield _shaped(event, payload, named)
         except _Done:
             self._stop(None)
         except (APIError, ValueError) as exc:  # ValueError: JSONDecodeError, UnicodeDecodeError
-            offset = _offset_of(block, blocks, self._fed - len(buffer))
+            offset = _offset_of(block, blocks, origin, len(b"\n\n"))
             raise self._failed(exc, block, offset)  # noqa: B904 - _failed chains it
 
     def end(self) -> tuple[Any, ...]:
@@ -353,15 +387,16 @@ class SSEParser:
         self._held, self._held_size, self._plain = [], 0, False
 
 
-def _offset_of(block: bytes, blocks: list[bytes], start: int) -> int:
-    """Where ``block``, one of ``blocks`` (cut at LF LF from bytes at offset ``start``), is
-    in the body: counted when an error needs it, not an event at a time. Found by identity:
-    a block an error comes from holds a data line, so it is its own object (only the empty
-    and one-byte bytes are shared)."""
-    for other in blocks:
-        if other is block:
+def _offset_of(part: bytes, parts: list[bytes], start: int, separator: int) -> int:
+    """Where the event of ``part``, one of ``parts``, is in the body: the parts were cut from
+    bytes at offset ``start``, each event taking its part's length and ``separator`` bytes.
+    Counted when an error needs it, not an event at a time. Found by identity: a part an
+    error comes from holds data, so it is its own object (only the empty and one-byte bytes
+    are shared, and an equal one before it would have failed first)."""
+    for other in parts:
+        if other is part:
             return start
-        start += len(other) + 2
+        start += len(other) + separator
     return start
 
 

@@ -191,6 +191,39 @@ def test_an_error_after_several_events_in_one_read_names_its_offset(held: bytes)
     assert caught.value.offset == len(first) + len(good)
 
 
+@pytest.mark.parametrize("held", [b"", b'data: {"a"', b"data: {"], ids=["none", "part", "prefix"])
+@pytest.mark.parametrize("bad", [b'data: {"broken"', b'data: {"error": {"message": "boom"}}'])
+def test_an_error_in_a_read_of_data_lines_only_names_its_offset(held: bytes, bad: bytes) -> None:
+    # A read of nothing but "data:" lines, as a Content-Length body arrives: the events before
+    # the bad one reach the caller, and the error names where its event starts.
+    first = b'data: {"a": 1}\n\n' if held else b""
+    good = b'data: {"b": 2}\n\ndata: \n\ndata: {"c": 3}\n\n'
+    body = first + good + bad + b"\n\n" + b'data: {"d": 4}\n\n'
+    chunks = [held, body[len(held) :]] if held else [body]
+    taken = []
+    with pytest.raises(APIError) as caught:
+        for item in decode_sse(chunks):
+            taken.append(item)
+    assert taken == [{"a": 1}, {"b": 2}, {"c": 3}][0 if held else 1 :]
+    if isinstance(caught.value, StreamError):
+        assert caught.value.offset == len(first) + len(good)
+        assert '{"broken"' in str(caught.value)
+    else:
+        assert caught.value.message == "boom"
+
+
+@pytest.mark.parametrize("together", [True, False], ids=["one-chunk", "a-chunk-each"])
+def test_a_value_continued_on_a_line_without_data_is_not_json_however_it_arrives(
+    together: bool,
+) -> None:
+    # The second line is a field of its own (named '"b"'), ignored: the event's data is "{",
+    # however many events the read holds.
+    bodies = [b'data: {"a": 1}\n\n', b'data: {\n"b": 2}\n\n', b'data: {"c": 3}\n\n']
+    with pytest.raises(StreamError) as caught:
+        events(b"".join(bodies)) if together else events(*bodies)
+    assert caught.value.offset == len(bodies[0])
+
+
 @pytest.mark.parametrize("together", [True, False], ids=["one-chunk", "a-chunk-each"])
 def test_what_orjson_refuses_json_decodes_in_a_stream(together: bool) -> None:
     texts = [b'{"n": NaN}', b'{"s": "\\ud800"}', b'{"big": 123456789012345678901234567890}']
