@@ -2,4 +2,5 @@
 
 from .cli import run
 
-run()
+if __name__ == "__main__":  # not when a tool imports the module to read it (the docs' build)
+    run()
