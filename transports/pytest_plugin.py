@@ -7,7 +7,8 @@
   The key and base URL come from ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` when recording;
   replaying needs neither. Streams a test leaves unread are closed when it ends.
 - ``async_openai_client``: the same, an ``AsyncOpenAI``, for ``async def`` tests run by
-  pytest-asyncio (``@pytest.mark.asyncio``) or by anyio's plugin (``@pytest.mark.anyio``).
+  pytest-asyncio (``@pytest.mark.asyncio``) or by anyio's plugin (``@pytest.mark.anyio``;
+  on its asyncio backend: a test anyio runs on another, trio, is skipped with the reason).
   It is made and closed in the event loop the test runs in (with pytest-asyncio, the loop of
   the fixture loop scope in force: keep it the tests'), so nothing is left unclosed.
 - ``openai_cassette``: that cassette's path; ``openai_record_mode``: the mode in force.
@@ -146,6 +147,11 @@ def async_openai_client(request: pytest.FixtureRequest) -> openaistream.AsyncOpe
     async fixture an anyio test asks for, pytest-asyncio (in its default strict mode) only
     those it declared."""
     if "anyio_backend" in request.fixturenames:
+        backend = request.getfixturevalue("anyio_backend_name")
+        if backend != "asyncio":
+            # anyio runs each test on every backend installed (trio comes with selenium,
+            # for one); AsyncOpenAI's transports are asyncio's, so the others cannot run it.
+            pytest.skip(f"AsyncOpenAI runs on asyncio, not on anyio's {backend} backend")
         return cast(openaistream.AsyncOpenAI, request.getfixturevalue("_openai_client_anyio"))
     if pytest_asyncio is None:
         pytest.fail(

@@ -87,6 +87,21 @@ def close_the_loop_left_behind() -> None:
         asyncio.set_event_loop(None)
 
 
+def other_anyio_backends() -> int:
+    """How many backends besides asyncio anyio's plugin runs each anyio test on here: newer
+    anyio runs them on every backend installed (trio, when it is), and the fixture skips
+    those, so a file of two tests counts two skips a backend."""
+    from anyio import pytest_plugin
+
+    available = getattr(pytest_plugin, "get_available_backends", lambda: ("asyncio",))()
+    return len([backend for backend in available if backend != "asyncio"])
+
+
+def outcomes(runner: str, passed: int) -> dict[str, int]:
+    skipped = passed * other_anyio_backends() if runner == "anyio" else 0
+    return {"passed": passed, "skipped": skipped}
+
+
 def written_for(runner: str) -> str:
     return SYNC_TESTS if runner == "sync" else ASYNC_TESTS.format(runner=runner)
 
@@ -113,7 +128,7 @@ def test_records_once_then_replays_without_a_server(
     monkeypatch.setenv("OPENAI_BASE_URL", chat_server.url_for("/v1"))
 
     recorded = run(pytester, "--openai-record-mode=once")
-    recorded.assert_outcomes(passed=2)
+    recorded.assert_outcomes(**outcomes(runner, passed=2))
     assert len(chat_server.log) == 2
     cassette = pytester.path / "cassettes" / "test_chat" / "test_chat.json"
     assert json.loads(cassette.read_text())["interactions"][0]["response"]["end"] == "complete"
@@ -126,7 +141,7 @@ def test_records_once_then_replays_without_a_server(
     monkeypatch.delenv("OPENAI_API_KEY")
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
     replayed = run(pytester)
-    replayed.assert_outcomes(passed=2)
+    replayed.assert_outcomes(**outcomes(runner, passed=2))
     assert len(chat_server.log) == 2
 
 
@@ -137,7 +152,7 @@ def test_replay_without_a_cassette_fails_and_says_how_to_record(
     pytester.makeini(INI)
     pytester.makepyfile(test_chat=written_for(runner))
     result = run(pytester)
-    result.assert_outcomes(errors=2)
+    result.assert_outcomes(errors=2, skipped=outcomes(runner, passed=2)["skipped"])
     result.stdout.fnmatch_lines(
         ["*no cassette at *test_chat.json: record it once with --openai-record-mode=once*"]
     )
@@ -181,12 +196,12 @@ def test_marker_names_a_shared_cassette_and_the_command_line_wins(
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
     monkeypatch.setenv("OPENAI_BASE_URL", chat_server.url_for("/v1"))
     first = run(pytester, "-s")
-    first.assert_outcomes(passed=1)
+    first.assert_outcomes(**outcomes(runner, passed=1))
     first.stdout.fnmatch_lines(["*MODE once*"])
     assert (pytester.path / "recorded" / "shared.json").exists()
 
     forced = run(pytester, "-s", "--openai-record-mode=record")
-    forced.assert_outcomes(passed=1)
+    forced.assert_outcomes(**outcomes(runner, passed=1))
     forced.stdout.fnmatch_lines(["*MODE record*"])
     assert len(chat_server.log) == 2
 
@@ -204,5 +219,33 @@ def test_a_cassette_recorded_by_the_sync_fixture_replays_in_async_tests(
     monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
     for runner in ("asyncio", "anyio"):
         pytester.makepyfile(test_chat=written_for(runner))
-        run(pytester).assert_outcomes(passed=2)
+        run(pytester).assert_outcomes(**outcomes(runner, passed=2))
     assert len(chat_server.log) == 2
+
+
+ON_EACH_BACKEND = """
+    import pytest
+
+    @pytest.fixture(params=["asyncio", "trio"])
+    def anyio_backend(request):
+        return request.param
+
+    @pytest.mark.anyio
+    async def test_chat(async_openai_client):
+        stream = await async_openai_client.chat.create([{"role": "user", "content": "Hi"}], "gpt-4", stream=True)
+        assert [chunk async for chunk in stream]
+"""
+
+
+def test_an_anyio_test_on_trio_is_skipped_with_the_reason(
+    pytester: pytest.Pytester, chat_server: HTTPServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("trio")
+    pytester.makeini(INI)
+    pytester.makepyfile(test_chat=ON_EACH_BACKEND)
+    monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
+    monkeypatch.setenv("OPENAI_BASE_URL", chat_server.url_for("/v1"))
+    result = run(pytester, "--openai-record-mode=once", "-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*AsyncOpenAI runs on asyncio, not on anyio's trio backend*"])
+    assert len(chat_server.log) == 1
