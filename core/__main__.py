@@ -1,4 +1,4 @@
-"""``python -m openaistream``: the command line, for where the console script is not on PATH."""
+"""`python -m openaistream`: the command line, for where the console script is not on PATH."""
 
 from .cli import run
 

@@ -1,4 +1,4 @@
-"""The async client, ``AsyncOpenAI``: the same arguments, resources and policy as ``OpenAI``
+"""The async client, `AsyncOpenAI`: the same arguments, resources and policy as `OpenAI`
 (clientbase.py), driven by awaiting.
 
     async with openaistream.AsyncOpenAI() as client:
@@ -6,15 +6,15 @@
         async for chunk in stream:
             ...
 
-Every resource method is the plugin's own, unchanged: ``request`` returns an awaitable here,
-so the method does too. The policy of a call (policy.py) says what to do next; ``_driven``
-here awaits it: ``transport.send``, ``asyncio.sleep``, reads of the body. Arguments are
-checked when the method is called, before any network, as on ``OpenAI``.
+Every resource method is the plugin's own, unchanged: `request` returns an awaitable here,
+so the method does too. The policy of a call (policy.py) says what to do next; `_driven`
+here awaits it: `transport.send`, `asyncio.sleep`, reads of the body. Arguments are
+checked when the method is called, before any network, as on `OpenAI`.
 
 A task cancelled anywhere in a call (sending, waiting to retry, reading) lets its connection
 go at once: the driver closes the policy's steps, which release the transport, and a stream
-closes its response. This module loads asyncio; ``openaistream`` loads this module only
-when ``AsyncOpenAI`` is first asked for.
+closes its response. This module loads asyncio; `openaistream` loads this module only
+when `AsyncOpenAI` is first asked for.
 """
 
 from __future__ import annotations
@@ -41,26 +41,30 @@ T = TypeVar("T")
 
 class AsyncOpenAI(ClientBase):
     """The asynchronous client for the OpenAI API: the arguments, environment variables and
-    resources of :class:`OpenAI`, each method awaited::
+    resources of [`OpenAI`][openaistream.client.OpenAI], each method awaited:
 
-        async with openaistream.AsyncOpenAI() as client:
-            answer = await client.chat.create(messages, model="gpt-4o-mini")
-            stream = await client.chat.create(messages, model="gpt-4o-mini", stream=True)
-            async with stream:
-                async for chunk in stream:
-                    ...
+    ```python
+    async with openaistream.AsyncOpenAI() as client:
+        answer = await client.chat.create(messages, model="gpt-4o-mini")
+        stream = await client.chat.create(messages, model="gpt-4o-mini", stream=True)
+        async with stream:
+            async for chunk in stream:
+                ...
+    ```
 
-    Resources are attributes, as on ``OpenAI``; ``client.resources`` lists them, and so does
-    ``dir(client)``. The built-in ones:
+    Resources are attributes, as on `OpenAI`; `client.resources` lists them, and so does
+    `dir(client)`. The built-in ones:
 
     {builtin_resources}
 
-    ``transport`` is a registered async transport's name (default ``"aiohttp"``, from the
-    ``async`` extra: ``pip install 'openaistream[async]'``) or an object with ``async
-    send`` and ``async aclose``. A streamed call answers an :class:`AsyncDataStream`.
+    Its default transport, `"aiohttp"`, comes with the `async` extra: `pip install
+    'openaistream[async]'`. A streamed call answers an
+    [`AsyncDataStream`][openaistream.astream.AsyncDataStream].
 
-    Close it (``await client.close()``, or ``async with``) in the event loop that used it:
+    Close it (`await client.close()`, or `async with`) in the event loop that used it:
     its connections belong to that loop.
+
+    {arguments}
     """
 
     serves = "async"
@@ -71,14 +75,15 @@ class AsyncOpenAI(ClientBase):
 
     async def close(self) -> None:
         """Close the connections this client holds (and the clients derived from it with
-        ``with_options``); it opens new ones if used again."""
+        `with_options`); it opens new ones if used again."""
         await cast(_Retirement, self._retiring).finish()
         transport = self._connections.transport
         if transport is not None:
             await transport.aclose()
 
     async def aclose(self) -> None:
-        """The same as :meth:`close` (the name asyncio and aiohttp users reach for)."""
+        """The same as [`close()`][openaistream.aclient.AsyncOpenAI.close] (the name asyncio and
+        aiohttp users reach for)."""
         await self.close()
 
     async def __aenter__(self) -> AsyncOpenAI:
@@ -100,12 +105,12 @@ class AsyncOpenAI(ClientBase):
         return _streamed(call)
 
     async def send(self, request: Request, *, log: Optional[CallLog] = None) -> AsyncResponse:
-        """As ``OpenAI.send``: the AsyncResponse as soon as its headers are in, or the typed
+        """As `OpenAI.send`: the AsyncResponse as soon as its headers are in, or the typed
         error; the policy of every call (hooks, retries, deadline, scrubbing) applies."""
         return cast(AsyncResponse, await _driven(self._policy().send(request, log)))
 
     async def run(self, procedure: Procedure[T]) -> T:
-        """As ``OpenAI.run``: the steps of a resource method that makes more than one call;
+        """As `OpenAI.run`: the steps of a resource method that makes more than one call;
         what each step yields is awaited (when it is awaitable) and sent back."""
         told: Any = None
         failed: Optional[BaseException] = None
@@ -130,8 +135,8 @@ class AsyncOpenAI(ClientBase):
     async def _gather(
         self, calls: Iterable[Callable[[], Any]], limit: int, context: contextvars.Context
     ) -> list[Any]:
-        """``Resource.gather`` here: the calls in ``limit`` tasks made in ``context``, each
-        call's answer awaited; their answers in the order of ``calls``. When one raises (or
+        """`Resource.gather` here: the calls in `limit` tasks made in `context`, each
+        call's answer awaited; their answers in the order of `calls`. When one raises (or
         this is cancelled), the other tasks are cancelled and awaited, then it is raised."""
         pending = enumerate(calls)
         answers: dict[int, Any] = {}
@@ -158,9 +163,9 @@ class AsyncOpenAI(ClientBase):
 
 
 class _Retirement:
-    """Closes the transports ``set_proxy`` replaced, once their calls are done: in a task of
+    """Closes the transports `set_proxy` replaced, once their calls are done: in a task of
     the running loop (kept here, so none is collected unfinished, and awaited by the client's
-    ``close()``), or, when no loop is running, by ``close()`` itself."""
+    `close()`), or, when no loop is running, by `close()` itself."""
 
     def __init__(self) -> None:
         self._tasks: set[asyncio.Task[None]] = set()
@@ -243,7 +248,7 @@ async def _key(action: GetKey) -> Any:
 
 
 async def _read_start(response: AsyncResponse, start: answers.BodyStart) -> Optional[Exception]:
-    """Feed the start of a body to ``start`` until it has enough, then close the body."""
+    """Feed the start of a body to `start` until it has enough, then close the body."""
     try:
         async for chunk in response:
             if not start.feed(chunk):

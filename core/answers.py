@@ -2,14 +2,14 @@
 
 - a status of 300 or more: a redirect (never followed) or a status error, with the server's
   own message whatever the shape of its body;
-- a stream request (server-sent events) answered with anything but ``text/event-stream``:
+- a stream request (server-sent events) answered with anything but `text/event-stream`:
   an HTML page from a captive portal, a plain JSON body from a server that ignores
-  ``stream``, ``text/plain``: a StreamError with the start of the body;
+  `stream`, `text/plain`: a StreamError with the start of the body;
 - a JSON request answered with an HTML page: an APIError with the start of the body.
 
 Policy only: it sees a status, headers and the start of a body, never how the bytes move, so
 that a blocking client and an awaiting one can share it. The bodies of these errors are read
-through :class:`BodyStart`: never more than ``BODY_KEPT`` bytes, whatever the server sends.
+through `BodyStart`: never more than `BODY_KEPT` bytes, whatever the server sends.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def is_failure(status: int) -> bool:
 
 
 class BodyStart:
-    """The first ``limit`` bytes of a body, fed chunk by chunk. ``truncated`` is True when the
+    """The first `limit` bytes of a body, fed chunk by chunk. `truncated` is True when the
     body went on past them, or its reading was cut short (a timeout, a hang-up)."""
 
     def __init__(self, limit: int = BODY_KEPT) -> None:
@@ -83,7 +83,7 @@ def content_type(headers: Mapping[str, str]) -> str:
 
 
 def not_a_stream(headers: Mapping[str, str], media_type: Optional[str]) -> Optional[str]:
-    """Why an answer to a stream request is not the stream asked for (``media_type``, the
+    """Why an answer to a stream request is not the stream asked for (`media_type`, the
     type the decoder reads; None for a decoder that reads any body), or None. A missing
     content type is taken as the stream (be liberal: some servers send none)."""
     kind = content_type(headers)
@@ -105,7 +105,7 @@ def not_json(headers: Mapping[str, str]) -> Optional[str]:
 
 def mismatch_error(cls: type[E], reason: str, headers: Mapping[str, str], start: BodyStart) -> E:
     """The error for an answer that is not the one asked for, with the start of its body
-    (``body``: what was read, at most ``BODY_KEPT`` bytes; ``truncated`` when there was
+    (`body`: what was read, at most `BODY_KEPT` bytes; `truncated` when there was
     more)."""
     text = start.text
     shown = text[:PREVIEW] + ("..." if len(text) > PREVIEW or start.truncated else "")

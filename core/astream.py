@@ -1,26 +1,26 @@
 """AsyncDataStream: the items of a streamed response as they arrive, read in an event loop.
 
-The async counterpart of DataStream, point for point: ``async for``, ``async with``,
-``await aclose()``, ``get_state()``, ``status``, ``headers``, ``request_id``, the R-style
-batches as ``await next_value()``, ``received`` and ``omitted`` on every error raised
-mid-stream (within the same ``keep`` budget), and ``await write_to(...)`` for binary streams.
+The async counterpart of DataStream, point for point: `async for`, `async with`,
+`await aclose()`, `get_state()`, `status`, `headers`, `request_id`, the R-style
+batches as `await next_value()`, `received` and `omitted` on every error raised
+mid-stream (within the same `keep` budget), and `await write_to(...)` for binary streams.
 
-It drives the decoder's push form (``parsing``) over an AsyncResponse: each chunk is kept for
-``received``, fed to the parser, every item it completes handed on, and ``done`` checked;
-``end()`` once the body is over. How the stream ends decides the connection's fate: after
-the stream's own end (SSE ``[DONE]``) or the body's, ``afinish()`` gives it back to the pool;
-after anything else (an error, ``aclose()``, a cancelled task, a loop left by ``break``) it
-is discarded by ``aclose()``.
+It drives the decoder's push form (`parsing`) over an AsyncResponse: each chunk is kept for
+`received`, fed to the parser, every item it completes handed on, and `done` checked;
+`end()` once the body is over. How the stream ends decides the connection's fate: after
+the stream's own end (SSE `[DONE]`) or the body's, `afinish()` gives it back to the pool;
+after anything else (an error, `aclose()`, a cancelled task, a loop left by `break`) it
+is discarded by `aclose()`.
 
 Cancellation is the async "stop" button. A task cancelled while it awaits the next item (by
-``task.cancel()``, ``asyncio.wait_for`` or ``asyncio.timeout``) closes the response at once;
+`task.cancel()`, `asyncio.wait_for` or `asyncio.timeout`) closes the response at once;
 the stream is then "closed" and the CancelledError goes on up, never swallowed. A loop left by
-``break`` with no reference to the stream kept leaves its reading generator to the event
+`break` with no reference to the stream kept leaves its reading generator to the event
 loop, which finalizes it (its async generator hooks) on its next turns, closing the response;
-``async with`` closes it at once.
+`async with` closes it at once.
 
-Importing this module loads no asyncio: nothing here needs it, and ``openaistream`` loads the
-module only when ``AsyncDataStream`` is first asked for.
+Importing this module loads no asyncio: nothing here needs it, and `openaistream` loads the
+module only when `AsyncDataStream` is first asked for.
 """
 
 from __future__ import annotations
@@ -45,12 +45,12 @@ T = TypeVar("T")
 
 
 class AsyncDataStream(StreamBase[T, AsyncResponse]):
-    """Iterate it with ``async for``, or await ``next_value()`` batches; close it (``await
-    aclose()``, or ``async with``) to let the connection go when you stop early.
+    """Iterate it with `async for`, or await `next_value()` batches; close it (`await
+    aclose()`, or `async with`) to let the connection go when you stop early.
 
-    ``aclose()`` may be awaited from another task while one task waits for the stream's next
+    `aclose()` may be awaited from another task while one task waits for the stream's next
     item: that read ends at once, the reading loop ends quietly (no exception in either task)
-    and ``get_state()`` is "closed". The connection is closed, never reused.
+    and `get_state()` is "closed". The connection is closed, never reused.
     """
 
     def __init__(
@@ -78,10 +78,10 @@ class AsyncDataStream(StreamBase[T, AsyncResponse]):
         return cast(T, await self._items.__anext__())
 
     async def next_value(self) -> Any:
-        """The next batch: a list of up to ``num`` items (empty once the stream is done), or,
-        for a binary stream, up to ``num`` bytes (``b""`` once done).
+        """The next batch: a list of up to `num` items (empty once the stream is done), or,
+        for a binary stream, up to `num` bytes (`b""` once done).
 
-        A method to await, ``await stream.next_value()``, where DataStream's ``next_value`` is
+        A method to await, `await stream.next_value()`, where DataStream's `next_value` is
         a property: a property cannot be awaited without handing out a coroutine that is easy
         to leave unawaited.
         """
@@ -160,7 +160,8 @@ class AsyncDataStream(StreamBase[T, AsyncResponse]):
             await self._items.aclose()
 
     async def close(self) -> None:
-        """The same as :meth:`aclose` (openai-python's async streams call it ``close``)."""
+        """The same as [`aclose()`][openaistream.astream.AsyncDataStream.aclose] (openai-python's
+        async streams call it `close`)."""
         await self.aclose()
 
     async def __aenter__(self) -> AsyncDataStream[T]:
@@ -177,7 +178,7 @@ class AsyncDataStream(StreamBase[T, AsyncResponse]):
 
 async def _aread(progress: _Progress[AsyncResponse]) -> AsyncGenerator[Any, None]:
     """The items of the stream, as its AsyncDataStream yields them (a function, not a method:
-    see _Progress). The loop of DataStream's ``_read``: it feeds the decoder's parser each
+    see _Progress). The loop of DataStream's `_read`: it feeds the decoder's parser each
     chunk as it arrives and hands on every item the chunk completes before it reads the next
     one (what the kept bytes are cut on)."""
     log = progress.log
@@ -249,7 +250,7 @@ def _closed(progress: _Progress[Any]) -> None:
 
 
 async def _after(first: T, rest: AsyncIterator[T]) -> AsyncGenerator[T, None]:
-    """``first``, then the items of ``rest``: the part of a chunk next_value left, then the
+    """`first`, then the items of `rest`: the part of a chunk next_value left, then the
     stream."""
     yield first
     async for item in rest:

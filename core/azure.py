@@ -1,20 +1,20 @@
-"""Azure OpenAI: ``AzureOpenAI`` (and ``AsyncAzureOpenAI``, in azure_async.py), the clients
+"""Azure OpenAI: `AzureOpenAI` (and `AsyncAzureOpenAI`, in azure_async.py), the clients
 openai-python users know, on this library's core.
 
 Azure differs from OpenAI in three things, all settled here and nowhere else, for the Azure
-client alone (an ``OpenAI`` client in the same process sends nothing of them):
+client alone (an `OpenAI` client in the same process sends nothing of them):
 
-- the URL: ``{azure_endpoint}/openai`` and an ``api-version`` query parameter on every call;
+- the URL: `{azure_endpoint}/openai` and an `api-version` query parameter on every call;
   the calls that run on a model deployment (chat, completions, embeddings, audio, images) go
-  to ``/openai/deployments/{deployment}/...``, the deployment being ``azure_deployment`` or
-  the request's ``model``. The newer ``/openai/v1`` endpoint takes the model in the body as
-  OpenAI does: given as ``base_url`` (or an endpoint ending in it), no path is rewritten and
-  ``api_version`` is optional;
-- the key: an Azure key goes in an ``api-key`` header; a Microsoft Entra ID token
-  (``azure_ad_token``, or ``azure_ad_token_provider`` called for every attempt) as a bearer
+  to `/openai/deployments/{deployment}/...`, the deployment being `azure_deployment` or
+  the request's `model`. The newer `/openai/v1` endpoint takes the model in the body as
+  OpenAI does: given as `base_url` (or an endpoint ending in it), no path is rewritten and
+  `api_version` is optional;
+- the key: an Azure key goes in an `api-key` header; a Microsoft Entra ID token
+  (`azure_ad_token`, or `azure_ad_token_provider` called for every attempt) as a bearer
   token;
-- the environment: ``AZURE_OPENAI_API_KEY``, ``AZURE_OPENAI_AD_TOKEN``,
-  ``AZURE_OPENAI_ENDPOINT`` and ``OPENAI_API_VERSION``.
+- the environment: `AZURE_OPENAI_API_KEY`, `AZURE_OPENAI_AD_TOKEN`,
+  `AZURE_OPENAI_ENDPOINT` and `OPENAI_API_VERSION`.
 
 What Azure adds to answers (content-filter results in error bodies and stream chunks) is
 passed on as it came, as everything the API sends is.
@@ -59,14 +59,14 @@ NO_CREDENTIALS = (
 @dataclass(frozen=True)
 class AzureRoute:
     """Where an Azure client's requests go: the deployment of the deployment-based calls
-    (None: the request's ``model``), whether paths are rewritten at all."""
+    (None: the request's `model`), whether paths are rewritten at all."""
 
     deployment: Optional[str]
     rewrites: bool
 
     def path(self, path: str, body: Any) -> str:
         """The path of a request under the base URL: a deployment-based call under
-        ``/deployments/{deployment}``."""
+        `/deployments/{deployment}`."""
         if not self.rewrites or path.partition("?")[0] not in DEPLOYMENT_PATHS:
             return path
         deployment = self.deployment or _model_of(body)
@@ -76,7 +76,7 @@ class AzureRoute:
 
 
 def _model_of(body: Any) -> Optional[str]:
-    """The ``model`` of a JSON body, or of the text fields of a form (an upload)."""
+    """The `model` of a JSON body, or of the text fields of a form (an upload)."""
     fields = body.fields if isinstance(body, Multipart) else body
     model = fields.get("model") if isinstance(fields, Mapping) else None
     return model if isinstance(model, str) and model else None
@@ -177,7 +177,7 @@ def _azure_url(
 
 
 def _is_v1(url: str) -> bool:
-    """Whether ``url`` is Azure's v1-style endpoint (``.../openai/v1``)."""
+    """Whether `url` is Azure's v1-style endpoint (`.../openai/v1`)."""
     return urlsplit(url).path.rstrip("/").endswith("/openai/v1")
 
 
@@ -209,20 +209,22 @@ def _azure_credentials(
 
 
 class AzureOpenAI(AzureClient, OpenAI):
-    """The blocking client for Azure OpenAI: ``OpenAI``'s resources, options and streams,
-    with Azure's URL, key and environment::
+    """The blocking client for Azure OpenAI: `OpenAI`'s resources, options and streams,
+    with Azure's URL, key and environment:
 
-        client = openaistream.AzureOpenAI(
-            azure_endpoint="https://my-resource.openai.azure.com",
-            api_version="2024-10-21",
-            api_key="...",  # or azure_ad_token_provider=get_token
-        )
-        client.chat.create(messages, model="my-gpt-4o-deployment", stream=True)
+    ```python
+    client = openaistream.AzureOpenAI(
+        azure_endpoint="https://my-resource.openai.azure.com",
+        api_version="2024-10-21",
+        api_key="...",  # or azure_ad_token_provider=get_token
+    )
+    client.chat.create(messages, model="my-gpt-4o-deployment", stream=True)
+    ```
 
-    ``azure_deployment`` sends every deployment-based call to that deployment; without it,
-    the request's ``model`` names the deployment. ``base_url`` (instead of
-    ``azure_endpoint``) is used as it is: the ``/openai/v1`` endpoint, or a gateway.
-    Arguments fall back to ``AZURE_OPENAI_API_KEY``, ``AZURE_OPENAI_AD_TOKEN``,
-    ``AZURE_OPENAI_ENDPOINT`` and ``OPENAI_API_VERSION``; every other argument is
-    ``OpenAI``'s.
+    `azure_deployment` sends every deployment-based call to that deployment; without it,
+    the request's `model` names the deployment. `base_url` (instead of
+    `azure_endpoint`) is used as it is: the `/openai/v1` endpoint, or a gateway.
+    Arguments fall back to `AZURE_OPENAI_API_KEY`, `AZURE_OPENAI_AD_TOKEN`,
+    `AZURE_OPENAI_ENDPOINT` and `OPENAI_API_VERSION`; every other argument is
+    `OpenAI`'s.
     """

@@ -1,17 +1,17 @@
 """Choosing a client's transport, in one place: from what the transports declared when they
-registered (:class:`openaistream.registry.TransportDeclaration`), never from the transports
+registered (`openaistream.registry.TransportDeclaration`), never from the transports
 themselves.
 
-- The transport is the one named (``transport="socks"``), or the one that plays cassettes
+- The transport is the one named (`transport="socks"`), or the one that plays cassettes
   when a cassette is given, or the default; or an object the caller built.
 - With a proxy, a transport that declares the proxy's scheme: the default gives way to one
-  that does (a ``socks5h://`` proxy picks ``socks``); a named one that does not is an error.
+  that does (a `socks5h://` proxy picks `socks`); a named one that does not is an error.
 - A transport that wraps another (the replay transport records through it) is handed the
-  network transport as a :class:`openaistream.http.Network`: a factory and its options,
+  network transport as a `openaistream.http.Network`: a factory and its options,
   values only, so nothing below the client calls back into it.
 
-One chooser serves one client and those derived from it (``with_options``); it serves one kind
-of client (``serves``), so the asynchronous client chooses among the asynchronous transports
+One chooser serves one client and those derived from it (`with_options`); it serves one kind
+of client (`serves`), so the asynchronous client chooses among the asynchronous transports
 with the same rules.
 """
 
@@ -34,11 +34,11 @@ DEFAULT_TRANSPORT = "urllib3"
 
 
 class TransportChooser:
-    """The transport of one client: ``name`` (the one named or the one a cassette needs, or
-    None for the default, which gives way to the one a proxy needs) or ``given`` (an object
+    """The transport of one client: `name` (the one named or the one a cassette needs, or
+    None for the default, which gives way to the one a proxy needs) or `given` (an object
     the caller built). Arguments are checked when it is made: an unknown name, a cassette
     with a transport that plays none, an object that is not a transport of the kind the
-    client needs (``serves``)."""
+    client needs (`serves`)."""
 
     def __init__(
         self,
@@ -88,7 +88,7 @@ class TransportChooser:
         """The connections, built now so that a bad option fails here (transports defer their
         heavy imports). A proxy from the environment that cannot be used fails the calls
         that would use it, not the building of the client; any other error is raised now.
-        ``retire`` closes a transport that ``set_proxy`` replaced (see Connections)."""
+        `retire` closes a transport that `set_proxy` replaced (see Connections)."""
         if self.given is not None:
             return Connections(self.given, None, retire=retire)
         if config.proxy_problem is not None and self._cassette is None:
@@ -103,7 +103,7 @@ class TransportChooser:
         return Connections(built, config.proxy, retire=retire)
 
     def build(self, proxy: Optional[str], config: ClientConfig) -> Any:
-        """A new transport for this proxy (``set_proxy``)."""
+        """A new transport for this proxy (`set_proxy`)."""
         return self._built(self._for_proxy(proxy), proxy, config)
 
     def _for_proxy(self, proxy: Optional[str]) -> TransportDeclaration:

@@ -1,14 +1,14 @@
-"""The ``openaistream`` command: a thin assembler of the commands plugins contribute.
+"""The `openaistream` command: a thin assembler of the commands plugins contribute.
 
-The root group holds the global options and the ``plugins`` command; every other command
-comes from a plugin's ``register_commands`` hook. ``--help`` names the built-in commands
+The root group holds the global options and the `plugins` command; every other command
+comes from a plugin's `register_commands` hook. `--help` names the built-in commands
 without importing a plugin, transport or HTTP library: plugins load when a command runs (or
 when third-party plugins are installed, whose command names only they know).
 
-Plugin authors build commands with the helpers here: :func:`call_command` for a command that
-calls one resource method and prints its answer, ``State.client()`` for the client the global
-options describe, ``State.emit`` for output (a table for lists, JSON with ``--json``), and
-:func:`parse_params` for ``-o key=value``.
+Plugin authors build commands with the helpers here: `call_command()` for a command that
+calls one resource method and prints its answer, `State.client()` for the client the global
+options describe, `State.emit` for output (a table for lists, JSON with `--json`), and
+`parse_params()` for `-o key=value`.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class State:
 
     def emit(self, data: Any, *, columns: Sequence[str] = (), json_output: bool = False) -> None:
         """Print an answer whatever its kind: a list as a table (JSON with --json), other
-        JSON as JSON, text as text, bytes as they are, and a stream (an ``-o stream=true``
+        JSON as JSON, text as text, bytes as they are, and a stream (an `-o stream=true`
         makes most methods return one) as one JSON line per item as it arrives."""
         if isinstance(data, Iterator):
             try:
@@ -137,12 +137,12 @@ def _cell(value: Any) -> str:
 def parse_params(
     pairs: Iterable[str], *, taken: Optional[Mapping[str, str]] = None, option: str = "-o"
 ) -> dict[str, Any]:
-    """``-o key=value`` options as API parameters; a value that parses as JSON is JSON
-    (``-o temperature=0.2``, ``-o stop='["\\n"]'``), anything else a string.
+    """`-o key=value` options as API parameters; a value that parses as JSON is JSON
+    (`-o temperature=0.2`, `-o stop='["\\n"]'`), anything else a string.
 
-    ``taken`` names the parameters the command sets itself, each with what sets it (``{"stream":
-    "--no-stream"}``): one of them given again with ``-o`` is a usage error saying so, not a
-    clash in the call. ``option`` is how the command spells its params option (``-p``)."""
+    `taken` names the parameters the command sets itself, each with what sets it (`{"stream":
+    "--no-stream"}`): one of them given again with `-o` is a usage error saying so, not a
+    clash in the call. `option` is how the command spells its params option (`-p`)."""
     params: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -164,7 +164,7 @@ JSON_OPTION = click.option("--json", "json_output", is_flag=True, help="Print th
 
 
 def params_option(short: str = "-o") -> Any:
-    """The repeatable ``KEY=VALUE`` option for any other API parameter (``-p`` where ``-o``
+    """The repeatable `KEY=VALUE` option for any other API parameter (`-p` where `-o`
     names an output file)."""
     return click.option(
         short,
@@ -188,9 +188,9 @@ def call_command(
     columns: Sequence[str] = (),
     help: str,
 ) -> click.Command:
-    """A command ``name ARGUMENTS... [-o KEY=VALUE]... [--json]`` that calls
-    ``client.<resource>.<method>(*ARGUMENTS, **params)`` and prints the answer (a table of
-    ``columns`` for a list)."""
+    """A command `name ARGUMENTS... [-o KEY=VALUE]... [--json]` that calls
+    `client.<resource>.<method>(*ARGUMENTS, **params)` and prints the answer (a table of
+    `columns` for a list)."""
 
     taken = {argument: argument.upper() for argument in arguments}
 
@@ -212,7 +212,7 @@ def call_command(
 
 def _argument(name: str, value: Any) -> Any:
     """A command's argument as the method takes it: a JSON object or array when it is
-    written as one (``'{"team": "a"}'``, ``'[{"type": "message"}]'``), else the text (an
+    written as one (`'{"team": "a"}'`, `'[{"type": "message"}]'`), else the text (an
     ID, a prompt), or what the argument's own type made of it."""
     if not isinstance(value, str) or not value.lstrip().startswith(("{", "[")):
         return value
@@ -224,7 +224,7 @@ def _argument(name: str, value: Any) -> Any:
 
 class CommandGroup(click.Group):
     """A command group that answers a mistyped command with the closest names ("Did you
-    mean ...?") and keeps old command names working as hidden ``aliases`` (old -> new)."""
+    mean ...?") and keeps old command names working as hidden `aliases` (old -> new)."""
 
     def __init__(
         self, *args: Any, aliases: Optional[Mapping[str, str]] = None, **kwargs: Any
@@ -251,7 +251,7 @@ class CommandGroup(click.Group):
 
 
 def _did_you_mean(typed: str, names: Sequence[str], aliases: Mapping[str, str]) -> str:
-    """ " Did you mean 'models'?" for the names closest to ``typed``, or nothing."""
+    """ " Did you mean 'models'?" for the names closest to `typed`, or nothing."""
     close = difflib.get_close_matches(typed, [*names, *aliases], n=3, cutoff=0.6)
     shown = list(dict.fromkeys(aliases.get(name, name) for name in close))
     if not shown:
@@ -267,10 +267,10 @@ def resource_group(
     columns: Sequence[str] = (),
     aliases: Optional[Mapping[str, str]] = None,
 ) -> CommandGroup:
-    """A command group of :func:`call_command` commands, one per ``(command, method,
-    arguments, help)``; ``columns`` are the table columns of the list commands. Name each
-    command after its method (``retrieve_content`` -> ``retrieve-content``); ``aliases``
-    keeps old names working, unlisted (``{"get": "retrieve"}``)."""
+    """A command group of `call_command()` commands, one per `(command, method,
+    arguments, help)`; `columns` are the table columns of the list commands. Name each
+    command after its method (`retrieve_content` -> `retrieve-content`); `aliases`
+    keeps old names working, unlisted (`{"get": "retrieve"}`)."""
     group = CommandGroup(name, help=help, aliases=aliases)
     for command, method, arguments, text in calls:
         shown = columns if method.endswith("list") else ()
@@ -288,10 +288,10 @@ def operations_group(
     columns: Sequence[str] = (),
     skip: Sequence[str] = (),
 ) -> CommandGroup:
-    """A :func:`resource_group` with a command for each method of ``resource_class`` made by
-    :func:`openaistream.operation.operation` (but those in ``skip``), named after it
-    (``file_content`` -> ``file-content``), taking its path IDs and required arguments, with
-    the first line of its docstring as help. Add the commands of hand-written methods to the
+    """A `resource_group()` with a command for each method of `resource_class` made by
+    [`openaistream.operation.operation()`][openaistream.operation.operation] (but those in `skip`),
+    named after it (`file_content` -> `file-content`), taking its path IDs and required arguments,
+    with the first line of its docstring as help. Add the commands of hand-written methods to the
     group it returns."""
     calls = []
     for method, value in vars(resource_class).items():
@@ -308,8 +308,8 @@ def operations_group(
 
 
 def print_stream(stream: Iterable[Any], text_of: Any, json_output: bool = False) -> None:
-    """Print a stream as it arrives: the text ``text_of(item)`` finds in each item (None to
-    skip it), or each item as a JSON line with ``--json``."""
+    """Print a stream as it arrives: the text `text_of(item)` finds in each item (None to
+    skip it), or each item as a JSON line with `--json`."""
     out = sys.stdout
     wrote = False
     for item in stream:

@@ -1,4 +1,4 @@
-"""The blocking client, ``OpenAI``: what it shares with the async one is in clientbase.py.
+"""The blocking client, `OpenAI`: what it shares with the async one is in clientbase.py.
 
 client.chat.create(...)            a resource plugin builds the call
   -> client.request(...)           URL, headers, JSON body (clientbase.py)
@@ -35,18 +35,16 @@ T = TypeVar("T")
 
 class OpenAI(ClientBase):
     """A client for the OpenAI API. Resources are attributes, one for each resource plugin
-    loaded (or each one named in ``plugins``); ``client.resources`` lists them, and so does
-    ``dir(client)``. The built-in ones:
+    loaded (or each one named in `plugins`); `client.resources` lists them, and so does
+    `dir(client)`. The built-in ones:
 
     {builtin_resources}
 
-    Arguments fall back to the environment: ``OPENAI_API_KEY``, ``OPENAI_BASE_URL``,
-    ``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``. ``transport`` is a registered transport's name
-    (default ``"urllib3"``) or an object with ``send`` and ``close``. ``max_retries`` is a
-    number or a :class:`RetryPolicy`. ``verbosity`` (0-3) is the default for every call.
-    ``keep`` is what every stream keeps of its body for ``received`` on an error: None (the
-    default: up to 2 MiB of a text stream), False (nothing: a relay that forwards what it
-    reads), True (all), or a number of bytes.
+    A streamed call (`stream=True`) answers a [`DataStream`][openaistream.stream.DataStream];
+    any other, the parsed JSON. Close the client (`close()`, or `with`) to let its connections
+    go.
+
+    {arguments}
     """
 
     def close(self) -> None:
@@ -84,21 +82,23 @@ class OpenAI(ClientBase):
         headers are in, or raise the typed error for a status >= 300. A total timeout bounds
         every attempt, every wait between them, and the reading of the body.
 
-        Everything the transport raises, from ``send`` or from the body, passes here: no
+        Everything the transport raises, from `send` or from the body, passes here: no
         secret the request carried leaves in an error."""
         return cast(Response, _driven(self._policy().send(request, log)))
 
     def run(self, procedure: Procedure[T]) -> T:
         """Carry out the steps of a resource method that makes more than one call, and return
-        what it returns. ``procedure`` is a generator that yields what a call (or a stream's
+        what it returns. `procedure` is a generator that yields what a call (or a stream's
         method) returned and is sent back its result: here the value itself, awaited first
-        on ``AsyncOpenAI``. One method serves both clients::
+        on `AsyncOpenAI`. One method serves both clients:
 
-            def download(self, file_id, path):
-                def steps():
-                    stream = yield self.retrieve_content(file_id, stream=True)
-                    return (yield stream.write_to(path))
-                return self.client.run(steps())
+        ```python
+        def download(self, file_id, path):
+            def steps():
+                stream = yield self.retrieve_content(file_id, stream=True)
+                return (yield stream.write_to(path))
+            return self.client.run(steps())
+        ```
         """
         told: Any = None
         try:
@@ -115,8 +115,8 @@ class OpenAI(ClientBase):
     def _gather(
         self, calls: Iterable[Callable[[], T]], limit: int, context: contextvars.Context
     ) -> list[T]:
-        """``Resource.gather`` here: the calls in ``limit`` threads, each in a copy of
-        ``context``; their answers in the order of ``calls``, or the first error raised."""
+        """`Resource.gather` here: the calls in `limit` threads, each in a copy of
+        `context`; their answers in the order of `calls`, or the first error raised."""
         return _Gathering(calls).run(limit, context)
 
     def _guarded(self, response: Response, guard: BodyGuard) -> Response:
@@ -210,7 +210,7 @@ def _sent(transport: Transport, request: Request) -> Union[Response, Exception]:
 
 
 def _key(action: GetKey) -> Any:
-    """What the key provider gives, or what it raised (handed back, as ``_sent`` does)."""
+    """What the key provider gives, or what it raised (handed back, as `_sent` does)."""
     try:
         key = action.provider()
     except Exception as exc:
@@ -224,7 +224,7 @@ def _key(action: GetKey) -> Any:
 
 
 def _read_start(response: Response, start: answers.BodyStart) -> Optional[Exception]:
-    """Feed the start of a body to ``start`` until it has enough, then close the body (its
+    """Feed the start of a body to `start` until it has enough, then close the body (its
     connection is not kept); None, or what the reading raised."""
     try:
         for chunk in response:

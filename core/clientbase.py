@@ -1,11 +1,11 @@
 """What the two clients share: configuration, resources from plugins, the R package's methods,
 building a request, and the policy of a call. Neither sends, sleeps nor reads here: that is
-the one thing ``OpenAI`` (blocking, client.py) and ``AsyncOpenAI`` (awaiting, aclient.py) do
-differently, each driving the same :class:`~openaistream.policy.CallPolicy`.
+the one thing `OpenAI` (blocking, client.py) and `AsyncOpenAI` (awaiting, aclient.py) do
+differently, each driving the same `CallPolicy`.
 
-A resource plugin is written once for both: its methods return what ``request`` returns,
-which is the answer on ``OpenAI`` and an awaitable of it on ``AsyncOpenAI``; a method that
-makes more than one call hands its steps to ``run`` (see :meth:`ClientBase.run`).
+A resource plugin is written once for both: its methods return what `request` returns,
+which is the answer on `OpenAI` and an awaitable of it on `AsyncOpenAI`; a method that
+makes more than one call hands its steps to `run` (see `ClientBase.run()`).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ _SHARING_OPTIONS = frozenset({
 
 @dataclass
 class Call:
-    """One call, checked and ready to drive (``request`` builds it): its steps, and for a
+    """One call, checked and ready to drive (`request` builds it): its steps, and for a
     stream the decoder and the batch size of the stream the client makes of the response."""
 
     steps: Steps[Any]
@@ -79,8 +79,8 @@ class Call:
 
 class ClientBase(ABC):
     """The parts of a client that do no I/O. A subclass says which transports it can use
-    (``serves``, and its default), how a response's body is read under the core's guard
-    (``_guarded``), and drives calls (``request``, ``send``, ``run``)."""
+    (`serves`, and its default), how a response's body is read under the core's guard
+    (`_guarded`), and drives calls (`request`, `send`, `run`)."""
 
     serves: ClassVar[str] = "sync"
     default_transport: ClassVar[str] = "urllib3"
@@ -89,7 +89,10 @@ class ClientBase(ABC):
         # Both clients' docstrings (what help() shows) list the built-in resources, from here.
         super().__init_subclass__(**kwargs)
         if cls.__doc__:
-            cls.__doc__ = cls.__doc__.replace("    {builtin_resources}\n", _BUILTIN_RESOURCES)
+            arguments = _ARGUMENTS.replace("{default_transport}", cls.default_transport)
+            cls.__doc__ = cls.__doc__.replace(
+                "    {builtin_resources}\n", _BUILTIN_RESOURCES
+            ).replace("    {arguments}\n", arguments)
 
     _sharing_options = _SHARING_OPTIONS  # see with_options
     _raw = False  # a with_raw_response client
@@ -150,7 +153,7 @@ class ClientBase(ABC):
         self._resources = self._build_resources(plugins)
 
     def _configured(self, arguments: dict[str, Any]) -> ClientConfig:
-        """The configuration from the constructor's arguments (all of them: ``_resolve``
+        """The configuration from the constructor's arguments (all of them: `_resolve`
         takes those it knows)."""
         config = self._resolve(
             {name: arguments[name] for name in _CONFIG_OPTIONS},
@@ -181,7 +184,7 @@ class ClientBase(ABC):
             )
 
     def _retirement(self) -> Callable[[Any], None]:
-        """What closes a transport that ``set_proxy`` replaced, once its calls are done."""
+        """What closes a transport that `set_proxy` replaced, once its calls are done."""
         return close_now
 
     # -- resources -----------------------------------------------------------------------
@@ -214,16 +217,18 @@ class ClientBase(ABC):
 
     @property
     def base_url(self) -> str:
+        """The API's root every path is joined to, as given or from `OPENAI_BASE_URL`."""
         return self._config.base_url
 
     @property
     def webhook_secret(self) -> Optional[str]:
-        """The secret ``webhooks.verify_signature`` uses when given none (None: it reads
-        ``OPENAI_WEBHOOK_SECRET``). Never shown in a repr or an error."""
+        """The secret `webhooks.verify_signature` uses when given none (None: it reads
+        `OPENAI_WEBHOOK_SECRET`). Never shown in a repr or an error."""
         return self._config.webhook_secret
 
     @property
     def verbosity(self) -> int:
+        """How much every call prints, 0 to 3, unless the call says otherwise; settable."""
         return self._config.verbosity
 
     @verbosity.setter
@@ -232,7 +237,7 @@ class ClientBase(ABC):
 
     def set_api_key(self, api_key: ApiKey) -> None:
         """Use another API key from now on (surrounding whitespace is dropped), or a function
-        that gives the key for every attempt (see the constructor's ``api_key``)."""
+        that gives the key for every attempt (see the constructor's `api_key`)."""
         provider = checked_key_provider(api_key)
         if provider is not None:
             self._check_provider(provider)
@@ -244,12 +249,12 @@ class ClientBase(ABC):
         self._config.api_key, self._config.key_provider = key, None
 
     def get_api_key(self) -> str:
-        """The API key, masked (``sk-...abcd``); empty when there is none (replaying)."""
+        """The API key, masked (`sk-...abcd`); empty when there is none (replaying)."""
         return self._config.shown_key()
 
     def set_proxy(self, proxy_ip: str, proxy_port: Union[int, str]) -> None:
-        """Send requests through the HTTP proxy at ``proxy_ip:proxy_port`` from now on: this
-        client and every client it shares its connections with (``with_options``)."""
+        """Send requests through the HTTP proxy at `proxy_ip:proxy_port` from now on: this
+        client and every client it shares its connections with (`with_options`)."""
         if self._chooser.given is not None:
             raise OpenAIError("set_proxy needs a named transport; this client was given an object")
         proxy = proxy_from_address(proxy_ip, proxy_port)
@@ -268,18 +273,20 @@ class ClientBase(ABC):
 
     def with_options(self: C, **options: Any) -> C:
         """A client for some calls with other options: any of the constructor's. Given only
-        ``api_key``, ``base_url``, ``organization``, ``project``, ``default_headers``,
-        ``default_query``, ``timeout``, ``max_retries``, ``verbosity``, ``keep`` or
-        ``plugins``, it shares this one's connections and proxy (closing either closes them;
-        ``set_proxy`` on either changes both); given a ``transport``, ``proxy``,
-        ``ca_bundle``, ``cassette`` or ``record_mode``, it is a client with connections of
-        its own (close it too)::
+        `api_key`, `base_url`, `organization`, `project`, `default_headers`,
+        `default_query`, `timeout`, `max_retries`, `verbosity`, `keep` or
+        `plugins`, it shares this one's connections and proxy (closing either closes them;
+        `set_proxy` on either changes both); given a `transport`, `proxy`,
+        `ca_bundle`, `cassette` or `record_mode`, it is a client with connections of
+        its own (close it too):
 
-            client.with_options(timeout=Timeout(total=30), max_retries=0).chat.create(...)
-            relay = client.with_options(keep=False)  # streams forwarded as they come
-            tenant = client.with_options(default_headers={"X-Tenant": "a"})
+        ```python
+        client.with_options(timeout=Timeout(total=30), max_retries=0).chat.create(...)
+        relay = client.with_options(keep=False)  # streams forwarded as they come
+        tenant = client.with_options(default_headers={"X-Tenant": "a"})
+        ```
 
-        ``copy`` is the same method (openai-python's name)."""
+        `copy` is the same method (openai-python's name)."""
         arguments = self._arguments()
         unknown = sorted(set(options) - set(arguments))
         if unknown:
@@ -326,15 +333,17 @@ class ClientBase(ABC):
 
     @property
     def with_raw_response(self: C) -> C:
-        """This client answering a :class:`~openaistream.raw.RawResponse` for every call:
+        """This client answering a [`RawResponse`][openaistream.raw.RawResponse] for every call:
         status, headers (rate limits), request id and elapsed time beside the answer, which
-        ``parse()`` gives::
+        `parse()` gives:
 
-            raw = client.with_raw_response.chat.create(messages, model="gpt-4o-mini")
-            print(raw.request_id, raw.headers["x-ratelimit-remaining-tokens"])
-            completion = raw.parse()
+        ```python
+        raw = client.with_raw_response.chat.create(messages, model="gpt-4o-mini")
+        print(raw.request_id, raw.headers["x-ratelimit-remaining-tokens"])
+        completion = raw.parse()
+        ```
 
-        It shares this client's connections and options (``client.chat.with_raw_response``
+        It shares this client's connections and options (`client.chat.with_raw_response`
         is the same for one resource)."""
         if self._raw:
             return self
@@ -373,18 +382,41 @@ class ClientBase(ABC):
         extra_body: Optional[dict[str, Any]] = None,
         timeout: Union[Timeout, float, None] = None,
     ) -> Any:
-        """Call the API and return what it answered (on ``AsyncOpenAI``, an awaitable of it).
+        """Call the API and return what it answered (on `AsyncOpenAI`, an awaitable of it).
 
-        The body is ``json`` (any JSON-serialisable value) or ``multipart`` (a
-        :class:`Multipart`, streamed); ``params`` go in the query string; ``headers`` are added
-        to the client's. Not streamed, the answer is parsed by ``parse``: ``"auto"`` (JSON for
-        JSON content types, text for ``text/*``, bytes otherwise), ``"json"``, ``"text"`` or
-        ``"bytes"``. With ``stream=True`` it is a DataStream (an AsyncDataStream) decoding
-        the body with ``decoder`` (``"sse"``, ``"sse-events"``, ``"jsonl"`` or ``"bytes"``)
-        as it arrives. The per-call options of every resource method come here too:
-        ``extra_headers`` (a None value removes a header), ``extra_query``, ``extra_body``
-        (keys added to a JSON object body) and ``timeout``. Every argument is checked here,
-        before any network, on both clients.
+        Every resource method comes here; call it for a path no resource covers. Every argument
+        is checked before any network, on both clients.
+
+        Args:
+            method: The HTTP method, as `"GET"` or `"POST"`.
+            path: The path below the client's `base_url`, as `"/models"`.
+            json: The body, any JSON-serialisable value.
+            params: Query parameters.
+            multipart: A form body, streamed (instead of `json`).
+            headers: Headers added to the client's for this call.
+            stream: Answer a stream that decodes the body as it arrives: a
+                [`DataStream`][openaistream.stream.DataStream] (an
+                [`AsyncDataStream`][openaistream.astream.AsyncDataStream] on `AsyncOpenAI`).
+            decoder: How a stream decodes the body: `"sse"`, `"sse-events"`, `"jsonl"` or
+                `"bytes"`.
+            num: The batch size of the stream's `next_value` (items, or bytes when binary).
+            parse: How an answer not streamed is read: `"auto"` (JSON for JSON content types,
+                text for `text/*`, bytes otherwise), `"json"`, `"text"` or `"bytes"`.
+            verbosity: How much this call prints, 0 to 3 (else the client's).
+            extra_headers: More headers; a None value removes a header the client would send.
+            extra_query: More query parameters.
+            extra_body: Keys added to a JSON object body.
+            timeout: A [`Timeout`][openaistream.http.Timeout], or seconds, for this call.
+
+        Returns:
+            The parsed answer, or the stream with `stream=True`.
+
+        Raises:
+            APIStatusError: The server answered a status of 300 or more: the subclass for it
+                (`RateLimitError` for 429, ...), with the status, body and request ID.
+            APIConnectionError: The server could not be reached or stopped answering
+                (`APITimeoutError` for a timeout), after the retries.
+            ValueError: An argument is not valid; the error names it.
         """
         called = current_call_options()
         if called:  # what the caller gave the resource method running now wins
@@ -426,11 +458,11 @@ class ClientBase(ABC):
 
     @abstractmethod
     def _wait(self, seconds: float) -> Any:
-        """Pause for ``seconds``: blocking, or as an awaitable (``Resource.wait``)."""
+        """Pause for `seconds`: blocking, or as an awaitable (`Resource.wait`)."""
 
     @abstractmethod
     def _gather(self, calls: Any, limit: int, context: Any) -> Any:
-        """Make ``calls`` side by side (``Resource.gather``): in threads, or as tasks."""
+        """Make `calls` side by side (`Resource.gather`): in threads, or as tasks."""
 
     @abstractmethod
     def run(self, procedure: Procedure[Any]) -> Any:
@@ -452,7 +484,7 @@ class ClientBase(ABC):
         timeout: Union[Timeout, float, None] = None,
     ) -> Request:
         """The complete Request for a path under the base URL (whose query, if any, every
-        request keeps, before the default query, ``params`` and ``extra_query``)."""
+        request keeps, before the default query, `params` and `extra_query`)."""
         extra = checked_headers(headers, "headers") if headers else {}
         url = api_url(self._config.base_url, check_path(path), self._query(params, extra_query))
         sent = self._config.headers()
@@ -483,7 +515,7 @@ class ClientBase(ABC):
         return Request(method, url, sent, body, timeout=chosen)
 
     def _query(self, params: Optional[dict[str, Any]], extra: Optional[dict[str, Any]]) -> str:
-        """The query string of a call: the default query, the parameters, ``extra_query``
+        """The query string of a call: the default query, the parameters, `extra_query`
         (a later one wins a name an earlier one has)."""
         default = self._config.default_query
         if extra is not None and not isinstance(extra, dict):
@@ -497,7 +529,7 @@ class ClientBase(ABC):
 
     def _policy(self) -> CallPolicy:
         """The policy of this client's calls, built once for its retries and configuration
-        (a derived client, ``with_options``, has its own; the registry and the connections
+        (a derived client, `with_options`, has its own; the registry and the connections
         are shared for life)."""
         made = self._made_policy
         if made is None or made[0] is not self._retry or made[1] is not self._config:
@@ -520,33 +552,78 @@ class ClientBase(ABC):
 
 # The built-in resources, as each client's docstring lists them (indented as it is).
 _BUILTIN_RESOURCES = """\
-    - ``assistants``: assistants (``/assistants``)
-    - ``audio``: speech, transcriptions, translations and custom voices (``/audio``)
-    - ``batches``: batch jobs, and their input and output files (``/batches``)
-    - ``bulk``: a file of requests run at the rate limit, or through the Batch API (no one path)
-    - ``chat``: chat completions, streamed or not, and stored ones (``/chat/completions``)
-    - ``chatkit``: ChatKit sessions and threads, beta (``/chatkit``)
-    - ``completions``: legacy text completions, streamed or not (``/completions``)
-    - ``containers``: code interpreter containers and their files (``/containers``)
-    - ``content_provenance_checks``: provenance signals in a file (``/content_provenance_checks``)
-    - ``conversations``: conversations and their items (``/conversations``)
-    - ``embeddings``: embeddings (``/embeddings``)
-    - ``evals``: evals, their runs and output items (``/evals``)
-    - ``files``: uploads, downloads and file contents (``/files``)
-    - ``fine_tuning``: fine-tuning jobs (``/fine_tuning/jobs``)
-    - ``images``: image generation and edits (``/images``)
-    - ``messages``: the messages of a thread (``/threads/{thread_id}/messages``)
-    - ``models``: the models there are (``/models``)
-    - ``moderations``: moderation (``/moderations``)
-    - ``realtime``: Realtime client secrets, sessions and calls, not the WebSocket (``/realtime``)
-    - ``responses``: the Responses API, streamed or not (``/responses``)
-    - ``runs``: the runs of a thread, streamed or not (``/threads/{thread_id}/runs``)
-    - ``skills``: skills, their versions and their files (``/skills``)
-    - ``threads``: threads (``/threads``)
-    - ``uploads``: files of up to 8 GB, sent in parallel parts (``/uploads``)
-    - ``vector_stores``: vector stores for file search: files, batches, search (``/vector_stores``)
-    - ``videos``: video generation (Sora) and video content (``/videos``)
-    - ``webhooks``: verifying the webhooks OpenAI sends, and reading their events (no calls)
+    - `assistants`: assistants (`/assistants`)
+    - `audio`: speech, transcriptions, translations and custom voices (`/audio`)
+    - `batches`: batch jobs, and their input and output files (`/batches`)
+    - `bulk`: a file of requests run at the rate limit, or through the Batch API (no one path)
+    - `chat`: chat completions, streamed or not, and stored ones (`/chat/completions`)
+    - `chatkit`: ChatKit sessions and threads, beta (`/chatkit`)
+    - `completions`: legacy text completions, streamed or not (`/completions`)
+    - `containers`: code interpreter containers and their files (`/containers`)
+    - `content_provenance_checks`: provenance signals in a file (`/content_provenance_checks`)
+    - `conversations`: conversations and their items (`/conversations`)
+    - `embeddings`: embeddings (`/embeddings`)
+    - `evals`: evals, their runs and output items (`/evals`)
+    - `files`: uploads, downloads and file contents (`/files`)
+    - `fine_tuning`: fine-tuning jobs (`/fine_tuning/jobs`)
+    - `images`: image generation and edits (`/images`)
+    - `messages`: the messages of a thread (`/threads/{thread_id}/messages`)
+    - `models`: the models there are (`/models`)
+    - `moderations`: moderation (`/moderations`)
+    - `realtime`: Realtime client secrets, sessions and calls, not the WebSocket (`/realtime`)
+    - `responses`: the Responses API, streamed or not (`/responses`)
+    - `runs`: the runs of a thread, streamed or not (`/threads/{thread_id}/runs`)
+    - `skills`: skills, their versions and their files (`/skills`)
+    - `threads`: threads (`/threads`)
+    - `uploads`: files of up to 8 GB, sent in parallel parts (`/uploads`)
+    - `vector_stores`: vector stores for file search: files, batches, search (`/vector_stores`)
+    - `videos`: video generation (Sora) and video content (`/videos`)
+    - `webhooks`: verifying the webhooks OpenAI sends, and reading their events (no calls)
+"""
+
+# Both clients' arguments, as their docstrings list them (indented as they are): the API
+# reference's table of them. The environment variables are read when an argument is None.
+_ARGUMENTS = """\
+    Args:
+        api_key: The API key (else `OPENAI_API_KEY`), sent as a bearer token; or a function
+            called for the key of every attempt (a token that expires). No key at all is an
+            error before any network, except when replaying a cassette.
+        base_url: The API's root (else `OPENAI_BASE_URL`, else `https://api.openai.com/v1`):
+            any OpenAI-compatible server. A query in it (`?api-version=...`) is kept on every
+            request; user info (`user:pw@`) is refused.
+        organization: Sent as `OpenAI-Organization` (else `OPENAI_ORG_ID`).
+        project: Sent as `OpenAI-Project` (else `OPENAI_PROJECT_ID`).
+        transport: A registered transport's name (default `"{default_transport}"`) or an object
+            with the transport contract ([`Transport`][openaistream.http.Transport] or
+            [`AsyncTransport`][openaistream.http.AsyncTransport]).
+        proxy: A proxy URL: `http://user:pass@host:port`, `socks5h://...` (`socks://` means
+            `socks5h://`). Else `HTTPS_PROXY`, `HTTP_PROXY` or `ALL_PROXY`, with `NO_PROXY`.
+        ca_bundle: A PEM file of certificate authorities to trust instead of the system's.
+        cassette: A cassette file: the client replays it (or records it, see `record_mode`)
+            instead of using the network.
+        record_mode: `"replay"` (the default), `"record"`, `"once"` or `"new"`; needs a
+            `cassette`.
+        plugins: The names of the resource plugins to attach; by default every one loaded.
+        timeout: A [`Timeout`][openaistream.http.Timeout], or a number of seconds for both its
+            connect and read timeouts.
+        max_retries: How many times a failed attempt is retried (a connection error, 408, 409,
+            429, 5xx), or a [`RetryPolicy`][openaistream.retries.RetryPolicy].
+        verbosity: How much every call prints, 0 to 3, unless the call says otherwise.
+        keep: What every stream keeps of its body for `received` on an error: None (up to 2 MiB
+            of a text stream), False (nothing: a relay that forwards what it reads), True (all),
+            or a number of bytes.
+        default_headers: Headers sent with every request; a value of None removes a header the
+            client would send.
+        default_query: Query parameters sent with every request.
+        webhook_secret: The secret `webhooks.verify_signature` checks with when given none
+            (else `OPENAI_WEBHOOK_SECRET`).
+
+    Raises:
+        ValueError: An argument (or the environment variable it falls back to) is not valid;
+            the error names it, and shows no secret.
+        TypeError: An argument of the wrong type, named.
+        PluginError: `plugins` or `transport` names no registered plugin; the error lists
+            those there are.
 """
 
 # The steps of a resource method that makes more than one call (see ``run``).
@@ -557,7 +634,7 @@ _JSON = jsonlib.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
 def _with_extra_body(json: Any, extra: Any, multipart: Optional[Multipart]) -> Any:
-    """The JSON body with ``extra_body``'s keys added (a request with no body gets them as
+    """The JSON body with `extra_body`'s keys added (a request with no body gets them as
     its body), or a clear error where they cannot go."""
     if not isinstance(extra, dict):
         raise TypeError(f"extra_body must be a dict, not {type(extra).__name__}")
@@ -577,8 +654,8 @@ def _with_extra_body(json: Any, extra: Any, multipart: Optional[Multipart]) -> A
 
 
 def refuse_awaitable(value: Any, message: str) -> None:
-    """Raise TypeError(message) if ``value`` is awaitable where a blocking caller needs the
-    thing itself (an async client's answer in a ``for`` loop); a coroutine is closed first, so
+    """Raise TypeError(message) if `value` is awaitable where a blocking caller needs the
+    thing itself (an async client's answer in a `for` loop); a coroutine is closed first, so
     the mistake is said once, here, not again as a "never awaited" warning."""
     if hasattr(value, "__await__"):
         if hasattr(value, "close"):
@@ -588,7 +665,7 @@ def refuse_awaitable(value: Any, message: str) -> None:
 
 def query_pairs(params: dict[str, Any]) -> list[tuple[str, str]]:
     """Query parameters as the API reads them: booleans as true/false, lists as repeated
-    ``name[]``, dicts as ``name[key]``; None is left out."""
+    `name[]`, dicts as `name[key]`; None is left out."""
     pairs: list[tuple[str, str]] = []
     for key, value in params.items():
         if value is None:

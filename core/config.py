@@ -7,10 +7,10 @@ sets) lose surrounding whitespace (a key read from a file ends in a newline); an
 control character, or one that HTTP headers cannot carry (outside Latin-1), is refused.
 
 An environment proxy that cannot be used does not stop a client from being built: the call
-that would use it fails, naming the variable (see ``ClientConfig.proxy_problem``). The proxy
+that would use it fails, naming the variable (see `ClientConfig.proxy_problem`). The proxy
 schemes there are come from the transports (what they declare); the configuration only
-checks a proxy against them. A ``socks://`` proxy (what desktop environments set) means
-``socks5h://``: SOCKS5, with the proxy resolving host names.
+checks a proxy against them. A `socks://` proxy (what desktop environments set) means
+`socks5h://`: SOCKS5, with the proxy resolving host names.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ ApiKey = Union[str, KeyProvider]
 
 @dataclass
 class ClientConfig:
-    """Everything a client needs to build requests. Use :meth:`resolve` to make one."""
+    """Everything a client needs to build requests. Use `resolve()` to make one."""
 
     api_key: str
     base_url: str = DEFAULT_BASE_URL
@@ -107,9 +107,9 @@ class ClientConfig:
         proxy_schemes: Collection[str],
     ) -> ClientConfig:
         """The configuration from the arguments, with the environment for what is not given.
-        ``api_key`` may be a function called for every attempt (:data:`KeyProvider`).
-        ``key_required=False`` (a client given a cassette, which may send nothing) lets the
-        key be missing: then no Authorization header is sent. ``proxy_schemes``: the schemes
+        `api_key` may be a function called for every attempt (`KeyProvider`).
+        `key_required=False` (a client given a cassette, which may send nothing) lets the
+        key be missing: then no Authorization header is sent. `proxy_schemes`: the schemes
         the client's transports take (as they declared them)."""
         provider = checked_key_provider(api_key)
         given = None if provider else cast(Optional[str], api_key)
@@ -176,14 +176,14 @@ class ClientConfig:
 
 
 def checked_key_provider(api_key: object) -> Optional[KeyProvider]:
-    """``api_key`` when it is a function that gives keys; None when it is a key (or None)."""
+    """`api_key` when it is a function that gives keys; None when it is a key (or None)."""
     if api_key is None or isinstance(api_key, str) or not callable(api_key):
         return None
     return api_key  # type: ignore[return-value]
 
 
 def default_headers_of(headers: Optional[Mapping[str, Any]]) -> dict[str, str]:
-    """``default_headers`` checked as every header is (a None value is kept: it removes
+    """`default_headers` checked as every header is (a None value is kept: it removes
     that header from what is sent)."""
     if headers is None:
         return {}
@@ -225,7 +225,7 @@ def _labelled(
 
 def header_text(name: str, value: object) -> Optional[str]:
     """A value that goes into a header (or a URL), without its surrounding whitespace.
-    ``name`` says where it came from; the value itself is never shown (it may be a key)."""
+    `name` says where it came from; the value itself is never shown (it may be a key)."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -249,8 +249,8 @@ def checked_headers(
     headers: Mapping[str, object], where: str, *, removable: bool = False
 ) -> dict[str, Any]:
     """Headers as they can be sent: names that are HTTP tokens, values checked as
-    :func:`header_text` (an error names the header and ``where`` it was set). With
-    ``removable``, a None value stays None: it says "send no such header"."""
+    `header_text()` (an error names the header and `where` it was set). With
+    `removable`, a None value stays None: it says "send no such header"."""
     if not isinstance(headers, Mapping):
         raise TypeError(f"{where} must be a dict of header names to values")
     checked: dict[str, Any] = {}
@@ -265,7 +265,7 @@ def checked_headers(
 
 
 def merge_headers(headers: dict[str, str], extra: Mapping[str, Optional[str]]) -> None:
-    """Add ``extra`` to ``headers``, each name replacing the same name in any case (HTTP
+    """Add `extra` to `headers`, each name replacing the same name in any case (HTTP
     header names are case-insensitive); a None value removes the header."""
     for name, value in extra.items():
         lowered = name.lower()
@@ -277,7 +277,7 @@ def merge_headers(headers: dict[str, str], extra: Mapping[str, Optional[str]]) -
 
 def base_url_of(url: str, name: str = "base_url") -> str:
     """The base URL without a trailing slash before its query (kept: gateways read
-    ``?api-version=...`` on every call), once it is known to be an http(s) URL with no
+    `?api-version=...` on every call), once it is known to be an http(s) URL with no
     user info."""
     try:
         parts = urlsplit(url)
@@ -298,8 +298,8 @@ def base_url_of(url: str, name: str = "base_url") -> str:
 
 
 def api_url(base_url: str, path: str, query: str = "") -> str:
-    """The URL of ``path`` under the base URL: the path before the base URL's query, then the
-    path's own query, then ``query`` (the call's parameters)."""
+    """The URL of `path` under the base URL: the path before the base URL's query, then the
+    path's own query, then `query` (the call's parameters)."""
     base, _, base_query = base_url.partition("?")
     path, _, path_query = path.partition("?")
     queries = [part for part in (base_query, path_query, query) if part]
@@ -309,8 +309,8 @@ def api_url(base_url: str, path: str, query: str = "") -> str:
 def proxy_url(
     url: Optional[str], name: str = "proxy", schemes: Optional[Collection[str]] = None
 ) -> Optional[str]:
-    """A proxy URL checked for its scheme (one of ``schemes``, when given), host and port
-    (``socks://`` read as ``socks5h://``); None means no proxy. ``name`` is where it came
+    """A proxy URL checked for its scheme (one of `schemes`, when given), host and port
+    (`socks://` read as `socks5h://`); None means no proxy. `name` is where it came
     from, for errors."""
     if url is None:
         return None
@@ -341,7 +341,7 @@ def proxy_url(
 def _environment_proxy(
     base_url: str, environ: Mapping[str, str], schemes: Collection[str]
 ) -> tuple[Optional[str], Optional[str], str]:
-    """(the environment's proxy for ``base_url``, checked, or None; why it cannot be used, or
+    """(the environment's proxy for `base_url`, checked, or None; why it cannot be used, or
     None; the variable it came from, as errors name it)."""
     found = environment_proxy_variable(base_url, environ)
     if found is None:
@@ -354,8 +354,8 @@ def _environment_proxy(
 
 
 def environment_proxy(base_url: str, environ: Mapping[str, str]) -> Optional[str]:
-    """The proxy the environment sets for ``base_url``: ``HTTPS_PROXY`` (or ``HTTP_PROXY``
-    for an http:// base URL), else ``ALL_PROXY``; none when ``NO_PROXY`` covers its host.
+    """The proxy the environment sets for `base_url`: `HTTPS_PROXY` (or `HTTP_PROXY`
+    for an http:// base URL), else `ALL_PROXY`; none when `NO_PROXY` covers its host.
     Lower-case names win over upper-case ones, as in curl."""
 
     found = environment_proxy_variable(base_url, environ)
@@ -365,7 +365,7 @@ def environment_proxy(base_url: str, environ: Mapping[str, str]) -> Optional[str
 def environment_proxy_variable(
     base_url: str, environ: Mapping[str, str]
 ) -> Optional[tuple[str, str]]:
-    """(the variable's name, its value) for :func:`environment_proxy`."""
+    """(the variable's name, its value) for `environment_proxy()`."""
 
     def variable(name: str) -> Optional[tuple[str, str]]:
         for spelled in (name.lower(), name.upper()):
@@ -382,7 +382,7 @@ def environment_proxy_variable(
 
 
 def _bypassed(host: str, port: Optional[int], no_proxy: str) -> bool:
-    """Whether NO_PROXY (hosts, domain suffixes, ``host:port``, or ``*``) covers the host."""
+    """Whether NO_PROXY (hosts, domain suffixes, `host:port`, or `*`) covers the host."""
     for entry in (item.strip().lower() for item in no_proxy.split(",")):
         if not entry:
             continue
@@ -408,7 +408,7 @@ def _ca_bundle(path: Optional[str]) -> Optional[str]:
 
 
 def proxy_from_address(ip: str, port: Union[int, str]) -> str:
-    """The HTTP proxy URL for the R-style ``set_proxy(ip, port)``."""
+    """The HTTP proxy URL for the R-style `set_proxy(ip, port)`."""
     if not isinstance(ip, str) or not ip.strip():
         raise ValueError(f"proxy_ip must be a host name or address, not {ip!r}")
     text = str(port)

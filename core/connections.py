@@ -1,5 +1,5 @@
-"""The connections a client shares with the clients derived from it (``with_options``): one
-transport, and the proxy it goes through. ``set_proxy`` on any of them replaces the transport
+"""The connections a client shares with the clients derived from it (`with_options`): one
+transport, and the proxy it goes through. `set_proxy` on any of them replaces the transport
 for all; the one replaced is closed once the calls still using it are done, never under them.
 """
 
@@ -20,12 +20,12 @@ def close_now(transport: Any) -> None:
 
 class Connections:
     """The transport in use, the proxy it was built for, and why there is none when the
-    environment's proxy cannot be used (``problem``, raised by the calls that would use it).
+    environment's proxy cannot be used (`problem`, raised by the calls that would use it).
     Thread-safe; it never blocks on anything but its own lock, so an event loop may use it.
 
-    ``retire(transport)`` closes a transport that is replaced once its calls are done: the
+    `retire(transport)` closes a transport that is replaced once its calls are done: the
     blocking client closes it there and then; the async one, whose transports close by being
-    awaited, schedules that (see ``AsyncOpenAI``)."""
+    awaited, schedules that (see `AsyncOpenAI`)."""
 
     def __init__(
         self,
@@ -48,7 +48,7 @@ class Connections:
         return self._transport
 
     def lease(self) -> Lease:
-        """The transport for one call, held until :meth:`Lease.release`."""
+        """The transport for one call, held until `Lease.release()`."""
         with self._lock:
             transport = self._transport
             if transport is None:
@@ -68,7 +68,7 @@ class Connections:
             self.retire(retired)
 
     def switch(self, transport: Any, proxy: Optional[str]) -> None:
-        """Use this transport (built for ``proxy``) from now on, for every client sharing
+        """Use this transport (built for `proxy`) from now on, for every client sharing
         these connections; the old one closes now if idle, else when its last call ends."""
         with self._lock:
             old, self._transport = self._transport, transport
@@ -82,7 +82,7 @@ class Connections:
 
     def close(self) -> None:
         """Close the transport in use (it opens new connections if used again): the
-        blocking client's way; the async client awaits its transport's ``aclose``."""
+        blocking client's way; the async client awaits its transport's `aclose`."""
         if self._transport is not None:
             self._transport.close()
 

@@ -1,16 +1,16 @@
 """Decoders turn a body's byte chunks into the items a DataStream yields.
 
-- ``sse``: server-sent events with JSON data, each event's payload (chat, completions, audio);
-- ``sse-events``: the same events as ``{"event": name, "data": payload}``, named by their
-  ``event:`` field or else their payload's ``type`` (responses, assistants runs);
-- ``jsonl``: JSON Lines (batch output, file content), one value a line;
-- ``bytes``: the raw chunks as they arrive (audio speech, file downloads).
+- `sse`: server-sent events with JSON data, each event's payload (chat, completions, audio);
+- `sse-events`: the same events as `{"event": name, "data": payload}`, named by their
+  `event:` field or else their payload's `type` (responses, assistants runs);
+- `jsonl`: JSON Lines (batch output, file content), one value a line;
+- `bytes`: the raw chunks as they arrive (audio speech, file downloads).
 
-A decoder makes parsers (``parsing``): fed a body's chunks as they arrive, from a blocking
-read or an ``async for``, a parser hands back every item the bytes complete, so each item
+A decoder makes parsers (`parsing`): fed a body's chunks as they arrive, from a blocking
+read or an `async for`, a parser hands back every item the bytes complete, so each item
 leaves as soon as its bytes are in; bytes it cannot decode are a StreamError, which never takes
-the items before it along. ``decode(chunks)`` is the same as a generator. A text decoder also
-says where the items end in a run of bytes (``boundary``), so a DataStream can let go of the
+the items before it along. `decode(chunks)` is the same as a generator. A text decoder also
+says where the items end in a run of bytes (`boundary`), so a DataStream can let go of the
 oldest bytes it keeps without cutting an item in two.
 """
 
@@ -47,18 +47,18 @@ _SHOWN = 120  # how much of an offending line an error message shows
 
 @dataclass(frozen=True)
 class Decoder:
-    """A named way to decode a body. ``parser()`` makes the push form for one body (see
-    ``parsing``): what a DataStream drives, whatever moves the bytes; ``decode(chunks)`` is
+    """A named way to decode a body. `parser()` makes the push form for one body (see
+    `parsing`): what a DataStream drives, whatever moves the bytes; `decode(chunks)` is
     the pull form, a generator over the same parser.
 
-    ``binary`` decoders yield bytes, and a DataStream's ``next_value`` then returns up to
-    ``num`` bytes instead of a list of ``num`` items.
+    `binary` decoders yield bytes, and a DataStream's `next_value` then returns up to
+    `num` bytes instead of a list of `num` items.
 
-    ``boundary(data)`` is the offset just past the last item that a parser fed ``data`` has
+    `boundary(data)` is the offset just past the last item that a parser fed `data` has
     returned (0 when none): bytes before it hold whole items only, and decoding may start
     again there. A decoder without one is never cut.
 
-    ``media_type`` is the content type a body for it must have, when it needs one (an SSE
+    `media_type` is the content type a body for it must have, when it needs one (an SSE
     decoder reads nothing in a JSON or HTML body).
     """
 
@@ -93,8 +93,8 @@ def decode_bytes(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 class JSONLinesParser:
-    """The push form of JSON Lines (see ``parsing``): one JSON value per line; blank lines are
-    skipped, a last line needs no newline. Like the SSE parser, ``feed`` cuts the lines at
+    """The push form of JSON Lines (see `parsing`): one JSON value per line; blank lines are
+    skipped, a last line needs no newline. Like the SSE parser, `feed` cuts the lines at
     once and decodes each as the caller takes it."""
 
     __slots__ = ("_error", "_held", "_held_size", "_offset", "done")
@@ -134,7 +134,7 @@ class JSONLinesParser:
         return itertools.chain(first, values) if first else values
 
     def _values(self, lines: list[bytes], offset: int) -> Iterator[Any]:
-        """The values of ``lines``, the first starting at ``offset``."""
+        """The values of `lines`, the first starting at `offset`."""
         loads = jsonlib.loads
         for line in lines:
             text = line.strip()
@@ -189,7 +189,7 @@ def _long_line(held: list[bytes], offset: int) -> _LongLine:
     the bytes after it and how many bytes it took with its newline.
 
     Each copy of a long line costs its size again: the chunks are joined once (and let go:
-    ``held`` is emptied), the line decoded to text straight from the joined bytes, which are
+    `held` is emptied), the line decoded to text straight from the joined bytes, which are
     let go before json parses the text (orjson reserves about twelve times the length of a
     long string while it parses one; the values are the same).
     """

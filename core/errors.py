@@ -22,14 +22,14 @@
     ├── ContentFilterFinishReasonError  parse: the content filter stopped the answer
     └── RefusalError                    parse: the model refused to answer
 
-Every error raised while a DataStream was being read carries ``received``: the
+Every error raised while a DataStream was being read carries `received`: the
 events the stream delivered before it failed, so nothing received is lost.
 
 A status error's message is the server's own text whatever the shape of its error body
-(OpenAI's ``{"error": {"message": ...}}``, FastAPI's ``{"detail": ...}``, a ``message``, plain
-text), cut to ``MESSAGE_SHOWN`` characters; ``body`` is what openai-python's is: the inner
-``error`` object when there is one, else the parsed body; ``truncated`` says the server sent
-more than the client kept (``BODY_KEPT`` bytes).
+(OpenAI's `{"error": {"message": ...}}`, FastAPI's `{"detail": ...}`, a `message`, plain
+text), cut to `MESSAGE_SHOWN` characters; `body` is what openai-python's is: the inner
+`error` object when there is one, else the parsed body; `truncated` says the server sent
+more than the client kept (`BODY_KEPT` bytes).
 """
 
 from __future__ import annotations
@@ -76,9 +76,13 @@ class PluginError(OpenAIError):
 
 
 class ReplayError(OpenAIError):
-    """A replayed request that no recording matches (``closest`` is the nearest recorded
-    request, ``differences`` how it differs, field by field), or a cassette that cannot be
-    read or must not be written."""
+    """A replayed request that no recording matches, or a cassette that cannot be read or
+    must not be written.
+
+    Attributes:
+        closest: The nearest recorded request, when there is one.
+        differences: How the request differs from it, field by field.
+    """
 
     def __init__(
         self, message: str, *, closest: Any = None, differences: Optional[list[str]] = None
@@ -89,9 +93,23 @@ class ReplayError(OpenAIError):
 
 
 class APIError(OpenAIError):
-    """Something the API or the network did; ``message``, ``code``, ``type`` and ``param``
-    come from the API's error object when there is one. ``truncated`` is True when ``body``
-    holds only the start of what the server sent."""
+    """Something the API or the network did: the base of the status, connection and stream
+    errors. Its text is the message, with the code and request ID when there are some.
+
+    Attributes:
+        message: What went wrong: the API's own message when it sent one.
+        code: The API error object's `code`, when it has one.
+        type: The API error object's `type`, when it has one.
+        param: The argument the API objected to, when it said.
+        body: What the server answered: as openai-python, the inner `error` object of an
+            OpenAI error body, else the whole body (JSON parsed, else text).
+        request_id: The answer's `x-request-id`, for OpenAI's support.
+        truncated: True when `body` holds only the start of what the server sent.
+        received: When a stream failed: the items it had delivered, so nothing received is
+            lost.
+        omitted: How many of the oldest delivered items `received` no longer holds (none
+            unless the body outgrew the stream's `keep`).
+    """
 
     def __init__(
         self,
@@ -127,9 +145,15 @@ class APIError(OpenAIError):
 
 
 class APIStatusError(APIError):
-    """The API answered with an HTTP status of 400 or more (or a redirect). ``headers`` are
-    the answer's headers, names in lower case (``retry-after``, ``x-ratelimit-*``), cookies
-    left out."""
+    """The API answered with an HTTP status of 400 or more (or a redirect): the subclass for
+    the status when there is one (`RateLimitError` for 429, ...).
+
+    Attributes:
+        status: The HTTP status.
+        status_code: The same, by openai-python's name.
+        headers: The answer's headers, names in lower case (`retry-after`, `x-ratelimit-*`),
+            cookies left out.
+    """
 
     def __init__(
         self,
@@ -154,8 +178,8 @@ class APIStatusError(APIError):
 
 
 class RedirectError(APIStatusError):
-    """3xx: the server sent the call elsewhere (``location``). Redirects are never followed:
-    a request would carry the API key to another host; point ``base_url`` there instead."""
+    """3xx: the server sent the call elsewhere (`location`). Redirects are never followed:
+    a request would carry the API key to another host; point `base_url` there instead."""
 
     def __init__(self, message: str, *, location: Optional[str] = None, **details: Any) -> None:
         super().__init__(message, **details)
@@ -205,10 +229,11 @@ class APITimeoutError(APIConnectionError):
 class StreamError(APIError):
     """A stream ended early or sent something that could not be decoded.
 
-    ``received`` holds the events delivered before the failure (``omitted`` says how many of
-    the oldest it no longer holds; none, unless the body outgrew the stream's ``keep``
-    budget); ``offset`` is the byte offset in the body where the offending data starts, when
-    it is known.
+    Attributes:
+        received: The items delivered before the failure.
+        omitted: How many of the oldest of them `received` no longer holds (none, unless the
+            body outgrew the stream's `keep` budget).
+        offset: The byte offset in the body where the offending data starts, when known.
     """
 
     def __init__(
@@ -220,9 +245,9 @@ class StreamError(APIError):
 
 
 class InvalidWebhookSignatureError(OpenAIError, ValueError):
-    """A webhook request that cannot be shown to come from OpenAI: a ``webhook-*`` header
+    """A webhook request that cannot be shown to come from OpenAI: a `webhook-*` header
     missing or malformed, no signature that matches the body with this endpoint's secret, or
-    a timestamp outside the tolerance. Also a ``ValueError``, as openai-python's is. The
+    a timestamp outside the tolerance. Also a `ValueError`, as openai-python's is. The
     message never shows the secret or a signature."""
 
 
@@ -287,9 +312,9 @@ def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 def server_message(body: Any) -> Optional[str]:
     """The server's own words in an error body, whatever its shape: OpenAI's
-    ``{"error": {"message": ...}}``, ``{"error": "..."}``, FastAPI's ``{"detail": "..."}`` or
-    its list of validation errors (``[{"loc": [...], "msg": ...}]``), ``{"message": ...}``,
-    or plain text. Cut to ``MESSAGE_SHOWN`` characters; None when there are none."""
+    `{"error": {"message": ...}}`, `{"error": "..."}`, FastAPI's `{"detail": "..."}` or
+    its list of validation errors (`[{"loc": [...], "msg": ...}]`), `{"message": ...}`,
+    or plain text. Cut to `MESSAGE_SHOWN` characters; None when there are none."""
     text = _words(body)
     if text is None or not text.strip():
         return None
@@ -330,10 +355,10 @@ def _text(value: Any) -> Optional[str]:
 
 
 class LengthFinishReasonError(OpenAIError):
-    """``parse`` got an answer cut short by its token limit (a choice's ``finish_reason`` of
-    ``"length"``, or a response incomplete for ``"max_output_tokens"``): its JSON is
-    unfinished, so nothing can be parsed. ``completion`` is the whole answer as the API sent
-    it (a ``chat.completion`` or a response dict), its ``usage`` included."""
+    """`parse` got an answer cut short by its token limit (a choice's `finish_reason` of
+    `"length"`, or a response incomplete for `"max_output_tokens"`): its JSON is
+    unfinished, so nothing can be parsed. `completion` is the whole answer as the API sent
+    it (a `chat.completion` or a response dict), its `usage` included."""
 
     def __init__(self, *, completion: Any) -> None:
         usage = completion.get("usage") if isinstance(completion, dict) else None
@@ -346,8 +371,8 @@ class LengthFinishReasonError(OpenAIError):
 
 
 class ContentFilterFinishReasonError(OpenAIError):
-    """``parse`` got an answer the content filter stopped (a ``finish_reason`` of
-    ``"content_filter"``, or a response incomplete for ``"content_filter"``); ``completion``
+    """`parse` got an answer the content filter stopped (a `finish_reason` of
+    `"content_filter"`, or a response incomplete for `"content_filter"`); `completion`
     is the whole answer as the API sent it."""
 
     def __init__(self, *, completion: Any = None) -> None:
@@ -356,11 +381,11 @@ class ContentFilterFinishReasonError(OpenAIError):
 
 
 class RefusalError(OpenAIError):
-    """``parse`` got a refusal instead of the structured answer: the model declined, and says
-    why in ``refusal`` (its own words); ``completion`` is the whole answer as the API sent it.
+    """`parse` got a refusal instead of the structured answer: the model declined, and says
+    why in `refusal` (its own words); `completion` is the whole answer as the API sent it.
 
-    openai-python leaves ``parsed`` as None beside the refusal; here it is an error, as the
-    other two are: a caller that reads ``parsed`` would otherwise fail later, further from the
+    openai-python leaves `parsed` as None beside the refusal; here it is an error, as the
+    other two are: a caller that reads `parsed` would otherwise fail later, further from the
     cause and without the model's reason."""
 
     def __init__(self, refusal: str, *, completion: Any = None) -> None:

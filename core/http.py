@@ -1,7 +1,7 @@
 """The value types a transport speaks: Request, Response, Timeout, and the Transport protocol.
 
 A transport knows these types and its own HTTP library, nothing else of the core. The core
-builds a Request, hands it to ``transport.send`` and gets a Response whose body is an iterator
+builds a Request, hands it to `transport.send` and gets a Response whose body is an iterator
 of raw byte chunks, yielded as they arrive and never buffered whole.
 """
 
@@ -42,14 +42,23 @@ SECRET_HEADERS = frozenset(
 
 @dataclass(frozen=True)
 class Timeout:
-    """Seconds to wait. ``connect``: for a connection. ``read``: between two reads of the
-    body; for a stream, how long the server may stay silent between chunks (a stall ends
-    there). ``total``: for the whole call, retries and the reading of a stream included;
-    None for no limit.
+    """How long a call may wait, in seconds: `OpenAI(timeout=Timeout(...))` for every call,
+    `timeout=` on one call for that call.
 
     The defaults suit LLM streams: a connection comes in seconds or not at all, while a
     model may think for minutes before its first token, so the read timeout is long and a
-    call as a whole is not limited unless asked.
+    call as a whole is not limited unless asked. A wait that runs out raises
+    `APITimeoutError`, and what a stream had received stays on the error.
+
+    Args:
+        connect: For a connection (and the proxy's, through one).
+        read: Between two reads of the answer; for a stream, how long the server may stay
+            silent between chunks (a stall ends there).
+        total: For the whole call, retries, the waits between them and the reading of a
+            stream included; None for no limit.
+
+    Raises:
+        ValueError: A value that is not a positive number (or None, for `total`).
     """
 
     connect: float = 5.0
@@ -87,10 +96,10 @@ class Request:
     """One HTTP request, complete: the URL is absolute and the headers are final. Every body
     is read as it arrives, so a transport treats all requests alike.
 
-    ``deadline``, when the call has a total timeout, is the ``time.monotonic()`` value by
+    `deadline`, when the call has a total timeout, is the `time.monotonic()` value by
     which the whole call must end: a transport ends any wait there (connecting, a status line
-    or headers that drip in, each read of the body) with ``APITimeoutError``.
-    Hooks (``before_request``) may change ``headers`` and ``url`` in place.
+    or headers that drip in, each read of the body) with `APITimeoutError`.
+    Hooks (`before_request`) may change `headers` and `url` in place.
     """
 
     method: str
@@ -107,10 +116,11 @@ class Request:
 class Response:
     """An HTTP response whose body is read as it arrives.
 
-    ``headers`` has lower-case names. Iterating yields the raw body chunks once, each as soon
-    as the transport has it. ``info`` carries what the transport wants to report (for example
-    ``{"connection": "reused"}``), logged at verbosity 3. ``quick_reads(seconds)``, when the
-    transport gives it, shortens the wait of the reads that follow (see :meth:`finish`).
+    `headers` has lower-case names. Iterating yields the raw body chunks once, each as soon as the
+    transport has it. `info` carries what the transport wants to report (for example `{"connection":
+    "reused"}`), logged at verbosity 3. `quick_reads(seconds)`, when the transport gives it,
+    shortens the wait of the reads that follow (see
+    [`finish()`][openaistream.http.Response.finish]).
     """
 
     def __init__(
@@ -142,9 +152,9 @@ class Response:
             self.close()
 
     def finish(self, limit: int = 64 * 1024, seconds: float = 1.0) -> None:
-        """Close a body whose content has ended by its own rules (an SSE ``[DONE]``): what
+        """Close a body whose content has ended by its own rules (an SSE `[DONE]`): what
         little is left of it (the last empty chunk) is read first, so the connection can be
-        reused, but no more than ``limit`` bytes, nor a wait of more than ``seconds`` for them:
+        reused, but no more than `limit` bytes, nor a wait of more than `seconds` for them:
         a server that says [DONE] and then neither ends the body nor hangs up costs its
         connection, not the caller's time."""
         if self.closed:
@@ -165,7 +175,7 @@ class Response:
         """Release the connection: back to the pool when the body was read to its end,
         discarded otherwise. Safe to call twice, and from any thread: a read of the body
         blocked in another thread then ends (at once with the network transports) with an
-        ``APIConnectionError``."""
+        `APIConnectionError`."""
         with self._closing:
             if self.closed:
                 return
@@ -181,14 +191,14 @@ async def _closed_already() -> None:
 
 
 class AsyncResponse:
-    """The async counterpart of :class:`Response`, for a transport that serves the async
-    client: ``status`` and ``headers`` as there; ``async for chunk in response`` yields the raw
-    body chunks once, each as soon as it arrives; ``await aread()``, ``await aclose()`` and
-    ``await afinish()`` do what ``read``, ``close`` and ``finish`` do.
+    """The async counterpart of [`Response`][openaistream.http.Response], for a transport that
+    serves the async client: `status` and `headers` as there; `async for chunk in response` yields
+    the raw body chunks once, each as soon as it arrives; `await aread()`, `await aclose()` and
+    `await afinish()` do what `read`, `close` and `finish` do.
 
-    ``aclose`` must not wait on the network: it discards a connection whose body was not read
+    `aclose` must not wait on the network: it discards a connection whose body was not read
     to its end (a cancelled task closes its stream through it, within milliseconds). A read
-    in progress when the response is closed ends with ``APIConnectionError``.
+    in progress when the response is closed ends with `APIConnectionError`.
     """
 
     def __init__(
@@ -217,9 +227,9 @@ class AsyncResponse:
             await self.aclose()
 
     async def afinish(self, limit: int = 64 * 1024, seconds: float = 1.0) -> None:
-        """As :meth:`Response.finish`: read what little is left of a body whose content has
-        ended by its own rules (at most ``limit`` bytes, waiting at most ``seconds``), so its
-        connection can be reused; then close."""
+        """As [`Response.finish()`][openaistream.http.Response.finish]: read what little is left of
+        a body whose content has ended by its own rules (at most `limit` bytes, waiting at most
+        `seconds`), so its connection can be reused; then close."""
         import asyncio  # here: `import openaistream` loads no asyncio
 
         if self.closed:
@@ -252,8 +262,8 @@ class AsyncResponse:
 
 
 async def _within(seconds: float, work: Awaitable[None]) -> None:
-    """``work``, awaited in this task, ended by ``asyncio.TimeoutError`` after ``seconds``.
-    Not ``asyncio.wait_for``: before Python 3.12, when the work ended in the turn its task was
+    """`work`, awaited in this task, ended by `asyncio.TimeoutError` after `seconds`.
+    Not `asyncio.wait_for`: before Python 3.12, when the work ended in the turn its task was
     cancelled, it returned and dropped the cancellation."""
     import asyncio
 
@@ -287,8 +297,8 @@ class TransportOptions:
     """What a transport factory is given: the proxy URL (credentials included, never to be
     shown), the timeouts, the CA bundle for private certificate authorities, the cassette
     and record mode a recording transport uses (it checks the mode: the core passes it on),
-    and ``network``: the transport the client would otherwise use, to build with
-    ``network()``, for a transport that wraps another."""
+    and `network`: the transport the client would otherwise use, to build with
+    `network()`, for a transport that wraps another."""
 
     proxy: Optional[str] = None
     timeout: Timeout = field(default_factory=Timeout)
@@ -304,12 +314,12 @@ class TransportOptions:
 @dataclass(frozen=True)
 class Network:
     """The network transport a wrapping transport sends through: the factory and options the
-    client chose for its proxy, built when ``network()`` is called. It holds values only, so
+    client chose for its proxy, built when `network()` is called. It holds values only, so
     what wraps it never reaches back into the client.
 
-    ``unusable``: why it cannot be built (an environment proxy that cannot be used): building
-    it raises ``APIConnectionError``, so the calls fail, not the client. ``keyless``: why
-    nothing sent through it can succeed (the client has no API key): :meth:`check_key` raises
+    `unusable`: why it cannot be built (an environment proxy that cannot be used): building
+    it raises `APIConnectionError`, so the calls fail, not the client. `keyless`: why
+    nothing sent through it can succeed (the client has no API key): `check_key()` raises
     it, for a transport that knows when it is built that it will send (one that records)."""
 
     factory: TransportFactory
@@ -330,12 +340,25 @@ class Network:
 @runtime_checkable
 class Transport(Protocol):
     """Sends a Request and returns its Response as soon as the status line and headers are
-    in. Errors are this library's: ``APIConnectionError`` or ``APITimeoutError``, raised from
-    ``send`` or from iterating the body."""
+    in. Errors are this library's: `APIConnectionError` or `APITimeoutError`, raised from
+    `send` or from iterating the body."""
 
-    def send(self, request: Request) -> Response: ...
+    def send(self, request: Request) -> Response:
+        """Send `request` and return as soon as the status line and headers are in.
 
-    def close(self) -> None: ...
+        Args:
+            request: What to send; its `timeout` and `deadline` bound every wait.
+
+        Returns:
+            The response, its body not yet read: iterating it reads the body as it arrives.
+
+        Raises:
+            APIConnectionError: The request could not be sent or its answer not read.
+            APITimeoutError: A timeout of `request.timeout`, or its `deadline`, passed.
+        """
+
+    def close(self) -> None:
+        """Close every connection the transport holds; a response still being read ends."""
 
 
 TransportFactory = Callable[[TransportOptions], Transport]
@@ -343,16 +366,29 @@ TransportFactory = Callable[[TransportOptions], Transport]
 
 @runtime_checkable
 class AsyncTransport(Protocol):
-    """The async counterpart of :class:`Transport`, registered with ``serves="async"``:
-    ``await send(request)`` returns an :class:`AsyncResponse` as soon as the status line and
-    headers are in; ``await aclose()`` closes its connections. Errors are this library's, as
-    for a sync transport, from ``send`` or from iterating the body; ``request.deadline`` is
-    honoured the same way. Cancelling a task blocked in ``send`` or in a read of the body
-    closes that connection."""
+    """The async counterpart of [`Transport`][openaistream.http.Transport], registered with
+    `serves="async"`: `await send(request)` returns an
+    [`AsyncResponse`][openaistream.http.AsyncResponse] as soon as the status line and headers are
+    in; `await aclose()` closes its connections. Errors are this library's, as for a sync transport,
+    from `send` or from iterating the body; `request.deadline` is honoured the same way. Cancelling
+    a task blocked in `send` or in a read of the body closes that connection."""
 
-    async def send(self, request: Request) -> AsyncResponse: ...
+    async def send(self, request: Request) -> AsyncResponse:
+        """Send `request` and return as soon as the status line and headers are in.
 
-    async def aclose(self) -> None: ...
+        Args:
+            request: What to send; its `timeout` and `deadline` bound every wait.
+
+        Returns:
+            The response, its body not yet read: `async for` reads the body as it arrives.
+
+        Raises:
+            APIConnectionError: The request could not be sent or its answer not read.
+            APITimeoutError: A timeout of `request.timeout`, or its `deadline`, passed.
+        """
+
+    async def aclose(self) -> None:
+        """Close every connection the transport holds; a response still being read ends."""
 
 
 AsyncTransportFactory = Callable[[TransportOptions], AsyncTransport]

@@ -1,4 +1,4 @@
-"""JSON decoding on the hot path: orjson when it is installed (the ``fast`` extra), else the
+"""JSON decoding on the hot path: orjson when it is installed (the `fast` extra), else the
 standard library. Both give the same values: json decides wherever orjson would differ, that
 is where orjson refuses a text (NaN, lone surrogates) and where a number might not fit in 64
 bits (orjson reads those as floats, json as exact integers)."""
@@ -17,7 +17,7 @@ _scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typ
 
 
 def stdlib_loads(data: bytes) -> Any:
-    """json's value for ``data``; json.loads itself whenever the text is not one bare value
+    """json's value for `data`; json.loads itself whenever the text is not one bare value
     (whitespace around it, or an error to report), so values and errors are json's."""
     text = data.decode()
     try:
@@ -48,7 +48,7 @@ _CHECKED_HITS = 8  # past this many places (and one a KiB), the whole text is lo
 
 
 def has_long_run(data: bytes) -> bool:
-    """Whether ``data`` holds 19 digits in a row (where orjson and json could differ)."""
+    """Whether `data` holds 19 digits in a row (where orjson and json could differ)."""
     sampled = data[::_STRIDE].translate(_DIGITS)
     hit = sampled.find(_SAMPLED_RUN)  # find(), not "in": see loads_for
     for _ in range(_CHECKED_HITS + len(data) // 1024):
@@ -81,12 +81,12 @@ def _orjson_unchecked(data: bytes) -> Any:
 
 
 def loads_for(block: bytes) -> Callable[[bytes], Any]:
-    """The loader for every text cut from ``block``: one digit-run check for a whole read
+    """The loader for every text cut from `block`: one digit-run check for a whole read
     (a Content-Length body arrives 64 KiB at a time) instead of one an event.
 
-    Where it can, it is ``orjson.loads`` itself, not a function around it: a Python call an
+    Where it can, it is `orjson.loads` itself, not a function around it: a Python call an
     event cost more than the checks around it. So a ValueError from it may be orjson
-    refusing what json takes (NaN, a lone surrogate): the caller asks :func:`stdlib_loads`
+    refusing what json takes (NaN, a lone surrogate): the caller asks `stdlib_loads()`
     then, whose value or error is json's.
     """
     # find(), not "in": for bytes, "in" first tries its operand as an integer, and the

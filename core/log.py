@@ -8,7 +8,7 @@
 Logs go through structlog, which the library never configures: an application (or the CLI)
 decides where they go. Every value passes the client's Redactor first, so the API key and
 proxy passwords never appear, secret headers (Authorization, api-key, Cookie, Set-Cookie, ...)
-are masked in requests and responses alike, and credential query parameters (``api-key=``)
+are masked in requests and responses alike, and credential query parameters (`api-key=`)
 are masked in URLs.
 """
 
@@ -35,7 +35,7 @@ class CallLog:
         self._log = structlog.get_logger("openaistream")
 
     def hide(self, secret: str) -> None:
-        """Mask ``secret`` too from now on (a key a provider gave for one attempt)."""
+        """Mask `secret` too from now on (a key a provider gave for one attempt)."""
         self._redactor = self._redactor.with_secrets([secret])
 
     def _emit(self, level: int, event: str, **values: Any) -> None:

@@ -7,10 +7,10 @@ iterable (the blocking client sends it) and async-iterable (the async one does):
 the same; only the progress callback differs, which the async client awaits when it is a
 coroutine function.
 
-What a user may upload (:data:`FileInput`) is checked by :func:`checked_upload` before any
-network, and becomes an :class:`Upload`: a path, bytes, an open binary file (streamed from
+What a user may upload (`FileInput`) is checked by `checked_upload()` before any
+network, and becomes an `Upload`: a path, bytes, an open binary file (streamed from
 where it stands when seekable; read whole at once when it is not, a pipe), or a
-``(filename, content[, content_type])`` tuple of any of these.
+`(filename, content[, content_type])` tuple of any of these.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ _KINDS = "a path, bytes, a binary file or a (filename, content[, content_type]) 
 
 
 def checked_file(name: str, path: object) -> Path:
-    """``path`` as an existing regular file, or a clear error that names the argument."""
+    """`path` as an existing regular file, or a clear error that names the argument."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{name} must be a path to a file, not {type(path).__name__}")
     file = Path(path)
@@ -48,9 +48,9 @@ def checked_file(name: str, path: object) -> Path:
 
 class Upload:
     """One file of a multipart body: its filename, content type and size, and its bytes read
-    afresh from the start each time :meth:`pieces` is iterated (a retry resends it whole).
+    afresh from the start each time `pieces()` is iterated (a retry resends it whole).
 
-    Built by :func:`checked_upload`, or directly from a ``pathlib.Path``.
+    Built by `checked_upload()`, or directly from a `pathlib.Path`.
     """
 
     __slots__ = ("_source", "_start", "content_type", "filename", "size")
@@ -98,7 +98,7 @@ class Upload:
 
 
 def checked_upload(name: str, value: object) -> Upload:
-    """``value`` (a :data:`FileInput`) as an :class:`Upload`, or a clear error that names the
+    """`value` (a `FileInput`) as an `Upload`, or a clear error that names the
     argument, before any network.
 
     A seekable binary file is streamed from its current position at send time; one that cannot
@@ -178,8 +178,8 @@ def _seekable(file: Any) -> bool:
 
 
 def _name_of(file: Any) -> Optional[str]:
-    """A file object's own filename: the last part of its ``name``, unless it has none or
-    a pseudo-name such as ``<stdin>`` (a file by descriptor has an int)."""
+    """A file object's own filename: the last part of its `name`, unless it has none or
+    a pseudo-name such as `<stdin>` (a file by descriptor has an int)."""
     name = getattr(file, "name", None)
     if isinstance(name, bytes):
         name = os.fsdecode(name)
@@ -201,16 +201,24 @@ def _is_media_type(text: object) -> bool:
 
 
 class Multipart:
-    """A multipart/form-data body of text fields and files.
+    """A multipart/form-data body of text fields and files, streamed from disk as it is sent:
+    its `length` is known before, so it goes with a `Content-Length`, and a retry sends it
+    again whole.
 
-    ``fields`` values: strings and numbers as text, booleans as ``true``/``false``, lists as
-    repeated ``name[]`` fields, dicts as ``name[key]`` fields (the form the API reads, as in
-    ``expires_after[seconds]``); None is left out. ``files`` maps a field name to one
-    :class:`Upload` or ``pathlib.Path``, or a list of them (sent as ``name[]``), each already
-    checked (:func:`checked_upload`, :func:`checked_file`). ``content_types`` gives a text
-    field the media type its part declares (the ``encoding`` of an OpenAPI form: an SDP offer
-    as ``application/sdp``, a JSON document as ``application/json``); a field not named
-    there has none, as browsers send them.
+    Args:
+        fields: The text fields. Strings and numbers go as text, booleans as `true`/`false`,
+            lists as repeated `name[]` fields, dicts as `name[key]` fields (the form the API
+            reads, as in `expires_after[seconds]`); None is left out.
+        files: A field name for each `Upload` or `pathlib.Path`, or a list of them (sent as
+            `name[]`), each already checked (`checked_upload()`, `checked_file()`).
+        progress: Called with the size of each piece of a file sent; on `AsyncOpenAI` it may
+            be a coroutine function, awaited before the next piece is read.
+        content_types: The media type a text field's part declares (the `encoding` of an
+            OpenAPI form: an SDP offer as `application/sdp`, a JSON document as
+            `application/json`); a field not named here has none, as browsers send them.
+
+    Raises:
+        ValueError: `content_types` names a field not in `fields`, or a type not `type/subtype`.
     """
 
     def __init__(
@@ -260,6 +268,7 @@ class Multipart:
 
     @property
     def content_type(self) -> str:
+        """The body's `Content-Type` header: `multipart/form-data` with its boundary."""
         return f"multipart/form-data; boundary={self.boundary}"
 
     def _head(
@@ -311,7 +320,7 @@ class Multipart:
 
 
 def _exactly(file: IO[bytes], expected: int, what: str) -> Iterator[bytes]:
-    """The next ``expected`` bytes of ``file`` in pieces, or an error if it holds more or
+    """The next `expected` bytes of `file` in pieces, or an error if it holds more or
     fewer: the Content-Length is already on the wire, and a file that changed cannot be sent."""
     sent = 0
     while True:

@@ -1,20 +1,22 @@
 """Resource methods described rather than written: one line per API operation.
 
-Most operations of the API are the same method written again: check the IDs of the path,
-take the required arguments by name and the rest as keywords, send them as the JSON body (or
-the query string of a GET), maybe stream. :func:`operation` makes that method from its
-description, with a real signature (``help()`` and editors show it) and the same checks,
-errors and per-call options as a method written by hand::
+Most operations of the API are the same method written again: check the IDs of the path, take the
+required arguments by name and the rest as keywords, send them as the JSON body (or the query string
+of a GET), maybe stream. [`operation()`][openaistream.operation.operation] makes that method from
+its description, with a real signature (`help()` and editors show it) and the same checks, errors
+and per-call options as a method written by hand:
 
-    class VectorStores(openaistream.Resource):
-        endpoint = "/vector_stores"
+```python
+class VectorStores(openaistream.Resource):
+    endpoint = "/vector_stores"
 
-        create = operation("POST", "/vector_stores", doc="A vector store.")
-        retrieve = operation("GET", "/vector_stores/{vector_store_id}")
-        search = operation("POST", "/vector_stores/{vector_store_id}/search", "query")
+    create = operation("POST", "/vector_stores", doc="A vector store.")
+    retrieve = operation("GET", "/vector_stores/{vector_store_id}")
+    search = operation("POST", "/vector_stores/{vector_store_id}/search", "query")
+```
 
-``client.vector_stores.search("vs_1", "otters", max_num_results=5)`` sends ``POST
-/vector_stores/vs_1/search`` with ``{"query": "otters", "max_num_results": 5}``. A method
+`client.vector_stores.search("vs_1", "otters", max_num_results=5)` sends `POST
+/vector_stores/vs_1/search` with `{"query": "otters", "max_num_results": 5}`. A method
 that needs more (several calls, polling, work on the answer) is written by hand beside them.
 Third-party plugins use it as the built-in ones do.
 """
@@ -46,18 +48,18 @@ def operation(
     body: bool = True,
     doc: str = "",
 ) -> Callable[..., Any]:
-    """A resource method for the operation ``method path``.
+    """A resource method for the operation `method path`.
 
-    Its arguments: the path's IDs (``{vector_store_id}``), then the ``required`` ones, by
+    Its arguments: the path's IDs (`{vector_store_id}`), then the `required` ones, by
     position or by name; every other keyword goes to the API as it is (the JSON body, or the
-    query string for GET and DELETE, or the names in ``query`` for the others), and
-    ``verbosity=``. ``stream``: the decoder of the operation's stream (``"sse"``,
-    ``"sse-events"``, ...): the method takes ``stream=True`` (sent as ``"stream": true``)
-    and ``num``. ``content``: the answer is binary (a file's content): bytes, or with
-    ``stream=True`` a stream of them to ``write_to`` a file. ``files``: the required
+    query string for GET and DELETE, or the names in `query` for the others), and
+    `verbosity=`. `stream`: the decoder of the operation's stream (`"sse"`,
+    `"sse-events"`, ...): the method takes `stream=True` (sent as `"stream": true`)
+    and `num`. `content`: the answer is binary (a file's content): bytes, or with
+    `stream=True` a stream of them to `write_to` a file. `files`: the required
     arguments that are uploaded (a path, bytes, an open binary file or a
-    ``(filename, content[, content_type])`` tuple): the body is then a multipart form.
-    ``body=False``: an operation that takes no body (``POST .../cancel``): nothing is sent
+    `(filename, content[, content_type])` tuple): the body is then a multipart form.
+    `body=False`: an operation that takes no body (`POST .../cancel`): nothing is sent
     but the path, and other keywords go in the query.
     """
     method = method.upper()
@@ -132,7 +134,7 @@ class _Shape:
 
     def docstring(self, doc: str) -> str:
         sent = "the query" if self.in_query else "the body"
-        told = f"``{self.method} {self.path}``; other keyword arguments go in {sent}."
+        told = f"`{self.method} {self.path}`; other keyword arguments go in {sent}."
         return f"{doc}\n\n{told}" if doc else told
 
     def send(self, resource: Any, arguments: dict[str, Any]) -> Any:

@@ -1,5 +1,5 @@
-"""Walking cursor-paginated lists: ``after`` = the last id, while ``has_more``; with a ``for``
-loop on ``OpenAI``, with ``async for`` on ``AsyncOpenAI`` (the same list methods)."""
+"""Walking cursor-paginated lists: `after` = the last id, while `has_more`; with a `for`
+loop on `OpenAI`, with `async for` on `AsyncOpenAI` (the same list methods)."""
 
 from __future__ import annotations
 
@@ -14,23 +14,25 @@ __all__ = ["Pages", "paginate"]
 
 def paginate(list_method: Callable[..., Any], *args: Any, **params: Any) -> Pages:
     """Every item of a list method's pages, fetching the next page only when the items of
-    this one are used up::
+    this one are used up:
 
-        for file in openaistream.paginate(client.files.list, limit=100):
-            ...
+    ```python
+    for file in openaistream.paginate(client.files.list, limit=100):
+        ...
 
-        async for file in openaistream.paginate(async_client.files.list, limit=100):
-            ...
+    async for file in openaistream.paginate(async_client.files.list, limit=100):
+        ...
+    ```
 
-    ``args`` and ``params`` are passed to each call (``limit``, ``order``, ...); ``after`` is
-    set from each page's ``last_id`` (or its last item's ``id``).
+    `args` and `params` are passed to each call (`limit`, `order`, ...); `after` is
+    set from each page's `last_id` (or its last item's `id`).
     """
     return Pages(list_method, args, params)
 
 
 class Pages:
-    """The items of a paginated list, once, as a generator gives them: an iterator (``for``,
-    ``next``) or an async iterator (``async for``, ``anext``: each page awaited)."""
+    """The items of a paginated list, once, as a generator gives them: an iterator (`for`,
+    `next`) or an async iterator (`async for`, `anext`: each page awaited)."""
 
     def __init__(
         self, list_method: Callable[..., Any], args: tuple[Any, ...], params: dict[str, Any]
@@ -93,7 +95,7 @@ def _items(page: Any) -> list[Any]:
 
 
 def _next_cursor(page: Any, items: list[Any], after: Optional[str]) -> Optional[str]:
-    """The ``after`` of the next page; None when this one is the last."""
+    """The `after` of the next page; None when this one is the last."""
     if not (isinstance(page, dict) and page.get("has_more") and items):
         return None
     cursor = page.get("last_id") or items[-1].get("id")

@@ -3,28 +3,28 @@
 A call is a generator of *actions*. The client that drives it carries each one out, blocking
 or awaiting, and sends back what happened:
 
-- :class:`Send`: send this prepared request through this transport; send back the Response,
+- `Send`: send this prepared request through this transport; send back the Response,
   or the exception the transport raised (as a value: never thrown in);
-- :class:`Wait`: wait this many seconds before the next try; send back None;
-- :class:`ReadStart`: feed the start of this body to ``start`` until it says stop, then close
+- `Wait`: wait this many seconds before the next try; send back None;
+- `ReadStart`: feed the start of this body to `start` until it says stop, then close
   the body; send back None, or the exception the reading raised;
-- :class:`ReadAll`: read the whole body (and close it); send back its bytes;
-- :class:`Close`: close this response unread; send back None;
-- :class:`GetKey`: call this key provider (awaiting what it returns, on the async client);
+- `ReadAll`: read the whole body (and close it); send back its bytes;
+- `Close`: close this response unread; send back None;
+- `GetKey`: call this key provider (awaiting what it returns, on the async client);
   send back the key, or the exception it raised (as a value).
 
 The call ends as a generator ends: its return value is the answer (the Response, or the
 parsed body), and an error is raised from it. The policy holds the retry loop and its waits,
 the total deadline, the hooks, the logging, the status and answer checks of
-:mod:`openaistream.answers`, the scrubbing of secrets and the lease on the transport; it never
+`openaistream.answers`, the scrubbing of secrets and the lease on the transport; it never
 sends, sleeps, reads or closes a body itself, so that a blocking client and an awaiting one
 share it (the sans-I/O shape of h11 and wsproto).
 
-A driver sends what happened from outside any ``except`` block (what the policy raises would
+A driver sends what happened from outside any `except` block (what the policy raises would
 chain the exception being handled), and closes the generator when it stops driving it early
 (its own error, a KeyboardInterrupt, a cancelled task): that lets the transport go.
 
-Reading a body the policy hands on is guarded by a :class:`BodyGuard`: the client iterates, the
+Reading a body the policy hands on is guarded by a `BodyGuard`: the client iterates, the
 guard says what each chunk and each error means.
 """
 
@@ -73,7 +73,7 @@ PARSERS = ("auto", "json", "text", "bytes")
 
 
 class Send:
-    """Send ``request`` through ``transport``."""
+    """Send `request` through `transport`."""
 
     __slots__ = ("request", "transport")
 
@@ -86,7 +86,7 @@ class Send:
 
 
 class Wait:
-    """Wait ``seconds`` before the next try."""
+    """Wait `seconds` before the next try."""
 
     __slots__ = ("seconds",)
 
@@ -98,7 +98,7 @@ class Wait:
 
 
 class ReadStart:
-    """Feed the body of ``response`` to ``start`` chunk by chunk until ``start.feed`` returns
+    """Feed the body of `response` to `start` chunk by chunk until `start.feed` returns
     False or the body ends, then close the response."""
 
     __slots__ = ("response", "start")
@@ -112,7 +112,7 @@ class ReadStart:
 
 
 class ReadAll:
-    """Read the whole body of ``response``, and close it."""
+    """Read the whole body of `response`, and close it."""
 
     __slots__ = ("response",)
 
@@ -124,7 +124,7 @@ class ReadAll:
 
 
 class Close:
-    """Close ``response`` unread."""
+    """Close `response` unread."""
 
     __slots__ = ("response",)
 
@@ -136,7 +136,7 @@ class Close:
 
 
 class GetKey:
-    """Call ``provider`` for the key of the next attempt."""
+    """Call `provider` for the key of the next attempt."""
 
     __slots__ = ("provider",)
 
@@ -201,8 +201,8 @@ class BodyGuard:
 class CallPolicy:
     """The policy of one client's calls: its hooks, retries, connections and secrets.
 
-    ``guarded`` wraps a response so that its body is read through a :class:`BodyGuard`, the
-    way the driving client reads (blocking or awaiting); ``clock`` is ``time.monotonic``,
+    `guarded` wraps a response so that its body is read through a `BodyGuard`, the
+    way the driving client reads (blocking or awaiting); `clock` is `time.monotonic`,
     or a stand-in in tests."""
 
     __slots__ = (
@@ -238,11 +238,11 @@ class CallPolicy:
         parse: str = "auto",
         raw: bool = False,
     ) -> Steps[Any]:
-        """One call through to its answer: with ``stream``, the Response once its headers say
-        it is the stream asked for (``media_type``, or any body when None), for the client to
-        decode; otherwise the body, parsed by ``parse`` (one of :data:`PARSERS`). With
-        ``raw``, a :class:`RawResponse` that holds that answer (for a stream, the Response,
-        which the client replaces by its stream)."""
+        """One call through to its answer: with `stream`, the Response once its headers say it is
+        the stream asked for (`media_type`, or any body when None), for the client to decode;
+        otherwise the body, parsed by `parse` (one of `PARSERS`). With `raw`, a
+        [`RawResponse`][openaistream.raw.RawResponse] that holds that answer (for a stream, the
+        Response, which the client replaces by its stream)."""
         started = self._clock()
         response = yield from self.send(request, log)
         if stream:
@@ -304,7 +304,7 @@ class CallPolicy:
         headers are in, or raise the typed error for a status >= 300. A total timeout bounds
         every attempt, every wait between them, and the reading of the body.
 
-        Everything the transport raises, from ``send`` or from the body, passes here: no
+        Everything the transport raises, from `send` or from the body, passes here: no
         secret the request carried leaves in an error."""
         total = request.timeout.total
         deadline = None if total is None else self._clock() + total
@@ -451,7 +451,7 @@ class CallPolicy:
     def _body_start(
         self, response: AnyResponse, log: Optional[CallLog]
     ) -> Steps[answers.BodyStart]:
-        """The start of a body that only explains an error: at most ``BODY_KEPT`` bytes, and
+        """The start of a body that only explains an error: at most `BODY_KEPT` bytes, and
         what came before a timeout or a hang-up; the connection is not kept (the rest
         unread)."""
         start = answers.BodyStart()
@@ -484,7 +484,7 @@ def _body_fault(exc: Exception) -> APIConnectionError:
 
 def _copied(request: Request, deadline: Optional[float]) -> Request:
     """A copy of the request with headers of its own and this deadline: what
-    ``dataclasses.replace`` makes, at half its cost (it runs on every call)."""
+    `dataclasses.replace` makes, at half its cost (it runs on every call)."""
     sent: Request = object.__new__(Request)
     sent.__dict__.update(request.__dict__)
     sent.headers = dict(request.headers)

@@ -16,8 +16,8 @@ SECRET_PARAMS = frozenset({"api-key", "api_key", "apikey", "key", "access_token"
 
 
 def mask_secret(value: str) -> str:
-    """``sk-...abcd``: enough to tell keys apart, never enough to use one.
-    An auth scheme (``Bearer``) is kept; a short value is hidden entirely."""
+    """`sk-...abcd`: enough to tell keys apart, never enough to use one.
+    An auth scheme (`Bearer`) is kept; a short value is hidden entirely."""
     scheme, _, token = value.rpartition(" ")
     if not scheme.isalpha():  # not "Bearer <token>": a cookie, or text with spaces
         scheme, token = "", value
@@ -28,7 +28,7 @@ def mask_secret(value: str) -> str:
 
 
 def mask_url(url: Optional[str]) -> Optional[str]:
-    """The URL with the password of its user info replaced by ``***``."""
+    """The URL with the password of its user info replaced by `***`."""
     if not url:
         return url
     parts = urlsplit(url)
@@ -39,7 +39,7 @@ def mask_url(url: Optional[str]) -> Optional[str]:
 
 
 def mask_userinfo(text: str) -> str:
-    """Any ``user:password@`` in a URL-like text replaced by ``***@``, whether the text parses
+    """Any `user:password@` in a URL-like text replaced by `***@`, whether the text parses
     as a URL or not (to show a proxy value that was refused)."""
     scheme, sep, rest = text.partition("://")
     if not sep:
@@ -50,7 +50,7 @@ def mask_userinfo(text: str) -> str:
 
 
 def mask_query(url: str) -> str:
-    """The URL with the values of credential parameters (``api-key=...``) replaced by ``***``."""
+    """The URL with the values of credential parameters (`api-key=...`) replaced by `***`."""
     base, sep, query = url.partition("?")
     if not sep:
         return url
@@ -69,7 +69,7 @@ def request_secrets(
     url: str, headers: Mapping[str, str], secret_headers: Iterable[str]
 ) -> list[str]:
     """The secrets one request carries: its secret headers' values (and their tokens, without
-    a ``Bearer`` prefix) and its credential query parameters."""
+    a `Bearer` prefix) and its credential query parameters."""
     found: list[str] = []
     names = {name.lower() for name in secret_headers}
     for name, value in headers.items():
@@ -107,7 +107,7 @@ class Redactor:
 
     def exception(self, exc: BaseException) -> BaseException:
         """The exception, safe to let out: every secret masked in its args and notes and in
-        those of the exceptions it chains (``__cause__``, ``__context__``). A chained
+        those of the exceptions it chains (`__cause__`, `__context__`). A chained
         exception that still shows a secret (one that keeps the text in an attribute of its
         own) is cut from the chain; one raised, replaced by an exception that says so."""
         chain: list[BaseException] = []

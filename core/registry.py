@@ -1,23 +1,23 @@
 """Loading plugins: the built-in ones, then third-party ones from the entry-point group
-``openaistream``, once per process, when the first client is built.
+`openaistream`, once per process, when the first client is built.
 
 Environment variables (read when plugins load):
 
-- ``OPENAISTREAM_LOAD_PLUGINS=a,b``: load only these third-party plugins (empty: none of
+- `OPENAISTREAM_LOAD_PLUGINS=a,b`: load only these third-party plugins (empty: none of
   them). When the list names built-in resource plugins too, only those built-in resources
   load. Built-in transports always load unless blocked: a client needs one.
-- ``OPENAISTREAM_BLOCK_PLUGINS=a,b``: never load these, built-in or not.
-- ``OPENAISTREAM_STRICT_PLUGINS=1``: a third-party plugin that fails to load is an error
+- `OPENAISTREAM_BLOCK_PLUGINS=a,b`: never load these, built-in or not.
+- `OPENAISTREAM_STRICT_PLUGINS=1`: a third-party plugin that fails to load is an error
   (by default it is skipped with a warning naming it and the error).
 
 A name in either list that is neither built-in nor installed is an error that lists the
 available names. So is a resource or transport name registered by two plugins.
 
-A transport is registered with its declaration (:class:`TransportDeclaration`): what it
+A transport is registered with its declaration (`TransportDeclaration`): what it
 serves, the proxy schemes it takes, whether it plays cassettes or wraps the network
 transport. The core reads nothing else of a transport. A third-party transport registered
 without one (as before: attributes on the class) is not loaded: naming it raises a
-``PluginError`` saying what to add, and ``OPENAISTREAM_STRICT_PLUGINS=1`` makes that an
+`PluginError` saying what to add, and `OPENAISTREAM_STRICT_PLUGINS=1` makes that an
 error when plugins load.
 """
 
@@ -107,11 +107,11 @@ class PluginInfo:
 class TransportDeclaration:
     """A registered transport and what it said of itself when it registered.
 
-    ``serves``: the client it works for, ``"sync"`` or ``"async"`` (one name may be
-    registered once for each). ``proxy_schemes``: the proxy URL schemes it goes through
-    itself (empty: it takes no proxy). ``cassettes``: it plays cassettes, so a client given
-    ``cassette=`` and no transport picks it. ``wraps``: it sends through the network
-    transport it is handed (``TransportOptions.network``), so it takes whatever proxy that one
+    `serves`: the client it works for, `"sync"` or `"async"` (one name may be
+    registered once for each). `proxy_schemes`: the proxy URL schemes it goes through
+    itself (empty: it takes no proxy). `cassettes`: it plays cassettes, so a client given
+    `cassette=` and no transport picks it. `wraps`: it sends through the network
+    transport it is handed (`TransportOptions.network`), so it takes whatever proxy that one
     takes and is never picked to reach a proxy itself."""
 
     name: str
@@ -128,7 +128,7 @@ class TransportDeclaration:
 
 
 class RegisterTransport(Protocol):
-    """The ``register`` function the ``register_transports`` hook is given."""
+    """The `register` function the `register_transports` hook is given."""
 
     def __call__(
         self,
@@ -203,7 +203,7 @@ class Registry:
         self, serves: str, preferred: str, scheme: Optional[str]
     ) -> TransportDeclaration:
         """The transport that reaches the network through a proxy of this scheme (None: no
-        proxy): ``preferred`` if it can, else the first, by name, that declares the scheme
+        proxy): `preferred` if it can, else the first, by name, that declares the scheme
         and wraps no other transport."""
         chosen = self.transport(preferred, serves)
         if scheme is None or chosen.takes_proxy(scheme):
@@ -303,15 +303,15 @@ def _register(registry: Registry, name: str, plugin: object, info: PluginInfo) -
 
 
 def collect_resources(registry: Registry) -> None:
-    """Call every ``register_resources`` implementation, noting which plugin gave what."""
+    """Call every `register_resources` implementation, noting which plugin gave what."""
     _collect(registry, "register_resources", registry.resources, "resource")
 
 
 def collect_transports(registry: Registry, strict: bool = False) -> None:
-    """Call every ``register_transports`` implementation, keeping each transport with its
+    """Call every `register_transports` implementation, keeping each transport with its
     declaration and the plugin that gave it. A transport registered without a valid
     declaration is refused (see the module's doc): a built-in one, or any under
-    ``strict``, fails the loading of plugins."""
+    `strict`, fails the loading of plugins."""
     for impl in registry.manager.hook.register_transports.get_hookimpls():
         owner = impl.plugin_name
         info = registry.plugins.get(owner)
@@ -431,7 +431,7 @@ def _names(value: Optional[str]) -> Optional[set[str]]:
 
 
 def _entry_points() -> dict[str, tuple[EntryPoint, Distribution]]:
-    """The ``openaistream`` entry points by name, each with its distribution. The first
+    """The `openaistream` entry points by name, each with its distribution. The first
     distribution on sys.path wins a name, as for imports."""
     from importlib.metadata import distributions
 

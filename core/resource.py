@@ -1,14 +1,16 @@
-"""The base of every resource a plugin registers (``client.chat``, ``client.models``, ...).
+"""The base of every resource a plugin registers (`client.chat`, `client.models`, ...).
 
-A resource turns a Python call into an API request through ``self.request`` (the client's
-``request``, with the resource's extra headers), which does the rest: headers, hooks, retries,
-logging, errors, and decoding. A minimal resource::
+A resource turns a Python call into an API request through `self.request` (the client's
+`request`, with the resource's extra headers), which does the rest: headers, hooks, retries,
+logging, errors, and decoding. A minimal resource:
 
-    class Models(openaistream.Resource):
-        endpoint = "/models"
+```python
+class Models(openaistream.Resource):
+    endpoint = "/models"
 
-        def list(self, *, verbosity=None):
-            return self.request("GET", "/models", verbosity=verbosity)
+    def list(self, *, verbosity=None):
+        return self.request("GET", "/models", verbosity=verbosity)
+```
 """
 
 from __future__ import annotations
@@ -50,15 +52,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Resource:
-    """One OpenAI resource, bound to a client. ``endpoint`` is its path under the base URL,
-    as ``get_api_endpoints()`` reports it; ``extra_headers`` go with every request it sends
-    (``OpenAI-Beta: assistants=v2`` for the Assistants family).
+    """One OpenAI resource, bound to a client: subclass it in a plugin and register the class
+    with the `register_resources` hook; the client builds it with itself as the argument.
 
-    Every public method of a subclass also takes the per-call options of :data:`CALL_OPTIONS`
-    (``extra_headers``, ``extra_query``, ``extra_body``, ``timeout``) without declaring them:
+    Every public method of a subclass also takes the per-call options of `CALL_OPTIONS`
+    (`extra_headers`, `extra_query`, `extra_body`, `timeout`) without declaring them:
     they are taken off the arguments before the method runs and applied to each request it
-    sends, so they never reach its ``**params``, the body or the query. A method that works
-    offline (``@local``) takes none."""
+    sends, so they never reach its `**params`, the body or the query. A method that works
+    offline (`@local`) takes none.
+
+    Attributes:
+        endpoint: Its path under the base URL, as the client's `get_api_endpoints()` reports
+            it.
+        extra_headers: Headers sent with every request it makes (`OpenAI-Beta:
+            assistants=v2` for the Assistants family).
+        client: The client it is bound to: its `request`, `send` and `run` make the calls.
+    """
 
     endpoint: ClassVar[str] = ""
     extra_headers: ClassVar[dict[str, str]] = {}
@@ -78,26 +87,26 @@ class Resource:
 
     @property
     def with_raw_response(self: R) -> R:
-        """This resource on ``client.with_raw_response``: each method answers a
-        :class:`~openaistream.raw.RawResponse` (status, headers, request id, elapsed time;
-        ``parse()`` for the answer)."""
+        """This resource on `client.with_raw_response`: each method answers a
+        [`RawResponse`][openaistream.raw.RawResponse] (status, headers, request id, elapsed time;
+        `parse()` for the answer)."""
         return type(self)(self.client.with_raw_response)
 
     def request(self, method: str, path: str, **options: Any) -> Any:
         """Call the API: the one way a resource's methods do, so this resource's
-        ``extra_headers`` and the caller's per-call options go with every request it sends.
-        ``options`` are those of ``OpenAI.request`` (``json``, ``params``, ``multipart``,
-        ``headers``, ``stream``, ``decoder``, ``num``, ``parse``, ``verbosity``). What it
+        `extra_headers` and the caller's per-call options go with every request it sends.
+        `options` are those of `OpenAI.request` (`json`, `params`, `multipart`,
+        `headers`, `stream`, `decoder`, `num`, `parse`, `verbosity`). What it
         returns is the method's answer, so a method that returns it unchanged serves both
-        clients: the answer on ``OpenAI``, an awaitable of it on ``AsyncOpenAI``. Arguments
+        clients: the answer on `OpenAI`, an awaitable of it on `AsyncOpenAI`. Arguments
         are checked when it is called, on either client, before any network."""
         return self.client.request(method, path, **self._with_call_options(options))
 
     def run(self, procedure: Any) -> Any:
         """Carry out a method that makes more than one call (or calls and then works on the
-        answer, as a download writes a stream to a file): ``procedure`` is a generator that
-        yields what ``self.request`` (or a stream's method) returned and is sent back the
-        result. See ``OpenAI.run``; on ``AsyncOpenAI`` this returns an awaitable. The calls
+        answer, as a download writes a stream to a file): `procedure` is a generator that
+        yields what `self.request` (or a stream's method) returned and is sent back the
+        result. See `OpenAI.run`; on `AsyncOpenAI` this returns an awaitable. The calls
         it makes carry the per-call options the method was given."""
         if self.client._raw:
             procedure.close()
@@ -110,19 +119,19 @@ class Resource:
         return self.client.run(procedure)
 
     def wait(self, seconds: float) -> Any:
-        """For the steps of a method given to ``run``: ``yield self.wait(seconds)`` pauses
-        them (a poll's wait between two calls), blocking on ``OpenAI``, awaited on
-        ``AsyncOpenAI`` (the event loop runs on)."""
+        """For the steps of a method given to `run`: `yield self.wait(seconds)` pauses
+        them (a poll's wait between two calls), blocking on `OpenAI`, awaited on
+        `AsyncOpenAI` (the event loop runs on)."""
         return self.client._wait(seconds)
 
     def gather(self, calls: Iterable[Callable[[], Any]], limit: int) -> Any:
-        """For the steps of a method given to ``run``: ``results = yield self.gather(calls,
-        limit)`` makes the calls side by side, at most ``limit`` at a time, and is sent back
-        what they answered, in the order of ``calls``. Each call is a function of no
-        arguments that makes one request (``lambda: self.retrieve(job_id)``); ``calls`` is
+        """For the steps of a method given to `run`: `results = yield self.gather(calls,
+        limit)` makes the calls side by side, at most `limit` at a time, and is sent back
+        what they answered, in the order of `calls`. Each call is a function of no
+        arguments that makes one request (`lambda: self.retrieve(job_id)`); `calls` is
         read as workers free up, so a generator of a thousand calls holds one per worker.
 
-        On ``OpenAI`` the calls run in ``limit`` threads; on ``AsyncOpenAI`` in ``limit``
+        On `OpenAI` the calls run in `limit` threads; on `AsyncOpenAI` in `limit`
         tasks of the running loop. When a call raises, no other is started, the error is
         raised here, and the calls still running are stopped: tasks are cancelled (their
         connections let go), threads finish the request they are in (a thread cannot be
@@ -157,7 +166,7 @@ R = TypeVar("R", bound=Resource)
 
 def current_call_options() -> Optional[dict[str, Any]]:
     """The per-call options of the resource method running now, if it was given any: every
-    request it makes (through ``self.request`` or ``self.client.request``) carries them."""
+    request it makes (through `self.request` or `self.client.request`) carries them."""
     return _CALL_OPTIONS.get()
 
 
@@ -170,7 +179,7 @@ def local(method: F) -> F:
 
 def _is_call_method(name: str, value: Any) -> bool:
     """Whether a class attribute is a public method that calls the API (a plain function,
-    not a static or class method, a property, or a method marked ``@local``)."""
+    not a static or class method, a property, or a method marked `@local`)."""
     return (
         not name.startswith("_")
         and callable(value)
@@ -181,7 +190,7 @@ def _is_call_method(name: str, value: Any) -> bool:
 
 
 def _taking_call_options(method: F) -> F:
-    """``method`` taking the per-call options too: they are taken off its arguments and
+    """`method` taking the per-call options too: they are taken off its arguments and
     set for the requests it sends (and those of the methods it calls), in this thread or
     task only."""
 
@@ -202,7 +211,7 @@ def _taking_call_options(method: F) -> F:
 
 
 class _InContext(Generator[Any, Any, Any]):
-    """A procedure (see ``Resource.run``) whose every step runs in the context it was made
+    """A procedure (see `Resource.run`) whose every step runs in the context it was made
     in: the calls it makes when the client drives it (later, on the async client) carry the
     per-call options of the method that made it."""
 
@@ -224,10 +233,10 @@ def path_segment(name: str, value: Any) -> str:
     """An ID checked and quoted for use as one URL path segment, or a clear error naming the
     argument, before any network: a wrong type, an empty or blank value, or a dot segment.
 
-    ``.`` and ``..`` (and anything that decodes to them, such as ``%2e``) are refused: URL
-    libraries and servers remove dot segments, so ``models.retrieve("..")`` would reach
+    `.` and `..` (and anything that decodes to them, such as `%2e`) are refused: URL
+    libraries and servers remove dot segments, so `models.retrieve("..")` would reach
     another endpoint than the one the method names, and a delete could land on a collection.
-    Every other character is percent-encoded, ``/``, ``?`` and ``#`` included, so the ID
+    Every other character is percent-encoded, `/`, `?` and `#` included, so the ID
     stays one segment.
     """
     if not isinstance(value, str):
@@ -244,7 +253,7 @@ def path_segment(name: str, value: Any) -> str:
 
 
 def _fully_decoded(value: str) -> str:
-    """``value`` percent-decoded until nothing changes: a server or proxy that decodes twice
+    """`value` percent-decoded until nothing changes: a server or proxy that decodes twice
     must not find a dot segment either. Each round shortens the text, so this ends."""
     while True:
         decoded = unquote(value)
@@ -254,15 +263,15 @@ def _fully_decoded(value: str) -> str:
 
 
 def path_for(template: str, **ids: Any) -> str:
-    """A path from a template such as ``/threads/{thread_id}/runs/{run_id}``, each ID
-    checked and quoted by :func:`path_segment`: what every resource builds its paths with."""
+    """A path from a template such as `/threads/{thread_id}/runs/{run_id}`, each ID
+    checked and quoted by `path_segment()`: what every resource builds its paths with."""
     return template.format(**{name: path_segment(name, value) for name, value in ids.items()})
 
 
 def check_path(path: str) -> str:
     """A path as the client sends it: one that names its own endpoint. Every request passes
-    here, so a plugin that builds a path without :func:`path_for` cannot send a dot segment
-    either (``/models/..`` would reach ``/`` once a URL library or server removes it)."""
+    here, so a plugin that builds a path without `path_for()` cannot send a dot segment
+    either (`/models/..` would reach `/` once a URL library or server removes it)."""
     if "." not in path and "%" not in path:
         return path  # nothing that is, or decodes to, a dot
     for segment in path.split("?", 1)[0].split("/"):
@@ -284,14 +293,14 @@ def check_text(name: str, value: Any) -> str:
 
 
 def check_flag(name: str, value: Any) -> bool:
-    """A True/False argument such as ``stream``, or a clear error that names it."""
+    """A True/False argument such as `stream`, or a clear error that names it."""
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be True or False, not {value!r}")
     return value
 
 
 def check_input(name: str, value: Any) -> Any:
-    """An ``input`` the API takes as a string or a list (of strings, tokens or items)."""
+    """An `input` the API takes as a string or a list (of strings, tokens or items)."""
     if not isinstance(value, (str, list)) or not value:
         raise TypeError(f"{name} must be a non-empty string or list, not {value!r}")
     return value

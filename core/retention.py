@@ -1,12 +1,12 @@
 """What a DataStream keeps of a body, so that an error can carry the items delivered before it.
 
 The stream keeps the bytes as they arrived, not the decoded items: bytes cost a few hundred a
-chat event and nothing at garbage collection, and they are decoded again only when ``received``
+chat event and nothing at garbage collection, and they are decoded again only when `received`
 is asked for. A budget bounds them, so a stream of any length runs in flat memory:
 
 - the bytes are kept in two generations, each starting where an item starts;
 - when the newer one outgrows half the budget, it is cut after its last whole item; the older
-  one is let go (its items counted in ``omitted``), the whole items become the older one and
+  one is let go (its items counted in `omitted`), the whole items become the older one and
   the part of an item still arriving starts the newer one.
 
 So the items of the last half budget, at least, are always there, and a body smaller than
@@ -16,7 +16,7 @@ joined to be cut.
 An item longer than half the budget does not fit in it: when the newer generation is cut and
 holds nothing but the start of such an item, everything kept is let go, and the stream keeps
 only its last chunk (to find where the next item starts) until an item ends; then keeping
-starts again after it. What was let go is counted in ``omitted``. So a 50 MB event costs the
+starts again after it. What was let go is counted in `omitted`. So a 50 MB event costs the
 stream nothing beyond the budget (keeping its bytes until the next cut cost them once more).
 """
 
@@ -39,7 +39,7 @@ KeepOption = Union[bool, int, None]
 
 
 def checked_keep(keep: Any) -> KeepOption:
-    """A ``keep`` option as a client takes it (for every stream it makes), or a clear error
+    """A `keep` option as a client takes it (for every stream it makes), or a clear error
     naming it; whether a number suits a binary stream is checked when the stream is made."""
     if keep is None or isinstance(keep, bool) or (isinstance(keep, int) and keep >= 0):
         return keep  # type: ignore[no-any-return]
@@ -47,7 +47,7 @@ def checked_keep(keep: Any) -> KeepOption:
 
 
 def client_keep(keep: KeepOption, decoder: Decoder) -> KeepOption:
-    """A client's ``keep`` for one of its streams: a number of bytes applies to streams of
+    """A client's `keep` for one of its streams: a number of bytes applies to streams of
     items; a binary stream, whose chunks have no item to cut at, keeps its default there."""
     if isinstance(keep, int) and not isinstance(keep, bool) and decoder.boundary is None:
         return None
@@ -55,9 +55,9 @@ def client_keep(keep: KeepOption, decoder: Decoder) -> KeepOption:
 
 
 def keep_budget(keep: KeepOption, decoder: Decoder) -> Optional[int]:
-    """The byte budget a ``keep`` option means; None keeps everything.
+    """The byte budget a `keep` option means; None keeps everything.
 
-    None is the default: ``KEEP_BYTES`` for text streams, nothing for binary ones (whose bytes
+    None is the default: `KEEP_BYTES` for text streams, nothing for binary ones (whose bytes
     the caller writes somewhere as they come). True keeps the whole body, False nothing, and a
     number is a budget in bytes.
     """
@@ -100,11 +100,11 @@ class KeptBytes:
         self._tail = b""  # while dropping, the last bytes before the newer chunk
 
     def add(self, chunk: bytes, delivered: int) -> None:
-        """Keep ``chunk``, the next bytes of the body; ``delivered`` items have been yielded.
+        """Keep `chunk`, the next bytes of the body; `delivered` items have been yielded.
 
         The stream feeds a chunk to the decoder's parser only once it has delivered every item
         the parser returned for the bytes before it, which is what makes the decoder's
-        ``boundary`` the place to cut.
+        `boundary` the place to cut.
         """
         if self._dropping:
             self._resume(delivered)
@@ -114,7 +114,7 @@ class KeptBytes:
         self._newer_size += len(chunk)
 
     def omitted_of(self, delivered: int) -> int:
-        """How many of the ``delivered`` items are not kept (the oldest)."""
+        """How many of the `delivered` items are not kept (the oldest)."""
         return delivered if self._dropping else self.omitted
 
     def _cut(self, delivered: int) -> None:
@@ -141,7 +141,7 @@ class KeptBytes:
         self._cut_at = self._half
 
     def _drop(self, data: bytes) -> None:
-        """Let go of ``data``, the start of one item longer than half the budget: nothing is
+        """Let go of `data`, the start of one item longer than half the budget: nothing is
         kept until an item ends (every item delivered until then is omitted)."""
         self._dropping = True
         self._tail = data[-3:]  # enough to see an item's end straddle two chunks
@@ -167,7 +167,7 @@ class KeptBytes:
         self._cut_at = self._half
 
     def items(self, delivered: int) -> list[Any]:
-        """The items kept, decoded again: the last ``delivered - omitted`` of those delivered."""
+        """The items kept, decoded again: the last `delivered - omitted` of those delivered."""
         if self._dropping:
             return []
         older = _decoded(self.decoder, self._older, self._older_count)
@@ -194,7 +194,7 @@ def _cut_in_last(decoder: Decoder, chunks: list[bytes]) -> tuple[Optional[list[b
 
 
 def _decoded(decoder: Decoder, chunks: list[bytes], count: int) -> list[Any]:
-    """The first ``count`` items the chunks hold (all were delivered): decoding stops there,
+    """The first `count` items the chunks hold (all were delivered): decoding stops there,
     before the bytes of anything after them (an item still arriving, an error the stream has
     raised or will)."""
     items: list[Any] = []

@@ -1,32 +1,32 @@
 """Server-sent events with JSON data, decoded as the bytes arrive.
 
 The rules are the WHATWG event-stream rules: lines end in CR, LF or CRLF; a blank line ends an
-event; ``data:`` lines of one event join with "\\n"; lines starting with ``:`` are comments; a
+event; `data:` lines of one event join with "\\n"; lines starting with `:` are comments; a
 leading BOM is dropped; an event with no data is not dispatched. On top of them, the OpenAI
-conventions: ``[DONE]`` ends the stream, each event's data is JSON, and an error can arrive in
-three shapes (a payload with an ``"error"`` key, an ``event: error``, a payload whose ``type``
-is ``"error"``), raised as :class:`APIError`.
+conventions: `[DONE]` ends the stream, each event's data is JSON, and an error can arrive in
+three shapes (a payload with an `"error"` key, an `event: error`, a payload whose `type`
+is `"error"`), raised as [`APIError`][openaistream.errors.APIError].
 
-The decoding is :class:`SSEParser`, the push form of ``parsing``: fed the body's chunks by
-whoever reads them (a blocking loop, an ``async for``), it returns the events they complete.
-:func:`decode_sse` and :func:`decode_sse_events` are the same as generators over chunks.
+The decoding is `SSEParser`, the push form of `parsing`: fed the body's chunks by
+whoever reads them (a blocking loop, an `async for`), it returns the events they complete.
+`decode_sse()` and `decode_sse_events()` are the same as generators over chunks.
 
-Two shapes, chosen by the caller, never by the stream: ``decode_sse`` (``SSEParser()``)
-yields each event's JSON payload; ``decode_sse_events`` (``SSEParser(named=True)``) yields
-``{"event": name, "data": payload}``, the name being the event's ``event:`` field or, when it
-has none, the payload's ``"type"`` (None when neither). Servers differ on ``event:`` lines (the
-OpenAI API names every Responses event, the LiteLLM proxy none), and the payload's ``type``
+Two shapes, chosen by the caller, never by the stream: `decode_sse` (`SSEParser()`)
+yields each event's JSON payload; `decode_sse_events` (`SSEParser(named=True)`) yields
+`{"event": name, "data": payload}`, the name being the event's `event:` field or, when it
+has none, the payload's `"type"` (None when neither). Servers differ on `event:` lines (the
+OpenAI API names every Responses event, the LiteLLM proxy none), and the payload's `type`
 carries the same name either way.
 
-The hot path: almost every stream is LF-only and almost every event is one ``data: {...}``
-line (or ``event:`` then ``data:``). A chunk that is one such event, as most servers send them,
+The hot path: almost every stream is LF-only and almost every event is one `data: {...}`
+line (or `event:` then `data:`). A chunk that is one such event, as most servers send them,
 is decoded at once, without a generator. A read of many events that holds nothing but
-``data:`` lines (a Content-Length body) is cut at ``\n\ndata: `` in one split, which hands out
+`data:` lines (a Content-Length body) is cut at `\n\ndata: ` in one split, which hands out
 the values themselves; anything else is cut at blank lines and read line by line. A stream
 that uses CR switches for good to a loop that finds the ends of its events with a regular
 expression; both loops join the bytes of an event once, when its end is in sight, so decoding
 is linear in the body whatever its line endings. An event longer than 1 MiB is read without
-copies of itself: see :func:`_take_long`.
+copies of itself: see `_take_long()`.
 """
 
 from __future__ import annotations
@@ -69,24 +69,24 @@ class _Done(Exception):
 
 def decode_sse(chunks: Iterable[bytes]) -> Iterator[Any]:
     """Yield the JSON payload of each event of an SSE body given as byte chunks, each as soon
-    as it is complete. An ``event:`` name does not change what is yielded."""
+    as it is complete. An `event:` name does not change what is yielded."""
     return iterate(SSEParser(), chunks)
 
 
 def decode_sse_events(chunks: Iterable[bytes]) -> Iterator[Any]:
-    """Yield ``{"event": name, "data": payload}`` for each event of an SSE body, each as soon
-    as it is complete: the name is the ``event:`` field, else the payload's ``"type"``."""
+    """Yield `{"event": name, "data": payload}` for each event of an SSE body, each as soon
+    as it is complete: the name is the `event:` field, else the payload's `"type"`."""
     return iterate(SSEParser(named=True), chunks)
 
 
 class SSEParser:
-    """The push form of the SSE decoders (see ``parsing``): ``feed`` the body's chunks, get
-    back the events they complete; ``named`` chooses the shape of the items.
+    """The push form of the SSE decoders (see `parsing`): `feed` the body's chunks, get
+    back the events they complete; `named` chooses the shape of the items.
 
-    ``feed`` cuts what it is given into blocks at once and holds the start of an event still
+    `feed` cuts what it is given into blocks at once and holds the start of an event still
     arriving; the events of a run of blocks are decoded as the caller takes them, so a chunk
     of hundreds of events never holds them all at once. The offset of any bytes that end
-    where the bytes fed so far end is ``fed`` less their length: error messages name it.
+    where the bytes fed so far end is `fed` less their length: error messages name it.
     """
 
     __slots__ = ("_cr", "_error", "_fed", "_head", "_held", "_held_size", "_named", "_plain",
@@ -136,7 +136,7 @@ class SSEParser:
         return self._cut(chunk, self._fed - len(chunk))
 
     def _cut(self, buffer: bytes, origin: int) -> Iterable[Any]:
-        """The events of ``buffer``, the bytes from ``origin`` on, up to its last blank line;
+        """The events of `buffer`, the bytes from `origin` on, up to its last blank line;
         the bytes after that are held for the next chunk."""
         end = buffer.rfind(b"\n\n")
         rest = buffer[end + 2 :] if end >= 0 else buffer
@@ -146,7 +146,7 @@ class SSEParser:
         return self._events(buffer[:end], origin) if end >= 0 else ()
 
     def _events(self, whole: bytes, origin: int) -> Iterator[Any]:
-        """The events of ``whole``, complete events joined by blank lines (at ``origin``)."""
+        """The events of `whole`, complete events joined by blank lines (at `origin`)."""
         loads = jsonlib.loads_for(whole)
         if whole[:6] == b"data: ":
             # Most bodies are nothing but "data: {...}" lines: cut at the blank line and the
@@ -181,7 +181,7 @@ class SSEParser:
         return itertools.chain(first, events) if first else events
 
     def _json_decides(self, data: bytes, block: bytes, offset: int) -> Any:
-        """json's value for ``data``, which orjson refused, or its error, stopping here."""
+        """json's value for `data`, which orjson refused, or its error, stopping here."""
         try:
             return jsonlib.stdlib_loads(data)
         except ValueError as exc:
@@ -190,7 +190,7 @@ class SSEParser:
     def _data_events(
         self, values: list[bytes], loads: Callable[[bytes], Any], origin: int
     ) -> Iterator[Any]:
-        """The events of ``values``, the values of single "data:" lines cut from ``origin``."""
+        """The events of `values`, the values of single "data:" lines cut from `origin`."""
         named = self._named
         data = b""
         try:
@@ -219,7 +219,7 @@ class SSEParser:
     def _lf_events(
         self, blocks: list[bytes], loads: Callable[[bytes], Any], origin: int
     ) -> Iterator[Any]:
-        """The events of ``blocks``, cut at LF LF from bytes at ``origin``."""
+        """The events of `blocks`, cut at LF LF from bytes at `origin`."""
         named = self._named
         block = b""
         try:
@@ -325,7 +325,7 @@ class SSEParser:
         return itertools.chain(first, events) if first else events
 
     def _cr_events(self, buffer: bytes, spans: list[tuple[int, int]]) -> Iterator[Any]:
-        """The events of ``buffer``, each ended by a blank line at one of ``spans``."""
+        """The events of `buffer`, each ended by a blank line at one of `spans`."""
         origin = self._fed - len(buffer)
         named = self._named
         start = 0
@@ -344,7 +344,7 @@ class SSEParser:
 
     def _long_event(self, blank: Blank) -> tuple[tuple[Any, ...], bytes]:
         """The first event of the held bytes, a long one: (what it yields, the bytes after
-        it). See :func:`_take_long`.
+        it). See `_take_long()`.
 
         Its text is parsed by json, whatever jsonlib would choose: the values are the same,
         and orjson reserves about twelve times the length of a long string while it parses
@@ -370,8 +370,8 @@ class SSEParser:
             raise self._failed(exc, b"", offset)  # noqa: B904 - it is the error itself
 
     def _failed(self, exc: Exception, block: bytes, offset: int) -> APIError:
-        """Stop on ``exc``, raised while decoding ``block`` at ``offset``: the error to raise,
-        which ``end`` and ``feed`` raise again if they are called."""
+        """Stop on `exc`, raised while decoding `block` at `offset`: the error to raise,
+        which `end` and `feed` raise again if they are called."""
         if isinstance(exc, APIError):
             error = exc
         else:
@@ -381,15 +381,15 @@ class SSEParser:
         return error
 
     def _stop(self, error: Optional[APIError]) -> None:
-        """Decode nothing more: [DONE] arrived (no error), or ``error`` did."""
+        """Decode nothing more: [DONE] arrived (no error), or `error` did."""
         self.done = True
         self._error = error
         self._held, self._held_size, self._plain = [], 0, False
 
 
 def _offset_of(part: bytes, parts: list[bytes], start: int, separator: int) -> int:
-    """Where the event of ``part``, one of ``parts``, is in the body: the parts were cut from
-    bytes at offset ``start``, each event taking its part's length and ``separator`` bytes.
+    """Where the event of `part`, one of `parts`, is in the body: the parts were cut from
+    bytes at offset `start`, each event taking its part's length and `separator` bytes.
     Counted when an error needs it, not an event at a time. Found by identity: a part an
     error comes from holds data, so it is its own object (only the empty and one-byte bytes
     are shared, and an equal one before it would have failed first)."""
@@ -402,7 +402,7 @@ def _offset_of(part: bytes, parts: list[bytes], start: int, separator: int) -> i
 
 def sse_boundary(data: bytes) -> int:
     """The offset just past the last blank line the decoder has acted on once it has read
-    ``data``: every event before it has been dispatched, none after it."""
+    `data`: every event before it has been dispatched, none after it."""
     if b"\r" not in data:
         blank = data.rfind(b"\n\n")
     else:
@@ -493,9 +493,9 @@ def _shaped(event: Optional[str], payload: Any, named: bool) -> Any:
 
 
 def _is_error(payload: dict[str, Any]) -> bool:
-    """Whether a payload is the API's error: an ``"error"`` that is not null, or a ``"type"``
-    of ``"error"``. The hot path calls it only for a payload with either key: two lookups,
-    where most events stop, cost less than the two calls of ``get``."""
+    """Whether a payload is the API's error: an `"error"` that is not null, or a `"type"`
+    of `"error"`. The hot path calls it only for a payload with either key: two lookups,
+    where most events stop, cost less than the two calls of `get`."""
     return payload.get("error") is not None or payload.get("type") == "error"
 
 
@@ -528,7 +528,7 @@ def _take_long(
     when it has none, the bytes after it).
 
     Each copy of a long event costs its size again, so this one makes as few as it can: the
-    chunks are joined (and let go: ``held`` is emptied) and the data is decoded to text
+    chunks are joined (and let go: `held` is emptied) and the data is decoded to text
     straight from the joined bytes, which are let go before the caller parses the text.
     Memory peaks at twice the event, and at the text and the parsed value after.
     """
@@ -557,8 +557,8 @@ def _take_long(
 
 
 def _field_spans(buffer: bytes, end: int) -> tuple[bytes, list[tuple[int, int]]]:
-    """The ``event:`` value and the (start, stop) of each ``data:`` value in ``buffer[:end]``,
-    one event's lines, by the same rules as :class:`_Fields`, without copying the lines."""
+    """The `event:` value and the (start, stop) of each `data:` value in `buffer[:end]`,
+    one event's lines, by the same rules as `_Fields`, without copying the lines."""
     event = b""
     spans = []
     for start, stop in _line_spans(buffer, end):
@@ -577,7 +577,7 @@ def _field_spans(buffer: bytes, end: int) -> tuple[bytes, list[tuple[int, int]]]
 
 
 def _line_spans(buffer: bytes, end: int) -> Iterator[tuple[int, int]]:
-    """The (start, stop) of each line of ``buffer[:end]``, whatever its line ending."""
+    """The (start, stop) of each line of `buffer[:end]`, whatever its line ending."""
     start = 0
     lf = _found(buffer.find(b"\n", 0, end), end)
     cr = _found(buffer.find(b"\r", 0, end), end)

@@ -1,14 +1,14 @@
 """DataStream: the items of a streamed response, as they arrive.
 
 Generic over a Response and a Decoder. It is an iterator and a context manager, and keeps the
-R package's methods: ``next_value`` (a list of up to ``num`` items; for binary streams up to
-``num`` bytes), ``get_state()`` and ``close()``.
+R package's methods: `next_value` (a list of up to `num` items; for binary streams up to
+`num` bytes), `get_state()` and `close()`.
 
-Nothing received is lost: every error raised while reading carries ``received``, the items
-delivered before it, and ``omitted``, how many delivered items ``received`` no longer holds.
-The stream keeps the body's bytes for it within a budget (see ``retention``): a body of up to
+Nothing received is lost: every error raised while reading carries `received`, the items
+delivered before it, and `omitted`, how many delivered items `received` no longer holds.
+The stream keeps the body's bytes for it within a budget (see `retention`): a body of up to
 1 MiB is kept whole, a longer one keeps its last 1 to 2 MiB, and memory stays flat however long
-the stream runs. ``keep`` sets the budget: True keeps everything, False nothing (the default
+the stream runs. `keep` sets the budget: True keeps everything, False nothing (the default
 for binary streams, whose bytes the caller writes somewhere), a number is bytes.
 """
 
@@ -39,7 +39,7 @@ R = TypeVar("R")  # the response read: a Response, or an AsyncResponse (AsyncDat
 class _Progress(Generic[R]):
     """What a stream's reading generator shares with the DataStream (or AsyncDataStream). The
     generator holds this, never the stream: the two would otherwise hold each other, and a
-    stream left in a ``for`` loop by ``break``, with no reference kept, would hold its
+    stream left in a `for` loop by `break`, with no reference kept, would hold its
     connection until the garbage collector found the cycle. Without one, the stream goes at
     once, its generator is closed and the connection let go."""
 
@@ -67,7 +67,7 @@ class _Progress(Generic[R]):
 
 class StreamBase(Generic[T, R]):
     """What DataStream and AsyncDataStream share: the progress their reading generator holds,
-    the views of it, and the part of a binary chunk ``next_value`` has begun. Only the
+    the views of it, and the part of a binary chunk `next_value` has begun. Only the
     reading differs: blocking, or awaited."""
 
     def __init__(
@@ -88,15 +88,18 @@ class StreamBase(Generic[T, R]):
 
     @property
     def response(self) -> R:
+        """The transport's response the stream reads its body from."""
         return self._progress.response
 
     @property
     def decoder(self) -> Decoder:
+        """How the body is decoded into items: its `name` is `"sse"`, `"sse-events"`,
+        `"jsonl"` or `"bytes"`."""
         return self._progress.decoder
 
     @property
     def keep(self) -> KeepOption:
-        """What of the body to keep for ``received``; may be changed until reading starts."""
+        """What of the body to keep for `received`; may be changed until reading starts."""
         return self._progress.keep
 
     @keep.setter
@@ -105,26 +108,28 @@ class StreamBase(Generic[T, R]):
 
     @property
     def status(self) -> int:
+        """The HTTP status of the response (a stream is only made of a success)."""
         return self._progress.response.status  # type: ignore[attr-defined, no-any-return]
 
     @property
     def headers(self) -> dict[str, str]:
+        """The response's headers, their names in lower case."""
         return self._progress.response.headers  # type: ignore[attr-defined, no-any-return]
 
     @property
     def request_id(self) -> Optional[str]:
-        """The response's ``x-request-id`` (what OpenAI's support asks for), or None when the
+        """The response's `x-request-id` (what OpenAI's support asks for), or None when the
         server sent none."""
         return self.headers.get("x-request-id")
 
     @property
     def received(self) -> list[T]:
-        """The items delivered so far, all of them unless ``omitted`` says otherwise."""
+        """The items delivered so far, all of them unless `omitted` says otherwise."""
         return self._progress.received
 
     @property
     def omitted(self) -> int:
-        """How many of the items delivered so far ``received`` no longer holds (the oldest)."""
+        """How many of the items delivered so far `received` no longer holds (the oldest)."""
         return self._progress.omitted
 
     def get_state(self) -> str:
@@ -133,7 +138,7 @@ class StreamBase(Generic[T, R]):
         return self._progress.state
 
     def _next_slice(self, chunk: Optional[bytes]) -> bytes:
-        """The next ``num`` bytes for next_value: from ``chunk`` when the one begun is used up
+        """The next `num` bytes for next_value: from `chunk` when the one begun is used up
         (a position in the chunk, not a re-slice of its rest, which would copy it again and
         again)."""
         if chunk is not None:
@@ -159,12 +164,12 @@ class StreamBase(Generic[T, R]):
 
 
 class DataStream(StreamBase[T, Response]):
-    """Iterate it, or take ``next_value`` batches; close it (or use ``with``) to let the
+    """Iterate it, or take `next_value` batches; close it (or use `with`) to let the
     connection go when you stop early.
 
-    ``close()`` may be called from any thread, for example by a stop button while another
+    `close()` may be called from any thread, for example by a stop button while another
     thread reads the stream: a read blocked waiting for the server ends at once, the reading
-    loop ends quietly (no exception in either thread) and ``get_state()`` is "closed". The
+    loop ends quietly (no exception in either thread) and `get_state()` is "closed". The
     connection is closed, never reused.
     """
 
@@ -193,8 +198,8 @@ class DataStream(StreamBase[T, Response]):
 
     @property
     def next_value(self) -> Any:
-        """The next batch: a list of up to ``num`` items (empty once the stream is done), or,
-        for a binary stream, up to ``num`` bytes (``b""`` once done)."""
+        """The next batch: a list of up to `num` items (empty once the stream is done), or,
+        for a binary stream, up to `num` bytes (`b""` once done)."""
         if self.decoder.binary:
             return self._next_bytes()
         return list(itertools.islice(self._items, self.num))
@@ -332,7 +337,7 @@ def _with_received(exc: APIError, progress: _Progress[Any]) -> APIError:
 
 
 def check_num(num: object) -> int:
-    """``num`` as next_value takes it: a positive integer."""
+    """`num` as next_value takes it: a positive integer."""
     if isinstance(num, bool) or not isinstance(num, int) or num < 1:
         raise ValueError(f"num must be a positive integer, not {num!r}")
     return num

@@ -3,17 +3,18 @@ from any type pydantic can describe, the request pieces that carry it, and the a
 text read back into that type.
 
 A *source* is what a user describes the output with: a JSON schema as a dict (no library
-needed), or, when pydantic (v2) is installed, a type its ``TypeAdapter`` can describe (a
-``BaseModel`` subclass, a dataclass, a ``TypedDict``, ``list[Model]``...). pydantic is imported
+needed), or, when pydantic (v2) is installed, a type its `TypeAdapter` can describe (a
+`BaseModel` subclass, a dataclass, a `TypedDict`, `list[Model]`...). pydantic is imported
 only when a source is not a dict.
 
-Strict mode accepts a subset of JSON schema, and asks of every object schema that it forbids
-other keys and requires every property (an optional field is written as a union with null).
-:func:`strict_json_schema` rewrites a schema to that shape, following the rules openai-python's
-``to_strict_json_schema`` applies (the rules, not its code): see that function.
+Strict mode accepts a subset of JSON schema, and asks of every object schema that it forbids other
+keys and requires every property (an optional field is written as a union with null).
+[`strict_json_schema()`][openaistream.structured.strict_json_schema] rewrites a schema to that
+shape, following the rules openai-python's `to_strict_json_schema` applies (the rules, not its
+code): see that function.
 
-This module knows no resource: the chat and responses plugins build their ``parse`` methods on
-it. Nothing here runs at ``import openaistream``.
+This module knows no resource: the chat and responses plugins build their `parse` methods on
+it. Nothing here runs at `import openaistream`.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ _NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 
 class Described(dict):  # type: ignore[type-arg]
     """A request piece (a response format, a function tool) that is a plain dict to every JSON
-    encoder and to the API, and remembers what it was described from (``source``: the type or
-    the schema dict), so that ``parse`` can read the answer back into that type."""
+    encoder and to the API, and remembers what it was described from (`source`: the type or
+    the schema dict), so that `parse` can read the answer back into that type."""
 
     def __init__(self, value: dict[str, Any], source: Any) -> None:
         super().__init__(value)
@@ -52,15 +53,15 @@ def strict_json_schema(schema_or_type: Any) -> dict[str, Any]:
     """The strict JSON schema for a schema dict (a new dict: the caller's is left unchanged) or
     a type pydantic can describe.
 
-    Every schema in it, however deeply nested (under ``properties``, ``items``,
-    ``prefixItems``, ``anyOf``, ``allOf``, ``$defs`` and ``definitions``), is rewritten so that:
+    Every schema in it, however deeply nested (under `properties`, `items`,
+    `prefixItems`, `anyOf`, `allOf`, `$defs` and `definitions`), is rewritten so that:
 
-    - an object schema has ``additionalProperties: false`` (unless it says otherwise) and
-      ``required`` lists every one of its properties;
-    - an ``allOf`` of a single entry is replaced by that entry;
-    - a ``default`` of null is dropped (the field is nullable already: the API rejects it);
-    - a ``$ref`` beside other keywords (a description, say) is replaced by the schema it
-      points to, those keywords winning, since the API takes a ``$ref`` only on its own.
+    - an object schema has `additionalProperties: false` (unless it says otherwise) and
+      `required` lists every one of its properties;
+    - an `allOf` of a single entry is replaced by that entry;
+    - a `default` of null is dropped (the field is nullable already: the API rejects it);
+    - a `$ref` beside other keywords (a description, say) is replaced by the schema it
+      points to, those keywords winning, since the API takes a `$ref` only on its own.
     """
     if isinstance(schema_or_type, dict):
         schema = copy.deepcopy(schema_or_type)
@@ -70,7 +71,7 @@ def strict_json_schema(schema_or_type: Any) -> dict[str, Any]:
 
 
 def _strict(schema: Any, path: tuple[str, ...], root: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` made strict in place (it is a copy, or pydantic's fresh output)."""
+    """`schema` made strict in place (it is a copy, or pydantic's fresh output)."""
     if not isinstance(schema, dict):
         where = "/".join(path) or "the root"
         raise TypeError(f"a JSON schema must be a dict, not {schema!r} (at {where})")
@@ -118,7 +119,7 @@ def _strict(schema: Any, path: tuple[str, ...], root: dict[str, Any]) -> dict[st
 
 
 def _resolve(ref: str, root: dict[str, Any]) -> dict[str, Any]:
-    """The schema a local ``$ref`` (``#/$defs/Name``) points to in ``root``."""
+    """The schema a local `$ref` (`#/$defs/Name`) points to in `root`."""
     if not ref.startswith("#/"):
         raise ValueError(f"only local $refs (#/...) can be resolved, not {ref!r}")
     found: Any = root
@@ -133,11 +134,13 @@ def _resolve(ref: str, root: dict[str, Any]) -> dict[str, Any]:
 
 
 def response_format(type_or_schema: Any, name: Optional[str] = None) -> Described:
-    """Chat completions' ``response_format`` for a strict JSON schema::
+    """Chat completions' `response_format` for a strict JSON schema:
 
-        {"type": "json_schema", "json_schema": {"name": ..., "schema": ..., "strict": True}}
+    ```json
+    {"type": "json_schema", "json_schema": {"name": ..., "schema": ..., "strict": True}}
+    ```
 
-    ``name`` defaults to the type's name, or the schema's ``title``, or ``"response"``."""
+    `name` defaults to the type's name, or the schema's `title`, or `"response"`."""
     schema = strict_json_schema(_checked(type_or_schema, "type_or_schema"))
     named = _name(name, type_or_schema, schema, "response")
     body = {"name": named, "schema": schema, "strict": True}
@@ -145,8 +148,9 @@ def response_format(type_or_schema: Any, name: Optional[str] = None) -> Describe
 
 
 def text_format(type_or_schema: Any, name: Optional[str] = None) -> Described:
-    """The Responses API's ``text.format`` for a strict JSON schema: ``{"type": "json_schema",
-    "name": ..., "schema": ..., "strict": True}``; ``name`` as for :func:`response_format`."""
+    """The Responses API's `text.format` for a strict JSON schema: `{"type": "json_schema", "name":
+    ..., "schema": ..., "strict": True}`; `name` as for
+    [`response_format()`][openaistream.structured.response_format]."""
     chat = response_format(type_or_schema, name)
     return Described({"type": "json_schema", **chat["json_schema"]}, type_or_schema)
 
@@ -155,14 +159,16 @@ def function_tool(
     type_or_schema: Any, name: Optional[str] = None, description: Optional[str] = None
 ) -> Described:
     """A strict function tool whose parameters are described by a type or a JSON schema, in
-    chat completions' shape (``responses.parse`` takes it too)::
+    chat completions' shape (`responses.parse` takes it too):
 
-        {"type": "function", "function": {"name": ..., "description": ...,
-                                          "parameters": ..., "strict": True}}
+    ```json
+    {"type": "function", "function": {"name": ..., "description": ...,
+                                      "parameters": ..., "strict": True}}
+    ```
 
-    ``name`` defaults to the type's name or the schema's ``title``; ``description`` to the
-    schema's own (a pydantic model's docstring). ``chat.parse`` and ``responses.parse`` add
-    the call's arguments, read into the type, as ``parsed_arguments``."""
+    `name` defaults to the type's name or the schema's `title`; `description` to the
+    schema's own (a pydantic model's docstring). `chat.parse` and `responses.parse` add
+    the call's arguments, read into the type, as `parsed_arguments`."""
     schema = strict_json_schema(_checked(type_or_schema, "type_or_schema"))
     function: dict[str, Any] = {"name": _name(name, type_or_schema, schema, None)}
     if description is None:
@@ -176,10 +182,10 @@ def function_tool(
 
 
 def parse_json(text: Any, type_or_schema: Any) -> Any:
-    """``text`` (the JSON an answer holds) read into the type, validated by pydantic, or, for a
+    """`text` (the JSON an answer holds) read into the type, validated by pydantic, or, for a
     schema dict, decoded as JSON (the API has held it to the schema). A text that is not
-    valid JSON, or not valid for the type, raises what ``json`` or pydantic raises (both are
-    ``ValueError``s)."""
+    valid JSON, or not valid for the type, raises what `json` or pydantic raises (both are
+    `ValueError`s)."""
     if not isinstance(text, (str, bytes)):
         raise TypeError(f"the JSON to parse must be a string, not {type(text).__name__}")
     if isinstance(type_or_schema, dict):
@@ -188,12 +194,12 @@ def parse_json(text: Any, type_or_schema: Any) -> Any:
 
 
 def source_of(value: Any) -> Any:
-    """What a :class:`Described` piece was built from; any other value is its own source."""
+    """What a `Described` piece was built from; any other value is its own source."""
     return value.source if isinstance(value, Described) else value
 
 
 def _checked(type_or_schema: Any, argument: str) -> Any:
-    """A source, or a clear error naming ``argument``: a dict, or anything but a plain value
+    """A source, or a clear error naming `argument`: a dict, or anything but a plain value
     (which could only be a mistake, such as a schema passed as a JSON string)."""
     if isinstance(type_or_schema, (str, bytes, int, float, list, tuple)) or type_or_schema is None:
         raise TypeError(
@@ -224,7 +230,7 @@ def _name(given: Optional[str], source: Any, schema: dict[str, Any], default: Op
 
 
 def _adapter(source: Any, argument: str) -> Any:
-    """pydantic's TypeAdapter for ``source`` (cached: building one walks the whole type)."""
+    """pydantic's TypeAdapter for `source` (cached: building one walks the whole type)."""
     try:
         hash(source)
     except TypeError:

@@ -1,10 +1,10 @@
-"""The ``audio`` resource: speech from text, transcription and translation of recordings,
+"""The `audio` resource: speech from text, transcription and translation of recordings,
 and custom voices with the consent recordings they need.
 
-Paths from the OpenAPI spec: ``POST /audio/speech`` (JSON), ``POST /audio/transcriptions`` and
-``POST /audio/translations`` (multipart, the recording streamed from disk or an open file, or
-sent from memory), ``POST /audio/voices`` and ``POST /audio/voice_consents`` (multipart),
-``GET /audio/voice_consents``, ``GET|POST|DELETE /audio/voice_consents/{consent_id}``.
+Paths from the OpenAPI spec: `POST /audio/speech` (JSON), `POST /audio/transcriptions` and
+`POST /audio/translations` (multipart, the recording streamed from disk or an open file, or
+sent from memory), `POST /audio/voices` and `POST /audio/voice_consents` (multipart),
+`GET /audio/voice_consents`, `GET|POST|DELETE /audio/voice_consents/{consent_id}`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,22 @@ _CONSENT = "/audio/voice_consents/{consent_id}"
 
 
 class Audio(openaistream.Resource):
+    """Speech from text, transcription and translation of recordings, and custom voices, as
+    `client.audio`.
+
+    `speech` answers the audio as bytes, or with `stream=True` a
+    [`DataStream`][openaistream.stream.DataStream] of chunks as the API makes them.
+    `transcription` and `translation` upload the recording (a path, bytes or an open binary
+    file). Custom voices are flat methods: `voice_consents_create` first, then
+    `voices_create` from a sample and the consent's ID.
+
+    ```python
+    with client.audio.speech("Hello, world!", "gpt-4o-mini-tts", stream=True) as stream:
+        stream.write_to("hello.mp3")
+    text = client.audio.transcription("hello.mp3", response_format="text")
+    ```
+    """
+
     endpoint = "/audio"
 
     # Custom voices: a consent recording first, then the voice from a sample and its consent.
@@ -47,11 +63,11 @@ class Audio(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """The audio of ``input`` spoken by ``voice``: bytes, or with ``stream=True`` a
-        DataStream of audio chunks as the API produces them (``next_value`` gives up to
-        ``num`` bytes). With ``stream_format="sse"`` the stream yields the
-        ``speech.audio.delta`` events instead. ``params``: ``response_format`` (mp3, opus,
-        aac, flac, wav, pcm), ``speed``, ``instructions``, ..."""
+        """The audio of `input` spoken by `voice`: bytes, or with `stream=True` a
+        DataStream of audio chunks as the API produces them (`next_value` gives up to
+        `num` bytes). With `stream_format="sse"` the stream yields the
+        `speech.audio.delta` events instead. `params`: `response_format` (mp3, opus,
+        aac, flac, wav, pcm), `speed`, `instructions`, ..."""
         body = {
             "model": check_text("model", model),
             "input": check_text("input", input),
@@ -82,11 +98,11 @@ class Audio(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """The text of the recording ``path``, in its language: a dict for JSON answers,
-        a string for ``response_format`` text, srt or vtt. ``path`` is a path, ``bytes``, an
-        open binary file or a ``(filename, content[, content_type])`` tuple; the API knows the
+        """The text of the recording `path`, in its language: a dict for JSON answers,
+        a string for `response_format` text, srt or vtt. `path` is a path, `bytes`, an
+        open binary file or a `(filename, content[, content_type])` tuple; the API knows the
         format by the filename's extension, so give bytes a name with a tuple. With
-        ``stream=True`` (models that support it), a DataStream of ``transcript.text.delta``
+        `stream=True` (models that support it), a DataStream of `transcript.text.delta`
         events."""
         return self._from_recording("/audio/transcriptions", path, model, num, verbosity, params)
 
@@ -98,7 +114,7 @@ class Audio(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """The recording ``path`` (given as for transcription) translated into English;
+        """The recording `path` (given as for transcription) translated into English;
         answers as for transcription."""
         return self._from_recording("/audio/translations", path, model, 2, verbosity, params)
 

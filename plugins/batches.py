@@ -1,9 +1,9 @@
-"""The ``batches`` resource (the Batch API, which the R package predates), with helpers that
+"""The `batches` resource (the Batch API, which the R package predates), with helpers that
 keep a batch in constant memory at any size: its input written as JSON Lines from any
 iterable, its output read back as a stream of JSON lines.
 
-Paths from the OpenAPI spec: ``POST|GET /batches``, ``GET /batches/{batch_id}``,
-``POST /batches/{batch_id}/cancel``; the output is read from ``GET /files/{file_id}/content``.
+Paths from the OpenAPI spec: `POST|GET /batches`, `GET /batches/{batch_id}`,
+`POST /batches/{batch_id}/cancel`; the output is read from `GET /files/{file_id}/content`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,22 @@ _ONE = "/batches/{batch_id}"
 
 
 class Batches(openaistream.Resource):
+    """The Batch API: jobs that run a file of requests within 24 hours at half the price, as
+    `client.batches`.
+
+    Two helpers keep a batch of any size in constant memory: `write_input` writes the input
+    file from any iterable of requests, a line at a time, and `read_output` reads an output
+    file back as a [`DataStream`][openaistream.stream.DataStream] of its JSON lines.
+    `client.bulk` runs a whole file of requests to its answers, resuming where it stopped.
+
+    ```python
+    client.batches.write_input("input.jsonl", requests)  # request bodies, or whole batch lines
+    uploaded = client.files.upload("input.jsonl", "batch")
+    batch = client.batches.create(uploaded["id"], "/v1/chat/completions")
+    # once it is completed: client.batches.read_output(batch["output_file_id"])
+    ```
+    """
+
     endpoint = "/batches"
 
     def create(
@@ -33,9 +49,9 @@ class Batches(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Run the requests of an uploaded JSONL file (purpose ``batch``) against
-        ``endpoint`` (``/v1/chat/completions``, ``/v1/responses``, ``/v1/embeddings``, ...);
-        ``params``: ``metadata``, ``output_expires_after``."""
+        """Run the requests of an uploaded JSONL file (purpose `batch`) against
+        `endpoint` (`/v1/chat/completions`, `/v1/responses`, `/v1/embeddings`, ...);
+        `params`: `metadata`, `output_expires_after`."""
         body = {
             "input_file_id": check_text("input_file_id", input_file_id),
             "endpoint": check_text("endpoint", endpoint),
@@ -45,14 +61,18 @@ class Batches(openaistream.Resource):
         return self.request("POST", "/batches", json=body, verbosity=verbosity)
 
     def retrieve(self, batch_id: str, *, verbosity: Optional[int] = None) -> Any:
+        """A batch: its `status`, its `request_counts`, and its `output_file_id` and
+        `error_file_id` once it has them."""
         return self.request("GET", path_for(_ONE, batch_id=batch_id), verbosity=verbosity)
 
     def cancel(self, batch_id: str, *, verbosity: Optional[int] = None) -> Any:
+        """Cancel a batch in progress: it is `cancelling` for up to 10 minutes, then
+        `cancelled`, with the results so far (if any) in its output file."""
         path = path_for(_ONE + "/cancel", batch_id=batch_id)
         return self.request("POST", path, verbosity=verbosity)
 
     def list(self, *, verbosity: Optional[int] = None, **params: Any) -> Any:
-        """``after``, ``limit``."""
+        """`after`, `limit`."""
         return self.request("GET", "/batches", params=params, verbosity=verbosity)
 
     @staticmethod
@@ -61,16 +81,16 @@ class Batches(openaistream.Resource):
         requests: Union[Iterable[Mapping[str, Any]], AsyncIterable[Mapping[str, Any]]],
         url: str = "/v1/chat/completions",
     ) -> Any:
-        """Write a batch input file at ``path`` from ``requests``, one JSON line each, as
+        """Write a batch input file at `path` from `requests`, one JSON line each, as
         they come (a generator of a million requests takes no more memory than one); the
         number of lines written.
 
-        A request is either a complete batch line (``custom_id``, ``method``, ``url``,
-        ``body``; ``method`` and ``url`` default to POST and ``url``) or just the body, which
-        gets ``custom_id`` ``request-1``, ``request-2``, ... Custom ids must be unique.
+        A request is either a complete batch line (`custom_id`, `method`, `url`,
+        `body`; `method` and `url` default to POST and `url`) or just the body, which
+        gets `custom_id` `request-1`, `request-2`, ... Custom ids must be unique.
 
-        ``requests`` may be an async iterable (an ``async def`` generator): then this returns
-        an awaitable of the count, ``await client.batches.write_input(path, requests())``.
+        `requests` may be an async iterable (an `async def` generator): then this returns
+        an awaitable of the count, `await client.batches.write_input(path, requests())`.
         The file is local work, the same from either client.
         """
         target = Path(path)
@@ -86,8 +106,8 @@ class Batches(openaistream.Resource):
 
     def read_output(self, file_id: str, *, num: int = 2, verbosity: Optional[int] = None) -> Any:
         """A batch's output (or error) file as a DataStream of its JSON lines, read as they
-        arrive, never the whole file in memory. ``file_id`` is the batch's
-        ``output_file_id`` or ``error_file_id``."""
+        arrive, never the whole file in memory. `file_id` is the batch's
+        `output_file_id` or `error_file_id`."""
         path = path_for("/files/{file_id}/content", file_id=file_id)
         return self.request("GET", path, stream=True, decoder="jsonl", num=num, verbosity=verbosity)
 

@@ -1,10 +1,10 @@
-"""The ``chat`` resource: chat completions, streamed or not, the accumulation of a
+"""The `chat` resource: chat completions, streamed or not, the accumulation of a
 streamed answer into the shape a non-streamed call returns, and the stored completions (those
-created with ``store=True``): list, retrieve, update, delete, and their messages.
+created with `store=True`): list, retrieve, update, delete, and their messages.
 
-Paths from the OpenAPI spec: ``POST|GET /chat/completions``,
-``GET|POST|DELETE /chat/completions/{completion_id}``,
-``GET /chat/completions/{completion_id}/messages``.
+Paths from the OpenAPI spec: `POST|GET /chat/completions`,
+`GET|POST|DELETE /chat/completions/{completion_id}`,
+`GET /chat/completions/{completion_id}/messages`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,21 @@ _STORED = "/chat/completions/{completion_id}"
 
 
 class Chat(openaistream.Resource):
+    """Chat completions, streamed or not, and the completions stored with `store=True`, as
+    `client.chat`.
+
+    `create` answers the `chat.completion`, or with `stream=True` a
+    [`DataStream`][openaistream.stream.DataStream] of its chunks; `stream` adds helpers (the text
+    deltas, the final completion), `parse` reads an answer that follows a strict JSON schema into
+    its type, and `accumulate` adds streamed chunks up into a completion. `list`, `retrieve`,
+    `update`, `delete` and `messages` work on the stored completions.
+
+    ```python
+    answer = client.chat.create([{"role": "user", "content": "Hello"}], "gpt-4o-mini")
+    print(answer["choices"][0]["message"]["content"])
+    ```
+    """
+
     endpoint = "/chat/completions"
 
     def create(
@@ -32,13 +47,13 @@ class Chat(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """A completion for the conversation in ``messages``.
+        """A completion for the conversation in `messages`.
 
-        Not streamed: the ``chat.completion`` as a dict. Streamed: a DataStream of
-        ``chat.completion.chunk`` dicts as they arrive; ``num`` is how many
-        ``stream.next_value`` returns at a time. ``n`` is the number of choices the API
-        generates (it works streamed too: chunks carry ``choices[].index``). ``params``
-        carries any other API parameter (``temperature``, ``tools``, ``stream_options``...).
+        Not streamed: the `chat.completion` as a dict. Streamed: a DataStream of
+        `chat.completion.chunk` dicts as they arrive; `num` is how many
+        `stream.next_value` returns at a time. `n` is the number of choices the API
+        generates (it works streamed too: chunks carry `choices[].index`). `params`
+        carries any other API parameter (`temperature`, `tools`, `stream_options`...).
         """
         _check_messages(messages)
         check_text("model", model)
@@ -64,11 +79,11 @@ class Chat(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """A streamed completion with helpers (``openaistream.plugins.chat_stream``): on
-        ``OpenAI`` a ``ChatStream``; on ``AsyncOpenAI`` an awaitable of an
-        ``AsyncChatStream``, which ``async with`` also enters. ``s.text_deltas()``, the
-        events (``for event in s``), ``s.final()``: the completion ``accumulate`` builds.
-        The arguments are those of :meth:`create`, which always streams here."""
+        """A streamed completion with helpers (`openaistream.plugins.chat_stream`): on `OpenAI` a
+        `ChatStream`; on `AsyncOpenAI` an awaitable of an `AsyncChatStream`, which `async with` also
+        enters. `s.text_deltas()`, the events (`for event in s`), `s.final()`: the completion
+        `accumulate` builds. The arguments are those of
+        [`create()`][openaistream.plugins.chat.Chat.create], which always streams here."""
         from .chat_stream import AsyncChatStream, ChatStream
         from .stream_helper import opened
 
@@ -91,14 +106,14 @@ class Chat(openaistream.Resource):
     ) -> Any:
         """A completion whose answer follows a strict JSON schema, read back into its type.
 
-        ``response_format``: a JSON schema dict, a type pydantic can describe (a model, a
-        dataclass, a TypedDict), or what ``openaistream.response_format()`` built; it is sent
-        as the strict schema the API requires. ``tools``: tool dicts, or types (and
-        ``openaistream.function_tool()``'s) for strict function tools. Returns the
-        ``chat.completion`` with ``parsed`` on each choice's message (the content read into
-        the type; decoded JSON for a schema dict) and ``parsed_arguments`` on each call of a
-        strict function tool. Raises ``LengthFinishReasonError``,
-        ``ContentFilterFinishReasonError`` or ``RefusalError`` when there is nothing to parse.
+        `response_format`: a JSON schema dict, a type pydantic can describe (a model, a
+        dataclass, a TypedDict), or what `openaistream.response_format()` built; it is sent
+        as the strict schema the API requires. `tools`: tool dicts, or types (and
+        `openaistream.function_tool()`'s) for strict function tools. Returns the
+        `chat.completion` with `parsed` on each choice's message (the content read into
+        the type; decoded JSON for a schema dict) and `parsed_arguments` on each call of a
+        strict function tool. Raises `LengthFinishReasonError`,
+        `ContentFilterFinishReasonError` or `RefusalError` when there is nothing to parse.
         Never streamed. See docs/structured-outputs.md.
         """
         from .structured import chat_request, read_chat
@@ -118,7 +133,9 @@ class Chat(openaistream.Resource):
 
     @staticmethod
     def accumulate(chunks: Iterable[dict[str, Any]]) -> dict[str, Any]:
-        """The ``chat.completion`` a stream of chunks adds up to (see :func:`accumulate`)."""
+        """The `chat.completion` that streamed `chat.completion.chunk` dicts add up to: each
+        choice's content, refusal and audio joined, its tool calls assembled from their
+        deltas, and `usage` when the stream carried it."""
         return accumulate(chunks)
 
     # The stored completions (``store=True``). Last in the class: ``list`` names a method here.
@@ -153,12 +170,12 @@ _PER_CHUNK = frozenset({"object", "choices", "obfuscation"})
 
 
 def accumulate(chunks: Iterable[dict[str, Any]]) -> dict[str, Any]:
-    """Add streamed ``chat.completion.chunk`` dicts up into one ``chat.completion``.
+    """Add streamed `chat.completion.chunk` dicts up into one `chat.completion`.
 
-    For every choice: ``message`` with the content, refusal, audio transcript and data
-    concatenated, tool calls assembled from their deltas by index, ``finish_reason`` and
-    ``logprobs``; at the top: id, model, created, system fingerprint and ``usage`` when the
-    stream carried it (``stream_options={"include_usage": True}``).
+    For every choice: `message` with the content, refusal, audio transcript and data
+    concatenated, tool calls assembled from their deltas by index, `finish_reason` and
+    `logprobs`; at the top: id, model, created, system fingerprint and `usage` when the
+    stream carried it (`stream_options={"include_usage": True}`).
     """
     added = Accumulation()
     for chunk in chunks:
@@ -167,8 +184,8 @@ def accumulate(chunks: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 
 class Accumulation:
-    """A ``chat.completion`` added up one chunk at a time (what :func:`accumulate` does, and
-    the stream helpers too): ``add`` a chunk, ask for the ``completion`` so far."""
+    """A `chat.completion` added up one chunk at a time (what `accumulate()` does, and the
+    stream helpers too): `add` a chunk, ask for the `completion` so far."""
 
     def __init__(self) -> None:
         self.top: dict[str, Any] = {"object": "chat.completion"}
@@ -219,7 +236,7 @@ def _merge(into: dict[str, Any], delta: dict[str, Any]) -> None:
 
 
 def _merged(old: Any, new: Any, key: str = "") -> Any:
-    """``new`` added to ``old``: strings concatenate, dicts merge, tool calls join by index,
+    """`new` added to `old`: strings concatenate, dicts merge, tool calls join by index,
     other lists extend; set-once fields and everything else take the newest value."""
     if key == "tool_calls" and isinstance(new, list):
         # By index from the first chunk on: one chunk may carry several deltas of one call
@@ -239,7 +256,7 @@ def _merged(old: Any, new: Any, key: str = "") -> Any:
 
 
 def _merged_by_index(old: list[Any], new: list[Any]) -> list[Any]:
-    """Tool call deltas added to the calls so far (one per index, in ``old``), each into a
+    """Tool call deltas added to the calls so far (one per index, in `old`), each into a
     dict of its own: the caller's chunks are never changed."""
     calls = {call.get("index", position): call for position, call in enumerate(old)}
     for call in new:

@@ -1,27 +1,27 @@
 """Stream helpers for chat completions: the text as it comes, the events of the moments that
-matter, and the completion once the stream ends, over a stream of ``chat.completion.chunk``.
+matter, and the completion once the stream ends, over a stream of `chat.completion.chunk`.
 
-``client.chat.stream(...)`` returns a :class:`ChatStream` (OpenAI) or, awaited or entered
-with ``async with``, an :class:`AsyncChatStream` (AsyncOpenAI); either can also be built
-over a stream a caller already holds (``ChatStream(client.chat.create(..., stream=True))``).
-The functions :func:`events` and :func:`text_deltas` do the same over any iterable of chunks,
-as :func:`openaistream.plugins.chat.accumulate` does for the completion.
+`client.chat.stream(...)` returns a `ChatStream` (OpenAI) or, awaited or entered with `async with`,
+an `AsyncChatStream` (AsyncOpenAI); either can also be built over a stream a caller already holds
+(`ChatStream(client.chat.create(..., stream=True))`). The functions
+[`events()`][openaistream.plugins.fine_tuning.FineTuning.events] and `text_deltas()` do the same
+over any iterable of chunks, as `openaistream.plugins.chat.accumulate()` does for the completion.
 
 The events are plain dicts, named as openai-python's chat stream events are:
 
-- ``{"type": "chunk", "chunk": chunk}`` for every chunk, first;
-- ``content.delta`` (``delta``, ``snapshot``: the content so far) and ``content.done``
-  (``content``);
-- ``refusal.delta`` (``delta``, ``snapshot``) and ``refusal.done`` (``refusal``);
-- ``tool_calls.function.arguments.delta`` (``index``, ``id``, ``name``, ``arguments``: the
-  arguments so far, ``arguments_delta``) and ``tool_calls.function.arguments.done``
-  (``index``, ``id``, ``name``, ``arguments``).
+- `{"type": "chunk", "chunk": chunk}` for every chunk, first;
+- `content.delta` (`delta`, `snapshot`: the content so far) and `content.done`
+  (`content`);
+- `refusal.delta` (`delta`, `snapshot`) and `refusal.done` (`refusal`);
+- `tool_calls.function.arguments.delta` (`index`, `id`, `name`, `arguments`: the
+  arguments so far, `arguments_delta`) and `tool_calls.function.arguments.done`
+  (`index`, `id`, `name`, `arguments`).
 
-Each but ``chunk`` carries ``choice_index`` (``n`` > 1 interleaves the choices). A delta event
+Each but `chunk` carries `choice_index` (`n` > 1 interleaves the choices). A delta event
 comes for every non-empty delta (and for every tool call delta: the first names the call).
 A choice's content and refusal are done when its first tool call starts or it finishes; a
 tool call is done when the next one starts (the API sends them one after another) or the
-choice finishes; whatever a stream that ends without a ``finish_reason`` left open is done
+choice finishes; whatever a stream that ends without a `finish_reason` left open is done
 at its end. A done event comes before the delta that follows it.
 """
 
@@ -50,8 +50,8 @@ def events(chunks: Iterable[dict[str, Any]]) -> Iterator[Event]:
 
 
 def text_deltas(chunks: Iterable[dict[str, Any]], choice: int = 0) -> Iterator[str]:
-    """The content of choice ``choice`` of a stream of chunks, piece by piece: joined, the
-    ``content`` of :func:`~openaistream.plugins.chat.accumulate`'s message."""
+    """The content of choice `choice` of a stream of chunks, piece by piece: joined, the
+    `content` of `accumulate()`'s message."""
     for chunk in chunks:
         text = content_delta(chunk, choice)
         if text:
@@ -59,7 +59,7 @@ def text_deltas(chunks: Iterable[dict[str, Any]], choice: int = 0) -> Iterator[s
 
 
 def content_delta(chunk: dict[str, Any], choice: int = 0) -> Optional[str]:
-    """The content delta of choice ``choice`` in one chunk, if it carries one."""
+    """The content delta of choice `choice` in one chunk, if it carries one."""
     for delta_choice in chunk.get("choices") or ():
         if delta_choice.get("index", 0) == choice:
             content = (delta_choice.get("delta") or {}).get("content")
@@ -68,18 +68,18 @@ def content_delta(chunk: dict[str, Any], choice: int = 0) -> Optional[str]:
 
 
 class ChatStream(SyncHelper):
-    """A chat stream with helpers, blocking: ``for text in s.text_deltas()``, ``for event in
-    s`` (or ``s.events()``), ``s.final()`` for the completion, ``with`` to close it."""
+    """A chat stream with helpers, blocking: `for text in s.text_deltas()`, `for event in
+    s` (or `s.events()`), `s.final()` for the completion, `with` to close it."""
 
     def __init__(self, stream: DataStream[Any]) -> None:
         super().__init__(stream, ChatReader())
 
     def text_deltas(self, choice: int = 0) -> Iterator[str]:
-        """The content of choice ``choice`` as it arrives, piece by piece."""
+        """The content of choice `choice` as it arrives, piece by piece."""
         return self._texts(partial(content_delta, choice=choice))
 
     def get_final_completion(self) -> dict[str, Any]:
-        """The same as :meth:`final` (openai-python's name)."""
+        """The same as `final()` (openai-python's name)."""
         return self.final()
 
     @property
@@ -89,18 +89,18 @@ class ChatStream(SyncHelper):
 
 
 class AsyncChatStream(AsyncHelper):
-    """A chat stream with helpers, in an event loop: ``async for text in s.text_deltas()``,
-    ``async for event in s``, ``await s.final()``, ``async with`` to close it."""
+    """A chat stream with helpers, in an event loop: `async for text in s.text_deltas()`,
+    `async for event in s`, `await s.final()`, `async with` to close it."""
 
     def __init__(self, stream: AsyncDataStream[Any]) -> None:
         super().__init__(stream, ChatReader())
 
     def text_deltas(self, choice: int = 0) -> AsyncIterator[str]:
-        """The content of choice ``choice`` as it arrives, piece by piece."""
+        """The content of choice `choice` as it arrives, piece by piece."""
         return self._texts(partial(content_delta, choice=choice))
 
     async def get_final_completion(self) -> dict[str, Any]:
-        """The same as :meth:`final` (openai-python's name)."""
+        """The same as `final()` (openai-python's name)."""
         return await self.final()
 
     @property
@@ -111,8 +111,8 @@ class AsyncChatStream(AsyncHelper):
 
 class ChatReader(Accumulation):
     """The completion so far and where each choice is in it, fed one chunk at a time:
-    ``add`` counts a chunk as :func:`~openaistream.plugins.chat.accumulate` does, so
-    ``final()`` is what ``accumulate`` makes of the chunks counted; ``feed`` counts it and
+    `add` counts a chunk as `accumulate()` does, so
+    `final()` is what `accumulate` makes of the chunks counted; `feed` counts it and
     says what it means."""
 
     def __init__(self) -> None:
@@ -139,7 +139,7 @@ class ChatReader(Accumulation):
         return said
 
     def final(self) -> dict[str, Any]:
-        """The completion of the chunks counted, as ``accumulate`` shapes it."""
+        """The completion of the chunks counted, as `accumulate` shapes it."""
         return self.completion()
 
 
@@ -224,7 +224,7 @@ class _Place:
 
 
 def _call_at(message: dict[str, Any], at: int) -> dict[str, Any]:
-    """The tool call numbered ``at`` so far (each keeps its delta's ``index`` until the end)."""
+    """The tool call numbered `at` so far (each keeps its delta's `index` until the end)."""
     for call in message.get("tool_calls") or ():
         if isinstance(call, dict) and call.get("index") == at:
             return call

@@ -1,9 +1,9 @@
-"""The ``chatkit`` resource (beta): the sessions a ChatKit front end starts with, and the
+"""The `chatkit` resource (beta): the sessions a ChatKit front end starts with, and the
 threads of its conversations.
 
-Every request carries ``OpenAI-Beta: chatkit_beta=v1``, as the spec's examples and OpenAI's
-SDKs send it. Sessions and threads are flat methods here (``sessions_create``,
-``threads_list_items``), where openai-python nests them (``beta.chatkit.sessions.create``).
+Every request carries `OpenAI-Beta: chatkit_beta=v1`, as the spec's examples and OpenAI's
+SDKs send it. Sessions and threads are flat methods here (`sessions_create`,
+`threads_list_items`), where openai-python nests them (`beta.chatkit.sessions.create`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,19 @@ _THREAD = "/chatkit/threads/{thread_id}"
 
 
 class ChatKit(openaistream.Resource):
+    """ChatKit (beta): the sessions a ChatKit front end starts with, and the threads of its
+    conversations, as `client.chatkit`.
+
+    Every request carries `OpenAI-Beta: chatkit_beta=v1`. Sessions and threads are flat methods
+    (`sessions_create`, `threads_list_items`), where openai-python nests them
+    (`beta.chatkit.sessions.create`).
+
+    ```python
+    session = client.chatkit.sessions_create({"id": "wf_123"}, "user_123")
+    secret = session["client_secret"]  # for the ChatKit front end
+    ```
+    """
+
     endpoint = "/chatkit"
     extra_headers: ClassVar[dict[str, str]] = {"OpenAI-Beta": "chatkit_beta=v1"}
 

@@ -1,10 +1,10 @@
-"""The ``completions`` resource: the legacy Completions API (text in, text out, for
-``gpt-3.5-turbo-instruct``, ``davinci-002`` and ``babbage-002``), streamed or not.
+"""The `completions` resource: the legacy Completions API (text in, text out, for
+`gpt-3.5-turbo-instruct`, `davinci-002` and `babbage-002`), streamed or not.
 
-Streamed, each event is a ``text_completion`` object whose ``choices[].text`` is the next
-piece of text, until ``data: [DONE]``, as chat completions stream.
+Streamed, each event is a `text_completion` object whose `choices[].text` is the next
+piece of text, until `data: [DONE]`, as chat completions stream.
 
-Path from the OpenAPI spec: ``POST /completions``.
+Path from the OpenAPI spec: `POST /completions`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,18 @@ from openaistream.operation import operation
 
 
 class Completions(openaistream.Resource):
+    """The legacy Completions API, text in and text out (`gpt-3.5-turbo-instruct`,
+    `davinci-002`, `babbage-002`), as `client.completions`.
+
+    With `stream=True`, `create` answers a [`DataStream`][openaistream.stream.DataStream] of
+    `text_completion` chunks, whose `choices[].text` is the next piece of text.
+
+    ```python
+    answer = client.completions.create("gpt-3.5-turbo-instruct", "Say this is a test")
+    print(answer["choices"][0]["text"])
+    ```
+    """
+
     endpoint = "/completions"
 
     create = operation(

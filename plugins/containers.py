@@ -1,11 +1,11 @@
-"""The ``containers`` resource: the sandboxes the code interpreter tool runs in, and their
-files (uploaded, copied from ``/files``, or written by the code), whose content reads as
+"""The `containers` resource: the sandboxes the code interpreter tool runs in, and their
+files (uploaded, copied from `/files`, or written by the code), whose content reads as
 bytes, as a stream or into a file.
 
-Paths from the OpenAPI spec: ``POST|GET /containers``, ``GET|DELETE
-/containers/{container_id}``, ``POST|GET /containers/{container_id}/files`` (the create
-takes a multipart upload or a JSON ``file_id``), ``GET|DELETE .../files/{file_id}`` and
-``GET .../files/{file_id}/content``.
+Paths from the OpenAPI spec: `POST|GET /containers`, `GET|DELETE
+/containers/{container_id}`, `POST|GET /containers/{container_id}/files` (the create
+takes a multipart upload or a JSON `file_id`), `GET|DELETE .../files/{file_id}` and
+`GET .../files/{file_id}/content`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,19 @@ _FILE = _ONE + "/files/{file_id}"
 
 
 class Containers(openaistream.Resource):
+    """The sandboxes the code interpreter tool runs in, and their files, as `client.containers`.
+
+    A file goes in uploaded (a path, bytes or an open binary file) or copied from `/files` by
+    its ID (`files_create`); its content comes back as bytes, as a stream with `stream=True`
+    (`files_content`), or written to a path as it arrives (`files_download`).
+
+    ```python
+    container = client.containers.create("Data")
+    uploaded = client.containers.files_create(container["id"], "otters.csv")
+    client.containers.files_download(container["id"], uploaded["id"], "otters-back.csv")
+    ```
+    """
+
     endpoint = "/containers"
 
     create = operation("POST", "/containers", "name", doc="Create a container.")
@@ -50,9 +63,9 @@ class Containers(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Put a file in the container: ``file`` uploaded (a path, bytes, an open binary
-        file or a ``(filename, content[, content_type])`` tuple, streamed as it is sent,
-        ``progress(n)`` called as each piece goes), or ``file_id``, a file of ``/files``
+        """Put a file in the container: `file` uploaded (a path, bytes, an open binary
+        file or a `(filename, content[, content_type])` tuple, streamed as it is sent,
+        `progress(n)` called as each piece goes), or `file_id`, a file of `/files`
         copied in. One of the two."""
         path = path_for(_ONE + "/files", container_id=container_id)
         if (file is None) == (file_id is None):
@@ -72,8 +85,8 @@ class Containers(openaistream.Resource):
         *,
         verbosity: Optional[int] = None,
     ) -> int:
-        """Write a container file's content to ``path`` as it arrives, in constant memory;
-        the number of bytes written. Nothing is left at ``path`` if the download fails."""
+        """Write a container file's content to `path` as it arrives, in constant memory;
+        the number of bytes written. Nothing is left at `path` if the download fails."""
 
         def steps() -> Generator[Any, Any, int]:
             stream = yield self.files_content(

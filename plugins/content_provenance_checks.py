@@ -1,8 +1,8 @@
-"""The ``content_provenance_checks`` resource: whether an image or audio file carries the
+"""The `content_provenance_checks` resource: whether an image or audio file carries the
 provenance signals OpenAI puts in what its models make (metadata, watermarks).
-``not_detected`` does not mean the content was not made by OpenAI: signals can be stripped.
+`not_detected` does not mean the content was not made by OpenAI: signals can be stripped.
 
-Path from the OpenAPI spec: ``POST /content_provenance_checks`` (multipart).
+Path from the OpenAPI spec: `POST /content_provenance_checks` (multipart).
 """
 
 from __future__ import annotations
@@ -14,6 +14,19 @@ from openaistream.operation import operation
 
 
 class ContentProvenanceChecks(openaistream.Resource):
+    """Whether an image or audio file carries the provenance signals OpenAI puts in what its models
+    make (C2PA metadata, SynthID watermarks), as `client.content_provenance_checks`.
+
+    `create` uploads the file (a path, bytes or an open binary file). An outcome of
+    `not_detected` does not prove the content was not made by OpenAI: signals can be stripped.
+
+    ```python
+    check = client.content_provenance_checks.create("picture.png")
+    for result in check["results"]:
+        print(result["type"], result["outcome"])
+    ```
+    """
+
     endpoint = "/content_provenance_checks"
 
     create = operation(

@@ -1,15 +1,15 @@
-"""The ``conversations`` resource (the Conversations API, which the R package predates): a
-conversation's state kept by the API for the Responses API (``responses.create(...,
-conversation="conv_...")``), and its items.
+"""The `conversations` resource (the Conversations API, which the R package predates): a
+conversation's state kept by the API for the Responses API (`responses.create(...,
+conversation="conv_...")`), and its items.
 
 The items are a collection of the conversation, named as the other nested collections are
-(``assistants.file_create``, ``runs.steps_list``): ``items_create``, ``items_list``,
-``items_retrieve``, ``items_delete``. ``items_list`` is a cursor list:
-``openaistream.paginate(client.conversations.items_list, "conv_123")`` walks it.
+(`assistants.file_create`, `runs.steps_list`): `items_create`, `items_list`,
+`items_retrieve`, `items_delete`. `items_list` is a cursor list:
+`openaistream.paginate(client.conversations.items_list, "conv_123")` walks it.
 
-Paths from the OpenAPI spec: ``POST /conversations``, ``GET|POST|DELETE
-/conversations/{conversation_id}``, ``POST|GET /conversations/{conversation_id}/items``,
-``GET|DELETE /conversations/{conversation_id}/items/{item_id}``.
+Paths from the OpenAPI spec: `POST /conversations`, `GET|POST|DELETE
+/conversations/{conversation_id}`, `POST|GET /conversations/{conversation_id}/items`,
+`GET|DELETE /conversations/{conversation_id}/items/{item_id}`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,21 @@ _ITEM = _ITEMS + "/{item_id}"
 
 
 class Conversations(openaistream.Resource):
+    """The Conversations API: a conversation's state, kept by the API for the Responses API, and its
+    items, as `client.conversations`.
+
+    A response joins a conversation with `responses.create(..., conversation="conv_...")`. The
+    items are flat methods (`items_create`, `items_list`, `items_retrieve`, `items_delete`);
+    `items_list` is a cursor list, which [`paginate()`][openaistream.pagination.paginate] walks.
+
+    ```python
+    conversation = client.conversations.create(metadata={"topic": "demo"})
+    client.responses.create("gpt-4o-mini", "Hello!", conversation=conversation["id"])
+    for item in openaistream.paginate(client.conversations.items_list, conversation["id"]):
+        print(item["id"], item["type"])
+    ```
+    """
+
     endpoint = "/conversations"
 
     create = operation("POST", "/conversations", doc="Create a conversation (items=, metadata=).")

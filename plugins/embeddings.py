@@ -1,4 +1,4 @@
-"""The ``embeddings`` resource. Path from the OpenAPI spec: ``POST /embeddings``."""
+"""The `embeddings` resource. Path from the OpenAPI spec: `POST /embeddings`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,17 @@ from openaistream.resource import check_input, check_text
 
 
 class Embeddings(openaistream.Resource):
+    """Embeddings: vectors for text, as `client.embeddings`.
+
+    `create` takes a string, a list of strings, or token arrays; `params` carries
+    `encoding_format`, `dimensions` and `user`.
+
+    ```python
+    answer = client.embeddings.create("text-embedding-3-small", ["first text", "second text"])
+    vectors = [item["embedding"] for item in answer["data"]]
+    ```
+    """
+
     endpoint = "/embeddings"
 
     def create(
@@ -19,8 +30,8 @@ class Embeddings(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Vectors for ``input``: a string, a list of strings, or token arrays.
-        ``params``: ``encoding_format`` (float or base64), ``dimensions``, ``user``."""
+        """Vectors for `input`: a string, a list of strings, or token arrays.
+        `params`: `encoding_format` (float or base64), `dimensions`, `user`."""
         body = {"model": check_text("model", model), "input": check_input("input", input), **params}
         return self.request("POST", "/embeddings", json=body, verbosity=verbosity)
 

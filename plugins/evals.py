@@ -1,9 +1,9 @@
-"""The ``evals`` resource: evaluations, their runs and the output items of a run.
+"""The `evals` resource: evaluations, their runs and the output items of a run.
 
 Each method is one operation of the OpenAPI spec, described in one line. The runs and
-output items of an eval are flat methods here (``runs_create``, ``output_items_list``),
-where openai-python nests them (``evals.runs.create``, ``evals.runs.output_items.list``).
-Note that ``POST /evals/{eval_id}/runs/{run_id}`` cancels a run.
+output items of an eval are flat methods here (`runs_create`, `output_items_list`),
+where openai-python nests them (`evals.runs.create`, `evals.runs.output_items.list`).
+Note that `POST /evals/{eval_id}/runs/{run_id}` cancels a run.
 """
 
 from __future__ import annotations
@@ -18,6 +18,19 @@ _RUN = "/evals/{eval_id}/runs/{run_id}"
 
 
 class Evals(openaistream.Resource):
+    """Evals: evaluations, their runs, and the output items of a run, as `client.evals`.
+
+    Runs and output items are flat methods (`runs_create`, `output_items_list`), where
+    openai-python nests them (`evals.runs.create`, `evals.runs.output_items.list`). Note that
+    `runs_cancel` is `POST /evals/{eval_id}/runs/{run_id}`, with no body.
+
+    ```python
+    evaluation = client.evals.create({"type": "stored_completions"}, [grader], name="Exact")
+    run = client.evals.runs_create(evaluation["id"], data_source)
+    failed = client.evals.output_items_list(evaluation["id"], run["id"], status="fail")
+    ```
+    """
+
     endpoint = "/evals"
 
     create = operation(

@@ -1,12 +1,12 @@
 """A file read in parts at their offsets, for the uploads sent in parallel parts.
 
 Parts sent side by side must not share a file position: each part reads its bytes at their
-offsets (``os.pread`` on the file's descriptor where the system has it; elsewhere a lock
+offsets (`os.pread` on the file's descriptor where the system has it; elsewhere a lock
 around a seek and a read), 64 KiB at a time as the socket takes them, so an upload of any
 size holds a few pieces per part in flight, never a part, never the file.
 
-A part is an open binary file of its own as far as a multipart body can tell (``read``,
-``seek``, ``tell``): :class:`~openaistream.multipart.Upload` sends it as it sends any file,
+A part is an open binary file of its own as far as a multipart body can tell (`read`,
+`seek`, `tell`): `Upload` sends it as it sends any file,
 again from its start when a retry resends it.
 """
 
@@ -28,7 +28,7 @@ ReadAt = Callable[[int, int], bytes]  # (offset, size) -> the bytes there
 
 class FileParts:
     """The file of an upload by parts: its name, content type and size (from its position
-    when it is an open file), and its parts once :meth:`open` has opened it."""
+    when it is an open file), and its parts once `open()` has opened it."""
 
     def __init__(self, name: str, file: object) -> None:
         if not isinstance(file, (str, os.PathLike)) and callable(getattr(file, "read", None)):
@@ -50,7 +50,7 @@ class FileParts:
         self._opened: Optional[IO[bytes]] = None
 
     def open(self) -> FileParts:
-        """Open a path (an open file is used as it is); ``close`` closes what this opened."""
+        """Open a path (an open file is used as it is); `close` closes what this opened."""
         if isinstance(self._file, Path):
             self._opened = self._file.open("rb", buffering=0)
             self._read_at = _reader(self._opened, 0)
@@ -70,21 +70,21 @@ class FileParts:
         self.close()
 
     def spans(self, part_size: int) -> Iterator[tuple[int, int]]:
-        """(offset, size) of each part of at most ``part_size`` bytes, in the file's order,
+        """(offset, size) of each part of at most `part_size` bytes, in the file's order,
         made as they are asked for (tiny parts of a large file would be millions)."""
         return ((at, min(part_size, self.size - at)) for at in range(0, self.size, part_size))
 
     def part(self, offset: int, size: int, progress: Optional[Callable[[int], Any]]) -> Part:
-        """The part of ``size`` bytes at ``offset``, to send as an :class:`Upload`."""
+        """The part of `size` bytes at `offset`, to send as an `Upload`."""
         if self._read_at is None:
             raise ValueError("the file is not open: use FileParts as a context manager")
         return Part(self._read_at, offset, size, progress)
 
 
 class Part:
-    """``size`` bytes at ``offset`` of a file, read as a binary file of their own.
+    """`size` bytes at `offset` of a file, read as a binary file of their own.
 
-    ``sent`` is the progress of a multipart body sending it: it reports the bytes sent past
+    `sent` is the progress of a multipart body sending it: it reports the bytes sent past
     the furthest point reported before, so a part resent by a retry is not counted twice."""
 
     def __init__(
@@ -147,9 +147,9 @@ def _check_seekable(name: str, file: Any) -> None:
 
 
 def _reader(file: IO[bytes], start: int) -> ReadAt:
-    """How to read ``size`` bytes at an offset (from ``start``) without moving a position
-    another part reads from: ``os.pread`` on the descriptor, or a seek and a read under a
-    lock where there is none (an ``io.BytesIO``, or a system without ``pread``)."""
+    """How to read `size` bytes at an offset (from `start`) without moving a position
+    another part reads from: `os.pread` on the descriptor, or a seek and a read under a
+    lock where there is none (an `io.BytesIO`, or a system without `pread`)."""
     pread = getattr(os, "pread", None)
     try:
         descriptor = file.fileno() if pread is not None else -1

@@ -1,8 +1,8 @@
-"""The ``files`` resource: upload (streamed from disk or an open file, or sent from memory),
+"""The `files` resource: upload (streamed from disk or an open file, or sent from memory),
 list, retrieve, delete, and the content of a file as bytes, as a stream, or written to a path.
 
-Paths from the OpenAPI spec: ``POST /files`` (multipart), ``GET /files``,
-``GET|DELETE /files/{file_id}``, ``GET /files/{file_id}/content``.
+Paths from the OpenAPI spec: `POST /files` (multipart), `GET /files`,
+`GET|DELETE /files/{file_id}`, `GET /files/{file_id}/content`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,21 @@ FILES_LIMIT = 512 << 20
 
 
 class Files(openaistream.Resource):
+    """Files: upload, list, retrieve and delete the files the other APIs use, and read their
+    content, as `client.files`.
+
+    `upload` reads a path or a seekable open file as it sends it, and reports progress; a
+    file over 512 MB is refused: send it with `client.uploads.upload_file`. The content
+    comes back as bytes, as a [`DataStream`][openaistream.stream.DataStream] of byte chunks
+    with `stream=True` (`retrieve_content`), or written to a path as it arrives
+    (`download`).
+
+    ```python
+    uploaded = client.files.upload("train.jsonl", "fine-tune", progress=print)
+    client.files.download(uploaded["id"], "copy.jsonl")
+    ```
+    """
+
     endpoint = "/files"
 
     def upload(
@@ -33,13 +48,17 @@ class Files(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Upload ``path``: a path, ``bytes``, an open binary file (``open(p, "rb")``,
-        ``io.BytesIO``) or a ``(filename, content[, content_type])`` tuple; ``purpose`` is
-        what it is for (``fine-tune``, ``batch``, ``assistants``, ``vision``, ``user_data``,
-        ``evals``). A file is read as it is sent (an open one from where it stands), never
-        whole into memory; ``progress(n)`` is called as each piece of ``n`` bytes goes (on
-        ``AsyncOpenAI`` it may be an ``async def``, awaited). A file over 512 MB goes
-        through ``client.uploads.upload_file`` (up to 8 GB, in parallel parts)."""
+        """Upload `path`: a path, `bytes`, an open binary file (`open(p, "rb")`,
+        `io.BytesIO`) or a `(filename, content[, content_type])` tuple; `purpose` is
+        what it is for (`fine-tune`, `batch`, `assistants`, `vision`, `user_data`,
+        `evals`). A path or a seekable file is read as it is sent (an open one from where it
+        stands), never whole into memory; a pipe, which cannot be measured, is read whole
+        first. `progress(n)` is called as each piece of `n` bytes goes (on `AsyncOpenAI` it
+        may be an `async def`, awaited).
+
+        Raises:
+            ValueError: before any network, for a file over 512 MB: those go through
+                `client.uploads.upload_file` (up to 8 GB, in parallel parts)."""
         file = checked_upload("path", path)
         if file.size > FILES_LIMIT:
             raise ValueError(
@@ -52,15 +71,18 @@ class Files(openaistream.Resource):
         return self.request("POST", "/files", multipart=body, verbosity=verbosity)
 
     def list(self, *, verbosity: Optional[int] = None, **params: Any) -> Any:
-        """The files of the organization; ``purpose``, ``limit``, ``order``, ``after``."""
+        """The files of the organization; `purpose`, `limit`, `order`, `after`."""
         return self.request("GET", "/files", params=params, verbosity=verbosity)
 
     def retrieve(self, file_id: str, *, verbosity: Optional[int] = None) -> Any:
+        """A file's details (`filename`, `bytes`, `purpose`, ...), not its content: see
+        `retrieve_content`."""
         return self.request(
             "GET", path_for("/files/{file_id}", file_id=file_id), verbosity=verbosity
         )
 
     def delete(self, file_id: str, *, verbosity: Optional[int] = None) -> Any:
+        """Delete a file; the API also removes it from every vector store."""
         path = path_for("/files/{file_id}", file_id=file_id)
         return self.request("DELETE", path, verbosity=verbosity)
 
@@ -72,8 +94,8 @@ class Files(openaistream.Resource):
         *,
         verbosity: Optional[int] = None,
     ) -> Any:
-        """The file's content: bytes, or with ``stream=True`` a DataStream of byte chunks as
-        they arrive (``next_value`` gives up to ``num`` bytes)."""
+        """The file's content: bytes, or with `stream=True` a DataStream of byte chunks as
+        they arrive (`next_value` gives up to `num` bytes)."""
         path = path_for("/files/{file_id}/content", file_id=file_id)
         if stream:
             return self.request(
@@ -82,9 +104,9 @@ class Files(openaistream.Resource):
         return self.request("GET", path, parse="bytes", verbosity=verbosity)
 
     def download(self, file_id: str, path: PathLike, *, verbosity: Optional[int] = None) -> int:
-        """Write the file's content to ``path`` as it arrives, in constant memory; the number
-        of bytes written. Nothing is left at ``path`` if the download fails. On
-        ``AsyncOpenAI``, awaited (a cancelled download leaves nothing either)."""
+        """Write the file's content to `path` as it arrives, in constant memory; the number
+        of bytes written. Nothing is left at `path` if the download fails. On
+        `AsyncOpenAI`, awaited (a cancelled download leaves nothing either)."""
 
         def steps() -> Generator[Any, Any, int]:
             stream = yield self.retrieve_content(file_id, stream=True, verbosity=verbosity)

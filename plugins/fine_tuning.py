@@ -1,11 +1,11 @@
-"""The ``fine_tuning`` resource: fine-tuning jobs, their events and checkpoints, who may use a
+"""The `fine_tuning` resource: fine-tuning jobs, their events and checkpoints, who may use a
 checkpoint, and the graders of reinforcement fine-tuning.
 
-Paths from the OpenAPI spec: ``POST|GET /fine_tuning/jobs``,
-``GET /fine_tuning/jobs/{fine_tuning_job_id}``, ``POST .../cancel|pause|resume``,
-``GET .../events|checkpoints``,
-``GET|POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions``,
-``DELETE .../permissions/{permission_id}``, ``POST /fine_tuning/alpha/graders/run|validate``.
+Paths from the OpenAPI spec: `POST|GET /fine_tuning/jobs`,
+`GET /fine_tuning/jobs/{fine_tuning_job_id}`, `POST .../cancel|pause|resume`,
+`GET .../events|checkpoints`,
+`GET|POST /fine_tuning/checkpoints/{fine_tuned_model_checkpoint}/permissions`,
+`DELETE .../permissions/{permission_id}`, `POST /fine_tuning/alpha/graders/run|validate`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,21 @@ _SEED_HYPERPARAMETERS = {"n_epochs": 1}
 
 
 class FineTuning(openaistream.Resource):
+    """Fine-tuning: jobs, their events and checkpoints, who may use a checkpoint, and the graders of
+    reinforcement fine-tuning, as `client.fine_tuning`.
+
+    `create` sends the R package's default, `hyperparameters={"n_epochs": 1}`, unless it is
+    given others or `method`. openai-python's nested names are flat here: `jobs.pause` is `pause`,
+    `checkpoints.permissions.create` is `checkpoint_permissions_create`, `alpha.graders.run` is
+    `alpha_graders_run`.
+
+    ```python
+    job = client.fine_tuning.create("gpt-4o-mini-2024-07-18", uploaded["id"])
+    for event in client.fine_tuning.events(job["id"], limit=10)["data"]:
+        print(event["message"])
+    ```
+    """
+
     endpoint = "/fine_tuning/jobs"
 
     def create(
@@ -35,9 +50,9 @@ class FineTuning(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Start a job fine-tuning ``model`` on the uploaded ``training_file`` (a file id).
-        ``hyperparameters`` defaults to ``{"n_epochs": 1}`` as in R, unless ``method`` is
-        given; ``params`` carries ``validation_file``, ``suffix``, ``seed``, ``method``, ..."""
+        """Start a job fine-tuning `model` on the uploaded `training_file` (a file id).
+        `hyperparameters` defaults to `{"n_epochs": 1}` as in R, unless `method` is
+        given; `params` carries `validation_file`, `suffix`, `seed`, `method`, ..."""
         body: dict[str, Any] = {
             "model": check_text("model", model),
             "training_file": check_text("training_file", training_file),
@@ -50,18 +65,20 @@ class FineTuning(openaistream.Resource):
         return self.request("POST", "/fine_tuning/jobs", json=body, verbosity=verbosity)
 
     def list(self, *, verbosity: Optional[int] = None, **params: Any) -> Any:
-        """The organization's jobs; ``after``, ``limit``, ``metadata``."""
+        """The organization's jobs; `after`, `limit`, `metadata`."""
         return self.request("GET", "/fine_tuning/jobs", params=params, verbosity=verbosity)
 
     def retrieve(self, job_id: str, *, verbosity: Optional[int] = None) -> Any:
+        """A job: its `status`, and its `fine_tuned_model` once it has one."""
         return self.request("GET", path_for(_JOB, job_id=job_id), verbosity=verbosity)
 
     def cancel(self, job_id: str, *, verbosity: Optional[int] = None) -> Any:
+        """Cancel a job, at once."""
         path = path_for(_JOB + "/cancel", job_id=job_id)
         return self.request("POST", path, verbosity=verbosity)
 
     def events(self, job_id: str, *, verbosity: Optional[int] = None, **params: Any) -> Any:
-        """The job's status updates; ``after``, ``limit``."""
+        """The job's status updates; `after`, `limit`."""
         path = path_for(_JOB + "/events", job_id=job_id)
         return self.request("GET", path, params=params, verbosity=verbosity)
 

@@ -1,8 +1,8 @@
-"""The ``images`` resource: generate, edit and vary images.
+"""The `images` resource: generate, edit and vary images.
 
-Paths from the OpenAPI spec: ``POST /images/generations`` (JSON), ``POST /images/edits`` and
-``POST /images/variations`` (multipart, images streamed from disk or open files, or sent from
-memory). Generations and edits stream partial images when ``stream=True`` is passed (gpt-image
+Paths from the OpenAPI spec: `POST /images/generations` (JSON), `POST /images/edits` and
+`POST /images/variations` (multipart, images streamed from disk or open files, or sent from
+memory). Generations and edits stream partial images when `stream=True` is passed (gpt-image
 models).
 """
 
@@ -16,14 +16,27 @@ from openaistream.resource import check_text
 
 
 class Images(openaistream.Resource):
+    """Images: generate, edit and vary images, as `client.images`.
+
+    `edit` and `variation` upload their images (paths, bytes or open binary files); `edit`
+    takes a list of several for gpt-image models. With `stream=True` (gpt-image models),
+    `create` and `edit` answer a [`DataStream`][openaistream.stream.DataStream] of partial
+    images.
+
+    ```python
+    image = client.images.create("a lighthouse at dawn", model="gpt-image-1", size="1024x1024")
+    b64 = image["data"][0]["b64_json"]
+    ```
+    """
+
     endpoint = "/images"
 
     def create(
         self, prompt: str, *, num: int = 2, verbosity: Optional[int] = None, **params: Any
     ) -> Any:
-        """Images for ``prompt``. ``params``: ``model``, ``n``, ``size``, ``quality``,
-        ``response_format`` (url or b64_json), ``stream``, ... Streamed: a DataStream of
-        ``image_generation.partial_image`` and ``.completed`` events."""
+        """Images for `prompt`. `params`: `model`, `n`, `size`, `quality`,
+        `response_format` (url or b64_json), `stream`, ... Streamed: a DataStream of
+        `image_generation.partial_image` and `.completed` events."""
         body = {"prompt": check_text("prompt", prompt), **params}
         stream = params.get("stream") is True
         return self.request(
@@ -40,10 +53,10 @@ class Images(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """``image`` (one image, or a list of several for gpt-image models) edited as
-        ``prompt`` says, where the transparent areas of ``mask`` (a PNG) show. An image or
-        mask is a path, ``bytes``, an open binary file or a ``(filename, content[,
-        content_type])`` tuple."""
+        """`image` (one image, or a list of several for gpt-image models) edited as
+        `prompt` says, where the transparent areas of `mask` (a PNG) show. An image or
+        mask is a path, `bytes`, an open binary file or a `(filename, content[,
+        content_type])` tuple."""
         files: dict[str, Union[Upload, list[Upload]]] = {"image": _images(image)}
         if mask is not None:
             files["mask"] = checked_upload("mask", mask)
@@ -54,8 +67,8 @@ class Images(openaistream.Resource):
         )
 
     def variation(self, image: FileInput, *, verbosity: Optional[int] = None, **params: Any) -> Any:
-        """Variations of the square PNG ``image`` (a path, ``bytes``, an open binary file or
-        a ``(filename, content[, content_type])`` tuple; dall-e-2)."""
+        """Variations of the square PNG `image` (a path, `bytes`, an open binary file or
+        a `(filename, content[, content_type])` tuple; dall-e-2)."""
         body = Multipart(params, {"image": checked_upload("image", image)})
         return self.request("POST", "/images/variations", multipart=body, verbosity=verbosity)
 

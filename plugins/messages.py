@@ -1,12 +1,12 @@
-"""The ``messages`` resource: the messages of a thread (Assistants API v2,
-``OpenAI-Beta: assistants=v2``).
+"""The `messages` resource: the messages of a thread (Assistants API v2,
+`OpenAI-Beta: assistants=v2`).
 
-Paths from the OpenAPI spec: ``POST|GET /threads/{thread_id}/messages``,
-``GET|POST|DELETE /threads/{thread_id}/messages/{message_id}``.
+Paths from the OpenAPI spec: `POST|GET /threads/{thread_id}/messages`,
+`GET|POST|DELETE /threads/{thread_id}/messages/{message_id}`.
 
-``file_retrieve`` and ``file_list`` are the R package's, for the message-file endpoints
-(``.../messages/{message_id}/files``) of the v1 Assistants API, which OpenAI retired: no longer
-in the spec, answered with an error. In v2 a message's files are its ``attachments`` (and the
+`file_retrieve` and `file_list` are the R package's, for the message-file endpoints
+(`.../messages/{message_id}/files`) of the v1 Assistants API, which OpenAI retired: no longer
+in the spec, answered with an error. In v2 a message's files are its `attachments` (and the
 file ids in its content), returned with the message itself.
 """
 
@@ -22,6 +22,19 @@ _ONE = _ALL + "/{message_id}"
 
 
 class Messages(openaistream.Resource):
+    """The messages of a thread (Assistants API v2), as `client.messages`.
+
+    Every request carries `OpenAI-Beta: assistants=v2`, and every method takes the thread's ID
+    first. `file_retrieve` and `file_list` are the v1 message-file endpoints, which OpenAI
+    retired and the API answers with an error; in v2 a message's files are its `attachments`.
+
+    ```python
+    client.messages.create(thread["id"], "user", "What is the capital of France?")
+    for message in client.messages.list(thread["id"], order="asc")["data"]:
+        print(message["role"], message["content"][0]["text"]["value"])
+    ```
+    """
+
     endpoint = "/threads/{thread_id}/messages"
     extra_headers: ClassVar[dict[str, str]] = {"OpenAI-Beta": "assistants=v2"}
 
@@ -34,8 +47,8 @@ class Messages(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Add a message from ``role`` (user or assistant) with ``content`` (text, or a list
-        of content parts) to the thread; ``params``: ``attachments``, ``metadata``."""
+        """Add a message from `role` (user or assistant) with `content` (text, or a list
+        of content parts) to the thread; `params`: `attachments`, `metadata`."""
         if not isinstance(content, (str, list)):
             raise TypeError(f"content must be a string or a list of parts, not {content!r}")
         body = {"role": check_text("role", role), "content": content, **params}
@@ -44,13 +57,14 @@ class Messages(openaistream.Resource):
         )
 
     def retrieve(self, thread_id: str, message_id: str, *, verbosity: Optional[int] = None) -> Any:
+        """One message of the thread."""
         path = path_for(_ONE, thread_id=thread_id, message_id=message_id)
         return self.request("GET", path, verbosity=verbosity)
 
     def modify(
         self, thread_id: str, message_id: str, *, verbosity: Optional[int] = None, **params: Any
     ) -> Any:
-        """``params``: ``metadata``."""
+        """`params`: `metadata`."""
         path = path_for(_ONE, thread_id=thread_id, message_id=message_id)
         return self.request("POST", path, json=params, verbosity=verbosity)
 
@@ -60,7 +74,7 @@ class Messages(openaistream.Resource):
         return self.request("DELETE", path, verbosity=verbosity)
 
     def list(self, thread_id: str, *, verbosity: Optional[int] = None, **params: Any) -> Any:
-        """``limit``, ``order``, ``after``, ``before``, ``run_id``."""
+        """`limit`, `order`, `after`, `before`, `run_id`."""
         path = path_for(_ALL, thread_id=thread_id)
         return self.request("GET", path, params=params, verbosity=verbosity)
 

@@ -1,7 +1,7 @@
-"""The ``models`` resource: list the models, retrieve one, delete a fine-tuned one.
+"""The `models` resource: list the models, retrieve one, delete a fine-tuned one.
 
-Paths from the OpenAPI spec: ``GET /models``, ``GET /models/{model}``,
-``DELETE /models/{model}``.
+Paths from the OpenAPI spec: `GET /models`, `GET /models/{model}`,
+`DELETE /models/{model}`.
 """
 
 from __future__ import annotations
@@ -13,10 +13,21 @@ from openaistream.resource import path_for
 
 
 class Models(openaistream.Resource):
+    """The models: list them, retrieve one, delete a fine-tuned one, as `client.models`.
+
+    `list` answers every model this key may use; `delete` needs the organization's Owner
+    role.
+
+    ```python
+    for model in client.models.list()["data"]:
+        print(model["id"], model["owned_by"])
+    ```
+    """
+
     endpoint = "/models"
 
     def list(self, *, verbosity: Optional[int] = None) -> Any:
-        """The models available to this key: ``{"object": "list", "data": [...]}``."""
+        """The models available to this key: `{"object": "list", "data": [...]}`."""
         return self.request("GET", "/models", verbosity=verbosity)
 
     def retrieve(self, model: str, *, verbosity: Optional[int] = None) -> Any:

@@ -1,4 +1,4 @@
-"""The ``moderations`` resource. Path from the OpenAPI spec: ``POST /moderations``."""
+"""The `moderations` resource. Path from the OpenAPI spec: `POST /moderations`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,18 @@ from openaistream.resource import check_input
 
 
 class Moderations(openaistream.Resource):
+    """Moderation: whether text or images break the usage policies, category by category, as
+    `client.moderations`.
+
+    `create` takes a string, a list of strings, or a list of text and image parts; `model`
+    chooses the moderation model.
+
+    ```python
+    result = client.moderations.create("some text")["results"][0]
+    print(result["flagged"], result["categories"])
+    ```
+    """
+
     endpoint = "/moderations"
 
     def create(
@@ -18,8 +30,8 @@ class Moderations(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Whether ``input`` (a string, a list of strings, or a list of text and image
-        parts) breaks the usage policies, category by category. ``params``: ``model``."""
+        """Whether `input` (a string, a list of strings, or a list of text and image
+        parts) breaks the usage policies, category by category. `params`: `model`."""
         check_input("input", input)
         return self.request(
             "POST", "/moderations", json={"input": input, **params}, verbosity=verbosity

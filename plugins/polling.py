@@ -1,15 +1,14 @@
 """Polling an object until its work is done: for any plugin whose API answers "in progress"
 and is asked again later (vector store files and file batches; videos, ...).
 
-``poll(resource, "files_retrieve", vector_store_id, file_id)`` calls
-``resource.files_retrieve(vector_store_id, file_id)`` until the object's ``status`` leaves
-the pending states, then returns the object, whatever status it ended in (``completed``,
-``failed``, ``cancelled``: the caller reads it, as openai-python's ``poll`` leaves it to
-them). Between two calls it waits what the API asked for in the ``openai-poll-after-ms``
-header of the last answer (one second when it sent none), or ``poll_interval`` seconds when
-the caller gives one; it gives up with :class:`PollTimeoutError` once ``max_wait`` seconds
-have passed. Written once as steps for ``Resource.run``: blocking on ``OpenAI``, awaited on
-``AsyncOpenAI``.
+`poll(resource, "files_retrieve", vector_store_id, file_id)` calls
+`resource.files_retrieve(vector_store_id, file_id)` until the object's `status` leaves the pending
+states, then returns the object, whatever status it ended in (`completed`, `failed`, `cancelled`:
+the caller reads it, as openai-python's `poll` leaves it to them). Between two calls it waits what
+the API asked for in the `openai-poll-after-ms` header of the last answer (one second when it sent
+none), or `poll_interval` seconds when the caller gives one; it gives up with
+[`PollTimeoutError`][openaistream.plugins.polling.PollTimeoutError] once `max_wait` seconds have
+passed. Written once as steps for `Resource.run`: blocking on `OpenAI`, awaited on `AsyncOpenAI`.
 """
 
 from __future__ import annotations
@@ -38,8 +37,8 @@ POLL_AFTER = "openai-poll-after-ms"  # the API's own advice, in milliseconds
 
 
 class PollTimeoutError(openaistream.OpenAIError, TimeoutError):
-    """The object was still pending when ``max_wait`` ran out. ``last`` is the object as
-    last retrieved, ``status`` its status; polling it again later goes on from there."""
+    """The object was still pending when `max_wait` ran out. `last` is the object as
+    last retrieved, `status` its status; polling it again later goes on from there."""
 
     def __init__(self, message: str, *, last: Any) -> None:
         super().__init__(message)
@@ -48,7 +47,7 @@ class PollTimeoutError(openaistream.OpenAIError, TimeoutError):
 
 
 def check_poll_options(poll_interval: Optional[float], max_wait: float) -> None:
-    """Clear errors naming a bad ``poll_interval`` or ``max_wait``, before any network."""
+    """Clear errors naming a bad `poll_interval` or `max_wait`, before any network."""
     if poll_interval is not None and (not _is_number(poll_interval) or poll_interval <= 0):
         raise ValueError(f"poll_interval must be a number of seconds > 0, not {poll_interval!r}")
     if not _is_number(max_wait) or max_wait < 0:
@@ -64,9 +63,9 @@ def poll(
     pending: Sequence[str] = PENDING,
     verbosity: Optional[int] = None,
 ) -> Any:
-    """The object ``resource.<method>(*args)`` answers, retrieved until its status is not
-    one of ``pending``: on ``AsyncOpenAI`` an awaitable of it. Inside the steps of another
-    method, ``yield`` it."""
+    """The object `resource.<method>(*args)` answers, retrieved until its status is not
+    one of `pending`: on `AsyncOpenAI` an awaitable of it. Inside the steps of another
+    method, `yield` it."""
     check_poll_options(poll_interval, max_wait)
     retrieve = functools.partial(
         # The raw face of the method: the answer's headers carry the API's advice on when

@@ -1,16 +1,16 @@
-"""The ``realtime`` resource: the REST side of the Realtime API. Client secrets (the
+"""The `realtime` resource: the REST side of the Realtime API. Client secrets (the
 short-lived keys a browser or phone app connects with), the older session endpoints, and
-calls: a WebRTC call set up by your server (``calls_create``) and the SIP calls it answers
+calls: a WebRTC call set up by your server (`calls_create`) and the SIP calls it answers
 (accept, reject, refer, hang up).
 
 Not here: the Realtime session itself, a WebSocket (or WebRTC) connection that streams events
 both ways for as long as it lasts, not a request and its answer. A browser or app connects on
 its own with a client secret made here; a server program uses a WebSocket library.
 
-Paths from the OpenAPI spec: ``POST /realtime/client_secrets``,
-``POST /realtime/translations/client_secrets``, ``POST /realtime/sessions``,
-``POST /realtime/transcription_sessions``, ``POST /realtime/calls`` and
-``POST /realtime/calls/{call_id}/accept|hangup|refer|reject``.
+Paths from the OpenAPI spec: `POST /realtime/client_secrets`,
+`POST /realtime/translations/client_secrets`, `POST /realtime/sessions`,
+`POST /realtime/transcription_sessions`, `POST /realtime/calls` and
+`POST /realtime/calls/{call_id}/accept|hangup|refer|reject`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,23 @@ _CALL = "/realtime/calls/{call_id}"
 
 
 class Realtime(openaistream.Resource):
+    """The REST side of the Realtime API: client secrets, the older session endpoints, and calls
+    (WebRTC calls set up by your server, SIP calls answered), as `client.realtime`.
+
+    Not the Realtime session itself, a WebSocket (or WebRTC) connection carrying events both
+    ways: make a client secret here, on your server, for a browser or app to connect with.
+    Names are openai-python's, flattened (`client_secrets.create` is `client_secrets_create`).
+    What `calls_create` returns is OpenAI's SDP answer, as text; the call's ID is in its
+    `Location` header.
+
+    ```python
+    secret = client.realtime.client_secrets_create(
+        session={"type": "realtime", "model": "gpt-realtime"}
+    )
+    send_to_the_browser(secret["value"])  # ek_..., never your API key
+    ```
+    """
+
     endpoint = "/realtime"
 
     client_secrets_create = operation(
@@ -80,14 +97,14 @@ class Realtime(openaistream.Resource):
         session: Optional[dict[str, Any]] = None,
         verbosity: Optional[int] = None,
     ) -> Any:
-        """Start a WebRTC call from your server: ``sdp`` is the caller's SDP offer, ``session``
-        the session's settings (``{"type": "realtime", "model": "gpt-realtime"}``). The answer
-        is OpenAI's SDP answer, as text; the call's id is in its ``Location`` header
-        (``client.realtime.with_raw_response.calls_create(...).headers["location"]``,
-        ``/v1/realtime/calls/rtc_...``).
+        """Start a WebRTC call from your server: `sdp` is the caller's SDP offer, `session`
+        the session's settings (`{"type": "realtime", "model": "gpt-realtime"}`). The answer
+        is OpenAI's SDP answer, as text; the call's id is in its `Location` header
+        (`client.realtime.with_raw_response.calls_create(...).headers["location"]`,
+        `/v1/realtime/calls/rtc_...`).
 
-        ``POST /realtime/calls`` as a form: the offer as ``application/sdp``, the session
-        as ``application/json``, as the spec declares them."""
+        `POST /realtime/calls` as a form: the offer as `application/sdp`, the session
+        as `application/json`, as the spec declares them."""
         from openaistream.multipart import Multipart  # only calls that send a form load it
 
         fields = {"sdp": check_text("sdp", sdp)}

@@ -1,11 +1,11 @@
-"""The ``responses`` resource (the Responses API, which the R package predates).
+"""The `responses` resource (the Responses API, which the R package predates).
 
-Paths from the OpenAPI spec: ``POST /responses``, ``GET|DELETE /responses/{response_id}``,
-``POST /responses/{response_id}/cancel``, ``GET /responses/{response_id}/input_items``,
-``POST /responses/input_tokens``, ``POST /responses/compact``.
-Streamed, every event is ``{"event": "response.output_text.delta", "data": {...}}``, whether
-the server sends ``event:`` lines (the OpenAI API) or not (the LiteLLM proxy): the name is then
-the payload's ``type`` (the ``"sse-events"`` decoder).
+Paths from the OpenAPI spec: `POST /responses`, `GET|DELETE /responses/{response_id}`,
+`POST /responses/{response_id}/cancel`, `GET /responses/{response_id}/input_items`,
+`POST /responses/input_tokens`, `POST /responses/compact`.
+Streamed, every event is `{"event": "response.output_text.delta", "data": {...}}`, whether
+the server sends `event:` lines (the OpenAI API) or not (the LiteLLM proxy): the name is then
+the payload's `type` (the `"sse-events"` decoder).
 """
 
 from __future__ import annotations
@@ -22,6 +22,23 @@ _EVENTS = "sse-events"  # the decoder of streamed responses
 
 
 class Responses(openaistream.Resource):
+    """The Responses API: model responses, streamed or not, and the stored ones, as
+    `client.responses`.
+
+    `create` answers the response, or with `stream=True` a
+    [`DataStream`][openaistream.stream.DataStream] of its semantic events, each
+    `{"event": "response.output_text.delta", "data": {...}}`; `stream` adds helpers (the text
+    deltas, the final response), and `parse` reads an answer that follows a strict JSON schema
+    into its type. `retrieve` with `stream=True` follows a background response's events.
+
+    ```python
+    with client.responses.create("gpt-4o-mini", "Say hello", stream=True) as stream:
+        for event in stream:
+            if event["event"] == "response.output_text.delta":
+                print(event["data"]["delta"], end="")
+    ```
+    """
+
     endpoint = "/responses"
 
     def create(
@@ -34,9 +51,9 @@ class Responses(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """A model response to ``input`` (text, or a list of input items): the response
-        object, or with ``stream=True`` a DataStream of its semantic events. ``params``:
-        ``instructions``, ``tools``, ``previous_response_id``, ``reasoning``, ``store``, ..."""
+        """A model response to `input` (text, or a list of input items): the response
+        object, or with `stream=True` a DataStream of its semantic events. `params`:
+        `instructions`, `tools`, `previous_response_id`, `reasoning`, `store`, ..."""
         body = {"model": check_text("model", model), "input": check_input("input", input), **params}
         if check_flag("stream", stream):
             body["stream"] = True
@@ -59,11 +76,11 @@ class Responses(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """A streamed response with helpers (``openaistream.plugins.responses_stream``): on
-        ``OpenAI`` a ``ResponseStream``; on ``AsyncOpenAI`` an awaitable of an
-        ``AsyncResponseStream``, which ``async with`` also enters. ``s.text_deltas()``, the
-        API's events (``for event in s``), ``s.final()``: the final response. The arguments
-        are those of :meth:`create`, which always streams here."""
+        """A streamed response with helpers (`openaistream.plugins.responses_stream`): on `OpenAI` a
+        `ResponseStream`; on `AsyncOpenAI` an awaitable of an `AsyncResponseStream`, which `async
+        with` also enters. `s.text_deltas()`, the API's events (`for event in s`), `s.final()`: the
+        final response. The arguments are those of
+        [`create()`][openaistream.plugins.responses.Responses.create], which always streams here."""
         from .responses_stream import AsyncResponseStream, ResponseStream
         from .stream_helper import opened
 
@@ -84,13 +101,13 @@ class Responses(openaistream.Resource):
     ) -> Any:
         """A response whose text follows a strict JSON schema, read back into its type.
 
-        ``text_format``: a JSON schema dict, a type pydantic can describe, or what
-        ``openaistream.text_format()`` built; it is sent as ``text.format``, the strict schema
-        the API requires (beside any other ``text`` setting given). ``tools``: tool dicts, or
-        types (and ``openaistream.function_tool()``'s) for strict function tools. Returns the
-        response with ``output_parsed`` (the text of its last answering message, read into
-        the type) and ``parsed_arguments`` on each call of a strict function tool. Raises
-        ``LengthFinishReasonError``, ``ContentFilterFinishReasonError`` or ``RefusalError``
+        `text_format`: a JSON schema dict, a type pydantic can describe, or what
+        `openaistream.text_format()` built; it is sent as `text.format`, the strict schema
+        the API requires (beside any other `text` setting given). `tools`: tool dicts, or
+        types (and `openaistream.function_tool()`'s) for strict function tools. Returns the
+        response with `output_parsed` (the text of its last answering message, read into
+        the type) and `parsed_arguments` on each call of a strict function tool. Raises
+        `LengthFinishReasonError`, `ContentFilterFinishReasonError` or `RefusalError`
         when there is nothing to parse. Never streamed. See docs/structured-outputs.md.
         """
         from .structured import read_response, responses_request
@@ -116,8 +133,8 @@ class Responses(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """A stored response; ``params``: ``include``, ``starting_after``. With
-        ``stream=True``, the events of a background response, from ``starting_after`` on."""
+        """A stored response; `params`: `include`, `starting_after`. With
+        `stream=True`, the events of a background response, from `starting_after` on."""
         query = {**params, "stream": True} if stream else params
         path = path_for(_ONE, response_id=response_id)
         return self.request(
@@ -131,6 +148,7 @@ class Responses(openaistream.Resource):
         )
 
     def delete(self, response_id: str, *, verbosity: Optional[int] = None) -> Any:
+        """Delete a stored response."""
         return self.request("DELETE", path_for(_ONE, response_id=response_id), verbosity=verbosity)
 
     def cancel(self, response_id: str, *, verbosity: Optional[int] = None) -> Any:
@@ -141,7 +159,7 @@ class Responses(openaistream.Resource):
     def input_items(
         self, response_id: str, *, verbosity: Optional[int] = None, **params: Any
     ) -> Any:
-        """The input items of a response; ``limit``, ``order``, ``after``, ``include``."""
+        """The input items of a response; `limit`, `order`, `after`, `include`."""
         path = path_for(_ONE + "/input_items", response_id=response_id)
         return self.request("GET", path, params=params, verbosity=verbosity)
 

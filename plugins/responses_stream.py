@@ -1,31 +1,31 @@
 """Stream helpers for the Responses API: the text as it comes, the events, and the final
 response once the stream ends.
 
-``client.responses.stream(...)`` returns a :class:`ResponseStream` (OpenAI) or, awaited or
-entered with ``async with``, an :class:`AsyncResponseStream` (AsyncOpenAI); either can also be
-built over a stream a caller already holds, ``ResponseStream(client.responses.create(...,
-stream=True))`` or a background response read again with ``responses.retrieve(...,
-stream=True)``. :func:`text_deltas`, :func:`events` and :func:`final_response` do the same
+`client.responses.stream(...)` returns a `ResponseStream` (OpenAI) or, awaited or entered with
+`async with`, an `AsyncResponseStream` (AsyncOpenAI); either can also be built over a stream a
+caller already holds, `ResponseStream(client.responses.create(..., stream=True))` or a background
+response read again with `responses.retrieve(..., stream=True)`. `text_deltas()`,
+[`events()`][openaistream.plugins.fine_tuning.FineTuning.events] and `final_response()` do the same
 over any iterable of a stream's items.
 
 The API's own event names are the ones openai-python users know, so the events are the API's
-payloads as it sent them (``event["type"] == "response.output_text.delta"``,
-``event["delta"]``), nothing added. The stream's items may be named (``{"event": name,
-"data": payload}``, what ``responses.create`` yields) or bare payloads (the ``"sse"``
+payloads as it sent them (`event["type"] == "response.output_text.delta"`,
+`event["delta"]`), nothing added. The stream's items may be named (`{"event": name,
+"data": payload}`, what `responses.create` yields) or bare payloads (the `"sse"`
 decoder): both are read.
 
-The final response is the ``response`` of the stream's last terminal event:
+The final response is the `response` of the stream's last terminal event:
 
-- ``response.completed``: the response;
-- ``response.incomplete``: the response too, with ``status`` "incomplete" and
-  ``incomplete_details.reason`` (``max_output_tokens``, ``content_filter``): what was made
+- `response.completed`: the response;
+- `response.incomplete`: the response too, with `status` "incomplete" and
+  `incomplete_details.reason` (`max_output_tokens`, `content_filter`): what was made
   before the cut is real output, and the reason is in it;
-- ``response.failed``: an ``APIError`` with the response's ``error`` (``message``, ``code``;
-  ``body`` is that error object); the failed response is the last of ``received``;
-- none of them (a stream that ended without one): a ``StreamError``.
+- `response.failed`: an `APIError` with the response's `error` (`message`, `code`;
+  `body` is that error object); the failed response is the last of `received`;
+- none of them (a stream that ended without one): a `StreamError`.
 
-A completed response without ``output`` (a gateway may leave it out) gets the items of the
-stream's ``response.output_item.done`` events, in order.
+A completed response without `output` (a gateway may leave it out) gets the items of the
+stream's `response.output_item.done` events, in order.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def final_response(items: Iterable[Any]) -> dict[str, Any]:
 
 
 def named(item: Any) -> tuple[Optional[str], Any]:
-    """The event name and payload of an item, named (``{"event", "data"}``) or bare."""
+    """The event name and payload of an item, named (`{"event", "data"}`) or bare."""
     if isinstance(item, dict):
         if len(item) == 2 and "event" in item and "data" in item:
             return item["event"], item["data"]
@@ -89,7 +89,7 @@ def named(item: Any) -> tuple[Optional[str], Any]:
 
 
 def text_delta(item: Any) -> Optional[str]:
-    """The text an ``response.output_text.delta`` item carries."""
+    """The text an `response.output_text.delta` item carries."""
     name, payload = named(item)
     if name != TEXT_DELTA or not isinstance(payload, dict):
         return None
@@ -98,8 +98,8 @@ def text_delta(item: Any) -> Optional[str]:
 
 
 class ResponseStream(SyncHelper):
-    """A Responses stream with helpers, blocking: ``for text in s.text_deltas()``, ``for
-    event in s`` (or ``s.events()``), ``s.final()`` for the response, ``with`` to close it."""
+    """A Responses stream with helpers, blocking: `for text in s.text_deltas()`, `for
+    event in s` (or `s.events()`), `s.final()` for the response, `with` to close it."""
 
     def __init__(self, stream: DataStream[Any]) -> None:
         super().__init__(stream, ResponsesReader())
@@ -109,13 +109,13 @@ class ResponseStream(SyncHelper):
         return self._texts(text_delta)
 
     def get_final_response(self) -> dict[str, Any]:
-        """The same as :meth:`final` (openai-python's name)."""
+        """The same as `final()` (openai-python's name)."""
         return self.final()
 
 
 class AsyncResponseStream(AsyncHelper):
-    """A Responses stream with helpers, in an event loop: ``async for text in
-    s.text_deltas()``, ``async for event in s``, ``await s.final()``, ``async with``."""
+    """A Responses stream with helpers, in an event loop: `async for text in
+    s.text_deltas()`, `async for event in s`, `await s.final()`, `async with`."""
 
     def __init__(self, stream: AsyncDataStream[Any]) -> None:
         super().__init__(stream, ResponsesReader())
@@ -125,7 +125,7 @@ class AsyncResponseStream(AsyncHelper):
         return self._texts(text_delta)
 
     async def get_final_response(self) -> dict[str, Any]:
-        """The same as :meth:`final` (openai-python's name)."""
+        """The same as `final()` (openai-python's name)."""
         return await self.final()
 
 

@@ -1,12 +1,12 @@
-"""The ``runs`` resource: runs of an assistant on a thread, and their steps (Assistants API
-v2, ``OpenAI-Beta: assistants=v2``). Streamed runs yield their events as
-``{"event": "thread.run.created", "data": {...}}``, ``thread.message.delta``, ... (the
-``"sse-events"`` decoder, whose items have that shape whatever the server sends).
+"""The `runs` resource: runs of an assistant on a thread, and their steps (Assistants API
+v2, `OpenAI-Beta: assistants=v2`). Streamed runs yield their events as
+`{"event": "thread.run.created", "data": {...}}`, `thread.message.delta`, ... (the
+`"sse-events"` decoder, whose items have that shape whatever the server sends).
 
-Paths from the OpenAPI spec: ``POST|GET /threads/{thread_id}/runs``,
-``GET|POST /threads/{thread_id}/runs/{run_id}``, ``POST .../cancel``,
-``POST .../submit_tool_outputs``, ``POST /threads/runs``, ``GET .../steps`` and
-``GET .../steps/{step_id}``.
+Paths from the OpenAPI spec: `POST|GET /threads/{thread_id}/runs`,
+`GET|POST /threads/{thread_id}/runs/{run_id}`, `POST .../cancel`,
+`POST .../submit_tool_outputs`, `POST /threads/runs`, `GET .../steps` and
+`GET .../steps/{step_id}`.
 """
 
 from __future__ import annotations
@@ -24,6 +24,22 @@ _ONE = _ALL + "/{run_id}"
 
 
 class Runs(openaistream.Resource):
+    """Runs of an assistant on a thread, and their steps (Assistants API v2), as `client.runs`.
+
+    Every request carries `OpenAI-Beta: assistants=v2`. With `stream=True`, `create`,
+    `create_thread` and `submit_tool_outputs` answer a
+    [`DataStream`][openaistream.stream.DataStream] of the run's events, each
+    `{"event": "thread.message.delta", "data": {...}}`. `create_tread` is the R package's
+    spelling of `create_thread`, deprecated.
+
+    ```python
+    with client.runs.create(thread["id"], assistant["id"], stream=True) as stream:
+        for event in stream:
+            if event["event"] == "thread.message.delta":
+                print(event["data"]["delta"]["content"][0]["text"]["value"], end="")
+    ```
+    """
+
     endpoint = "/threads/{thread_id}/runs"
     extra_headers: ClassVar[dict[str, str]] = {"OpenAI-Beta": "assistants=v2"}
 
@@ -38,9 +54,9 @@ class Runs(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Run ``assistant_id`` on the thread: the run, or with ``stream=True`` a DataStream
-        of its events. ``include`` goes in the query (``include[]``); ``params`` in the body:
-        ``instructions``, ``additional_messages``, ``tools``, ``model``, ..."""
+        """Run `assistant_id` on the thread: the run, or with `stream=True` a DataStream
+        of its events. `include` goes in the query (`include[]`); `params` in the body:
+        `instructions`, `additional_messages`, `tools`, `model`, ..."""
         body = _body(assistant_id, stream, params)
         return self.request(
             "POST",
@@ -54,18 +70,20 @@ class Runs(openaistream.Resource):
         )
 
     def retrieve(self, thread_id: str, run_id: str, *, verbosity: Optional[int] = None) -> Any:
+        """A run of the thread: its `status` (`requires_action` when it waits for tool
+        outputs), `required_action`, `usage`, ..."""
         path = path_for(_ONE, thread_id=thread_id, run_id=run_id)
         return self.request("GET", path, verbosity=verbosity)
 
     def modify(
         self, thread_id: str, run_id: str, *, verbosity: Optional[int] = None, **params: Any
     ) -> Any:
-        """``params``: ``metadata``."""
+        """`params`: `metadata`."""
         path = path_for(_ONE, thread_id=thread_id, run_id=run_id)
         return self.request("POST", path, json=params, verbosity=verbosity)
 
     def list(self, thread_id: str, *, verbosity: Optional[int] = None, **params: Any) -> Any:
-        """``limit``, ``order``, ``after``, ``before``."""
+        """`limit`, `order`, `after`, `before`."""
         path = path_for(_ALL, thread_id=thread_id)
         return self.request("GET", path, params=params, verbosity=verbosity)
 
@@ -79,8 +97,8 @@ class Runs(openaistream.Resource):
         num: int = 2,
         verbosity: Optional[int] = None,
     ) -> Any:
-        """Answer a run waiting in ``requires_action``: ``tool_outputs`` is a list of
-        ``{"tool_call_id": ..., "output": ...}``. Streamed, the run's events from there on."""
+        """Answer a run waiting in `requires_action`: `tool_outputs` is a list of
+        `{"tool_call_id": ..., "output": ...}`. Streamed, the run's events from there on."""
         if not isinstance(tool_outputs, list):
             raise TypeError(f"tool_outputs must be a list of dicts, not {tool_outputs!r}")
         body: dict[str, Any] = {"tool_outputs": tool_outputs}
@@ -92,6 +110,7 @@ class Runs(openaistream.Resource):
         )
 
     def cancel(self, thread_id: str, run_id: str, *, verbosity: Optional[int] = None) -> Any:
+        """Cancel a run that is `in_progress`."""
         path = path_for(_ONE + "/cancel", thread_id=thread_id, run_id=run_id)
         return self.request("POST", path, verbosity=verbosity)
 
@@ -104,9 +123,9 @@ class Runs(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Create a thread and run ``assistant_id`` on it in one call; ``params``: ``thread``
-        (its messages), ``instructions``, ``tools``, ... Streamed, it starts with
-        ``thread.created``."""
+        """Create a thread and run `assistant_id` on it in one call; `params`: `thread`
+        (its messages), `instructions`, `tools`, ... Streamed, it starts with
+        `thread.created`."""
         body = _body(assistant_id, stream, params)
         return self.request(
             "POST",
@@ -119,7 +138,8 @@ class Runs(openaistream.Resource):
         )
 
     def create_tread(self, *args: Any, **kwargs: Any) -> Any:
-        """Deprecated: the R package's spelling of :meth:`create_thread`."""
+        """Deprecated: the R package's spelling of
+        [`create_thread()`][openaistream.plugins.runs.Runs.create_thread]."""
         warnings.warn(
             "runs.create_tread is the R package's spelling; use runs.create_thread",
             DeprecationWarning,
@@ -136,7 +156,7 @@ class Runs(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """One step of a run; ``params``: ``include``."""
+        """One step of a run; `params`: `include`."""
         path = path_for(
             _ONE + "/steps/{step_id}", thread_id=thread_id, run_id=run_id, step_id=step_id
         )
@@ -145,7 +165,7 @@ class Runs(openaistream.Resource):
     def steps_list(
         self, thread_id: str, run_id: str, *, verbosity: Optional[int] = None, **params: Any
     ) -> Any:
-        """The steps of a run; ``limit``, ``order``, ``after``, ``before``, ``include``."""
+        """The steps of a run; `limit`, `order`, `after`, `before`, `include`."""
         path = path_for(_ONE + "/steps", thread_id=thread_id, run_id=run_id)
         return self.request("GET", path, params=params, verbosity=verbosity)
 

@@ -1,12 +1,12 @@
-"""The ``skills`` resource: skills (a folder of instructions, scripts and resources a model
+"""The `skills` resource: skills (a folder of instructions, scripts and resources a model
 can use), their versions, and the content of each as a zip file.
 
 Creating a skill or a version uploads its files as a multipart form: a directory (each file
-under it sent as ``files[]`` named by its path in the skill), a zip file, or a list of files.
+under it sent as `files[]` named by its path in the skill), a zip file, or a list of files.
 That walk of a directory is the only method written by hand; every other one is an operation
-of the OpenAPI spec in one line. Versions are flat methods (``versions_create``), where
-openai-python nests them (``skills.versions.create``); the content of a skill is
-``content(skill_id)`` (openai-python: ``skills.content.retrieve``).
+of the OpenAPI spec in one line. Versions are flat methods (`versions_create`), where
+openai-python nests them (`skills.versions.create`); the content of a skill is
+`content(skill_id)` (openai-python: `skills.content.retrieve`).
 """
 
 from __future__ import annotations
@@ -27,11 +27,25 @@ SkillFiles = Union[FileInput, "list[FileInput]"]
 
 
 class Skills(openaistream.Resource):
+    """Skills: folders of instructions, scripts and resources a model can use, their versions, and
+    the content of each as a zip file, as `client.skills`.
+
+    `create` and `versions_create` upload a skill's files as a multipart form: a directory
+    (every file under it, hidden ones left out), a zip file, or a list of files. `content`
+    and `versions_content` answer the zip as bytes, or with `stream=True` a stream to
+    `write_to` a file.
+
+    ```python
+    skill = client.skills.create("csv_insights/")  # the folder holding SKILL.md
+    client.skills.versions_create(skill["id"], "csv_insights/", default=True)
+    ```
+    """
+
     endpoint = "/skills"
 
     def create(self, files: SkillFiles, *, verbosity: Optional[int] = None, **params: Any) -> Any:
-        """Create a skill from ``files``: a directory, a zip file, or a list of files (see
-        :func:`skill_files`). ``POST /skills`` as a multipart form."""
+        """Create a skill from `files`: a directory, a zip file, or a list of files (see
+        `skill_files()`). `POST /skills` as a multipart form."""
         body = Multipart(params, {"files": skill_files(files)})
         return self.request("POST", "/skills", multipart=body, verbosity=verbosity)
 
@@ -46,8 +60,8 @@ class Skills(openaistream.Resource):
     def versions_create(
         self, skill_id: str, files: SkillFiles, *, verbosity: Optional[int] = None, **params: Any
     ) -> Any:
-        """A new version of a skill from ``files`` (as for ``create``); ``default=True``
-        makes it the default version. ``POST /skills/{skill_id}/versions`` as a multipart
+        """A new version of a skill from `files` (as for `create`); `default=True`
+        makes it the default version. `POST /skills/{skill_id}/versions` as a multipart
         form."""
         path = path_for(_SKILL + "/versions", skill_id=skill_id)
         body = Multipart(params, {"files": skill_files(files)})
@@ -63,9 +77,9 @@ class Skills(openaistream.Resource):
 
 def skill_files(files: SkillFiles) -> Union[Upload, list[Upload]]:
     """The files of a skill upload, checked before any network: a directory becomes every
-    file under it (hidden ones left out), each named ``<directory>/<its path>`` as the API
+    file under it (hidden ones left out), each named `<directory>/<its path>` as the API
     reads a skill's layout; a list, each of its items (a path, bytes, an open binary file or
-    a ``(filename, content[, content_type])`` tuple, named by its path in the skill); anything
+    a `(filename, content[, content_type])` tuple, named by its path in the skill); anything
     else, one file (a zip). Files are read as they are sent, never whole into memory."""
     if isinstance(files, (str, os.PathLike)) and Path(files).is_dir():
         uploads = _directory(Path(files))
@@ -81,8 +95,8 @@ def skill_files(files: SkillFiles) -> Union[Upload, list[Upload]]:
 
 
 def _directory(folder: Path) -> list[Upload]:
-    """Each file under ``folder``, in a stable order, named by its path from the folder's
-    parent: ``my_skill/SKILL.md``, ``my_skill/scripts/run.py``."""
+    """Each file under `folder`, in a stable order, named by its path from the folder's
+    parent: `my_skill/SKILL.md`, `my_skill/scripts/run.py`."""
     top = folder.resolve().name
     found = []
     for root, dirs, names in os.walk(folder):

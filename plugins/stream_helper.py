@@ -1,11 +1,11 @@
-"""The frame of the stream helpers (``chat.stream``, ``responses.stream``): a helper wraps a
+"""The frame of the stream helpers (`chat.stream`, `responses.stream`): a helper wraps a
 DataStream (blocking) or an AsyncDataStream (awaited) and a reader, the sans-I/O state that
 turns each item of the stream into events, text and, once the stream ends, its final object.
 
 The frame holds what every helper shares, on either kind of stream: reading (the events,
 the text, the rest of the stream for the final object), closing, and the stream's status,
-headers and request id. What the items mean is the reader's (``chat_stream``,
-``responses_stream``). The stream underneath is the helper's ``stream``: a caller may read it
+headers and request id. What the items mean is the reader's (`chat_stream`,
+`responses_stream`). The stream underneath is the helper's `stream`: a caller may read it
 through the helper's iterators, one at a time; each item goes to whichever reads it, and
 every item read, by any of them, counts for the final object.
 """
@@ -32,10 +32,10 @@ class Reader(Protocol):
     """The sans-I/O half of a helper: fed the stream's items one at a time."""
 
     def add(self, item: Any) -> None:
-        """Count ``item`` towards the final object (and nothing else: the fast path)."""
+        """Count `item` towards the final object (and nothing else: the fast path)."""
 
     def feed(self, item: Any) -> list[Event]:
-        """Count ``item``, and the events it makes, in order."""
+        """Count `item`, and the events it makes, in order."""
 
     def end(self) -> list[Event]:
         """The events the stream's end makes (what was still open is done)."""
@@ -63,7 +63,7 @@ class _Frame:
 
     @property
     def request_id(self) -> Optional[str]:
-        """The response's ``x-request-id``, or None when the server sent none."""
+        """The response's `x-request-id`, or None when the server sent none."""
         return self.stream.request_id  # type: ignore[no-any-return]
 
     @property
@@ -105,8 +105,8 @@ class _Frame:
 
 
 class SyncHelper(_Frame):
-    """A helper over a DataStream: iterate it for its events, ``final()`` for the object,
-    ``with`` (or ``close()``) to let the connection go."""
+    """A helper over a DataStream: iterate it for its events, `final()` for the object,
+    `with` (or `close()`) to let the connection go."""
 
     stream: DataStream[Any]
 
@@ -161,8 +161,8 @@ class SyncHelper(_Frame):
 
 
 class AsyncHelper(_Frame):
-    """A helper over an AsyncDataStream: ``async for`` its events, ``await final()`` for
-    the object, ``async with`` (or ``await aclose()``) to let the connection go."""
+    """A helper over an AsyncDataStream: `async for` its events, `await final()` for
+    the object, `async with` (or `await aclose()`) to let the connection go."""
 
     stream: AsyncDataStream[Any]
 
@@ -204,7 +204,7 @@ class AsyncHelper(_Frame):
         await self.stream.aclose()
 
     async def close(self) -> None:
-        """The same as :meth:`aclose` (openai-python's async helpers call it ``close``)."""
+        """The same as `aclose()` (openai-python's async helpers call it `close`)."""
         await self.stream.aclose()
 
     def __aiter__(self) -> AsyncIterator[Event]:
@@ -226,8 +226,8 @@ H = TypeVar("H", bound=AsyncHelper)
 
 
 class Opening(Generic[H]):
-    """What a helper method returns on AsyncOpenAI: ``await`` it for the helper, or enter it
-    directly, ``async with client.chat.stream(...) as s``, as openai-python's stream
+    """What a helper method returns on AsyncOpenAI: `await` it for the helper, or enter it
+    directly, `async with client.chat.stream(...) as s`, as openai-python's stream
     managers are entered (leaving the block closes the stream)."""
 
     def __init__(self, started: Awaitable[Any], make: Callable[[Any], H]) -> None:

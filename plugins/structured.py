@@ -1,10 +1,10 @@
-"""What ``chat.parse`` and ``responses.parse`` send, and how they read the answer: the helpers
+"""What `chat.parse` and `responses.parse` send, and how they read the answer: the helpers
 of those two methods (this module registers no resource).
 
-Each turns a ``response_format`` / ``text_format`` and a list of ``tools`` into what the API is
-sent (strict schemas, as plain dicts) and a :class:`Reading`: which source to parse the answer's
+Each turns a `response_format` / `text_format` and a list of `tools` into what the API is
+sent (strict schemas, as plain dicts) and a `Reading`: which source to parse the answer's
 content with, and which for each function tool's arguments. The sources and schemas come from
-``openaistream.structured``.
+`openaistream.structured`.
 """
 
 from __future__ import annotations
@@ -41,8 +41,8 @@ _NO_SOURCE = object()  # parse nothing: no format was asked for
 
 @dataclass
 class Reading:
-    """How to read an answer: ``content`` is the source of the answer's JSON (``_NO_SOURCE``
-    when none was asked for), ``arguments`` that of each function tool's arguments, by
+    """How to read an answer: `content` is the source of the answer's JSON (`_NO_SOURCE`
+    when none was asked for), `arguments` that of each function tool's arguments, by
     name (a type, or a schema dict: then the arguments are decoded as JSON)."""
 
     content: Any = _NO_SOURCE
@@ -52,9 +52,9 @@ class Reading:
 def chat_request(
     format_given: Any, tools: Optional[Iterable[Any]]
 ) -> tuple[dict[str, Any], Reading]:
-    """The ``response_format`` and ``tools`` entries of a chat body, and how to read its
-    answer. ``format_given``: a type, a JSON schema dict, what ``response_format()`` built,
-    or a ready ``{"type": "json_schema" | "json_object", ...}`` dict (sent as it is)."""
+    """The `response_format` and `tools` entries of a chat body, and how to read its
+    answer. `format_given`: a type, a JSON schema dict, what `response_format()` built,
+    or a ready `{"type": "json_schema" | "json_object", ...}` dict (sent as it is)."""
     sent: dict[str, Any] = {}
     reading = Reading()
     if format_given is not None:
@@ -68,8 +68,8 @@ def chat_request(
 def responses_request(
     format_given: Any, tools: Optional[Iterable[Any]], text: Any
 ) -> tuple[dict[str, Any], Reading]:
-    """The ``text`` and ``tools`` entries of a Responses body, and how to read its answer.
-    ``text`` is the caller's own ``text`` parameter (``verbosity``...), kept beside the
+    """The `text` and `tools` entries of a Responses body, and how to read its answer.
+    `text` is the caller's own `text` parameter (`verbosity`...), kept beside the
     format."""
     sent: dict[str, Any] = {}
     reading = Reading()
@@ -90,8 +90,8 @@ def responses_request(
 
 
 def read_chat(completion: Any, reading: Reading) -> Any:
-    """The ``chat.completion`` with ``parsed`` on each choice's message and
-    ``parsed_arguments`` on each function tool call; a typed error for an answer cut by its
+    """The `chat.completion` with `parsed` on each choice's message and
+    `parsed_arguments` on each function tool call; a typed error for an answer cut by its
     length limit, stopped by the content filter, or refused."""
     if not isinstance(completion, dict):
         return completion
@@ -114,8 +114,8 @@ def read_chat(completion: Any, reading: Reading) -> Any:
 
 
 def read_response(response: Any, reading: Reading) -> Any:
-    """The response with ``output_parsed`` (the text of its last answering message, parsed)
-    and ``parsed_arguments`` on each function call; a typed error for a response incomplete
+    """The response with `output_parsed` (the text of its last answering message, parsed)
+    and `parsed_arguments` on each function call; a typed error for a response incomplete
     for its token limit or the content filter, or holding a refusal."""
     if not isinstance(response, dict):
         return response
@@ -173,7 +173,7 @@ def _chat_tool(tool: Any, index: int, reading: Reading) -> dict[str, Any]:
 
 
 def _responses_tool(tool: Any, index: int, reading: Reading) -> dict[str, Any]:
-    """One tool as Responses sends it: a chat-shaped function tool (``function_tool()``'s) is
+    """One tool as Responses sends it: a chat-shaped function tool (`function_tool()`'s) is
     flattened to the Responses shape (name, parameters and strict beside the type)."""
     if not isinstance(tool, dict):
         tool = function_tool(tool)

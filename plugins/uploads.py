@@ -1,9 +1,9 @@
-"""The ``uploads`` resource: the Uploads API, which takes files too large for ``/files``
-(512 MB) up to 8 GB in parts of at most 64 MB, and ``upload_file``, which sends a file that
+"""The `uploads` resource: the Uploads API, which takes files too large for `/files`
+(512 MB) up to 8 GB in parts of at most 64 MB, and `upload_file`, which sends a file that
 way: its parts in parallel, in constant memory, with progress.
 
-Paths from the OpenAPI spec: ``POST /uploads``, ``POST /uploads/{upload_id}/parts``
-(multipart), ``POST /uploads/{upload_id}/complete``, ``POST /uploads/{upload_id}/cancel``.
+Paths from the OpenAPI spec: `POST /uploads`, `POST /uploads/{upload_id}/parts`
+(multipart), `POST /uploads/{upload_id}/complete`, `POST /uploads/{upload_id}/cancel`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,20 @@ PARALLEL = 4  # parts in flight at once: each holds a 64 KiB piece, never a part
 
 
 class Uploads(openaistream.Resource):
+    """The Uploads API: files too large for `/files` (512 MB), up to 8 GB in parts of at most
+    64 MB, as `client.uploads`.
+
+    `upload_file` does it all: it creates the upload, sends the parts in parallel, each read
+    from the file as it is sent, reports progress, and completes it (a part that fails for good
+    cancels it). `create`, `parts_create`, `complete` and `cancel` are the API's own steps; an
+    upload expires an hour after it is created.
+
+    ```python
+    upload = client.uploads.upload_file("big.jsonl", "fine-tune", progress=print)
+    file_id = upload["file"]["id"]
+    ```
+    """
+
     endpoint = "/uploads"
 
     create = operation(
@@ -79,18 +93,18 @@ class Uploads(openaistream.Resource):
         **params: Any,
     ) -> Any:
         """Upload a file of up to 8 GB (a path, or an open binary file that can seek, from
-        where it stands) through the Uploads API; the completed upload, whose ``file`` is
-        the File made (openai-python's ``upload_file_chunked``).
+        where it stands) through the Uploads API; the completed upload, whose `file` is
+        the File made (openai-python's `upload_file_chunked`).
 
-        It creates the upload (``filename`` and ``mime_type`` default to the file's own
-        name and its guessed type; ``params`` such as ``expires_after`` go there too),
-        sends the parts of ``part_size`` bytes (at most 64 MiB) ``parallel`` at a time,
+        It creates the upload (`filename` and `mime_type` default to the file's own
+        name and its guessed type; `params` such as `expires_after` go there too),
+        sends the parts of `part_size` bytes (at most 64 MiB) `parallel` at a time,
         each read from the file as it is sent, and completes it with the part ids in the
-        file's order (and ``md5``, if given, for the API to check). A part that fails for
+        file's order (and `md5`, if given, for the API to check). A part that fails for
         good (after the client's retries) cancels the upload, and its error is raised.
-        ``progress(n)`` is called as ``n`` more bytes of the file are sent (from the parts'
-        threads on ``OpenAI``, one call at a time; on ``AsyncOpenAI`` it may be an ``async
-        def``, awaited)."""
+        `progress(n)` is called as `n` more bytes of the file are sent (from the parts'
+        threads on `OpenAI`, one call at a time; on `AsyncOpenAI` it may be an `async
+        def`, awaited)."""
         parts = FileParts("file", file)
         _check_sizes(parts.size, part_size, parallel)
         fields = {
@@ -127,7 +141,7 @@ class Uploads(openaistream.Resource):
         progress: Optional[Callable[[int], Any]],
         verbosity: Optional[int],
     ) -> Iterator[Callable[[], Any]]:
-        """One call a part, made when ``gather`` takes it: it reads the part as it sends it."""
+        """One call a part, made when `gather` takes it: it reads the part as it sends it."""
         path = path_for("/uploads/{upload_id}/parts", upload_id=upload_id)
 
         def send(offset: int, size: int) -> Any:
@@ -145,8 +159,8 @@ class Uploads(openaistream.Resource):
             yield self.cancel(upload_id, verbosity=verbosity)
 
     def _progress(self, progress: Optional[Callable[[int], Any]]) -> Any:
-        """``progress`` as the parts call it: one call at a time from the threads of
-        ``OpenAI``, which cannot await one that is an ``async def``."""
+        """`progress` as the parts call it: one call at a time from the threads of
+        `OpenAI`, which cannot await one that is an `async def`."""
         if progress is None:
             return None
         if not callable(progress):

@@ -1,17 +1,17 @@
-"""The ``vector_stores`` resource (file search): vector stores, the files attached to them,
+"""The `vector_stores` resource (file search): vector stores, the files attached to them,
 batches of files, the parsed content of a file, and search; and the helpers that wait for
-files to be processed (``files_create_and_poll``, ``files_upload_and_poll``,
-``file_batches_create_and_poll``, ``file_batches_upload_and_poll``, ``files_poll``,
-``file_batches_poll``).
+files to be processed (`files_create_and_poll`, `files_upload_and_poll`,
+`file_batches_create_and_poll`, `file_batches_upload_and_poll`, `files_poll`,
+`file_batches_poll`).
 
-The nested collections of openai-python (``vector_stores.files.create``) are flat names here,
-their collection first (``vector_stores.files_create``), as ``assistants.file_create`` is.
-Every request carries ``OpenAI-Beta: assistants=v2``, as openai-python and the spec's
+The nested collections of openai-python (`vector_stores.files.create`) are flat names here,
+their collection first (`vector_stores.files_create`), as `assistants.file_create` is.
+Every request carries `OpenAI-Beta: assistants=v2`, as openai-python and the spec's
 examples send it (vector stores began in the Assistants API v2).
 
-Paths from the OpenAPI spec: ``/vector_stores``, ``/vector_stores/{vector_store_id}``,
-``.../search``, ``.../files``, ``.../files/{file_id}``, ``.../files/{file_id}/content``,
-``.../file_batches``, ``.../file_batches/{batch_id}``, ``.../cancel`` and ``.../files``.
+Paths from the OpenAPI spec: `/vector_stores`, `/vector_stores/{vector_store_id}`,
+`.../search`, `.../files`, `.../files/{file_id}`, `.../files/{file_id}/content`,
+`.../file_batches`, `.../file_batches/{batch_id}`, `.../cancel` and `.../files`.
 """
 
 from __future__ import annotations
@@ -32,6 +32,21 @@ Progress = Optional[Callable[[int], Any]]
 
 
 class VectorStores(openaistream.Resource):
+    """Vector stores for file search: the stores, the files attached to them, batches of files, a
+    file's parsed content, and search, as `client.vector_stores`.
+
+    Every request carries `OpenAI-Beta: assistants=v2`. openai-python's nested collections are
+    flat names here (`files.create` is `files_create`). Beyond the API's endpoints, helpers
+    upload and attach files and wait until they are processed (`files_upload_and_poll`,
+    `file_batches_upload_and_poll`, `files_poll`, ...).
+
+    ```python
+    store = client.vector_stores.create(name="Handbook")
+    client.vector_stores.files_upload_and_poll(store["id"], "handbook.pdf")
+    hits = client.vector_stores.search(store["id"], "How many vacation days?")
+    ```
+    """
+
     endpoint = "/vector_stores"
     extra_headers: ClassVar[dict[str, str]] = {"OpenAI-Beta": "assistants=v2"}
 
@@ -71,10 +86,10 @@ class VectorStores(openaistream.Resource):
         max_wait: float = DEFAULT_MAX_WAIT,
         verbosity: Optional[int] = None,
     ) -> Any:
-        """Wait until a vector store file is processed, and return it: its ``status`` says
-        how it ended (``completed``, ``failed`` with ``last_error``, ``cancelled``); only a
-        wait longer than ``max_wait`` seconds raises (``PollTimeoutError``). Between polls,
-        ``poll_interval`` seconds, or what the API asks (``openai-poll-after-ms``), or 1 s."""
+        """Wait until a vector store file is processed, and return it: its `status` says
+        how it ended (`completed`, `failed` with `last_error`, `cancelled`); only a
+        wait longer than `max_wait` seconds raises (`PollTimeoutError`). Between polls,
+        `poll_interval` seconds, or what the API asks (`openai-poll-after-ms`), or 1 s."""
         return poll(
             self, "files_retrieve", vector_store_id, file_id,
             poll_interval=poll_interval, max_wait=max_wait, verbosity=verbosity,
@@ -89,8 +104,9 @@ class VectorStores(openaistream.Resource):
         max_wait: float = DEFAULT_MAX_WAIT,
         verbosity: Optional[int] = None,
     ) -> Any:
-        """Wait until a file batch is done, and return it, as :meth:`files_poll` does (a
-        ``failed`` or ``cancelled`` batch is returned, not raised)."""
+        """Wait until a file batch is done, and return it, as
+        [`files_poll()`][openaistream.plugins.vector_stores.VectorStores.files_poll] does (a
+        `failed` or `cancelled` batch is returned, not raised)."""
         return poll(
             self, "file_batches_retrieve", vector_store_id, batch_id,
             poll_interval=poll_interval, max_wait=max_wait, verbosity=verbosity,
@@ -106,8 +122,9 @@ class VectorStores(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Attach an uploaded file (``params``: ``attributes``, ``chunking_strategy``), then
-        wait until it is processed, as :meth:`files_poll`."""
+        """Attach an uploaded file (`params`: `attributes`, `chunking_strategy`), then wait until it
+        is processed, as
+        [`files_poll()`][openaistream.plugins.vector_stores.VectorStores.files_poll]."""
         check_poll_options(poll_interval, max_wait)
 
         def steps() -> Generator[Any, Any, Any]:
@@ -129,8 +146,8 @@ class VectorStores(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Upload ``file`` (as ``files.upload`` takes it, purpose ``assistants``), then
-        attach it (``params``: ``attributes``, ``chunking_strategy``), without waiting."""
+        """Upload `file` (as `files.upload` takes it, purpose `assistants`), then
+        attach it (`params`: `attributes`, `chunking_strategy`), without waiting."""
         path_segment("vector_store_id", vector_store_id)
 
         def steps() -> Generator[Any, Any, Any]:
@@ -151,8 +168,10 @@ class VectorStores(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Upload ``file``, attach it and wait until it is processed: :meth:`files_upload`
-        then :meth:`files_poll`. ``progress(n)`` is told of each piece of the upload."""
+        """Upload `file`, attach it and wait until it is processed:
+        [`files_upload()`][openaistream.plugins.vector_stores.VectorStores.files_upload] then
+        [`files_poll()`][openaistream.plugins.vector_stores.VectorStores.files_poll]. `progress(n)`
+        is told of each piece of the upload."""
         path_segment("vector_store_id", vector_store_id)
         check_poll_options(poll_interval, max_wait)
 
@@ -176,8 +195,9 @@ class VectorStores(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Create a file batch (``params``: ``file_ids`` or ``files``, ``attributes``,
-        ``chunking_strategy``), then wait until it is done, as :meth:`file_batches_poll`."""
+        """Create a file batch (`params`: `file_ids` or `files`, `attributes`, `chunking_strategy`),
+        then wait until it is done, as
+        [`file_batches_poll()`][openaistream.plugins.vector_stores.VectorStores.file_batches_poll]."""
         check_poll_options(poll_interval, max_wait)
 
         def steps() -> Generator[Any, Any, Any]:
@@ -203,9 +223,10 @@ class VectorStores(openaistream.Resource):
         verbosity: Optional[int] = None,
         **params: Any,
     ) -> Any:
-        """Upload each of ``files`` in turn (purpose ``assistants``), create one batch of
-        them and of the already uploaded ``file_ids``, then wait until it is done, as
-        :meth:`file_batches_poll`. ``progress(n)`` is told of each piece of every upload."""
+        """Upload each of `files` in turn (purpose `assistants`), create one batch of them and of
+        the already uploaded `file_ids`, then wait until it is done, as
+        [`file_batches_poll()`][openaistream.plugins.vector_stores.VectorStores.file_batches_poll].
+        `progress(n)` is told of each piece of every upload."""
         files = _checked_files(files, file_ids)
         path_segment("vector_store_id", vector_store_id)
         check_poll_options(poll_interval, max_wait)
@@ -226,7 +247,7 @@ class VectorStores(openaistream.Resource):
     def _uploaded(
         self, file: FileInput, progress: Progress, verbosity: Optional[int]
     ) -> Generator[Any, Any, str]:
-        """The steps of one upload through ``files.upload``: the new file's ID."""
+        """The steps of one upload through `files.upload`: the new file's ID."""
         upload = self.client.files.upload(
             file, "assistants", progress=progress, verbosity=verbosity
         )
@@ -234,7 +255,7 @@ class VectorStores(openaistream.Resource):
 
 
 def _check_file(name: str, file: Any) -> None:
-    """A clear error for a file ``files.upload`` would refuse, before anything is sent. An
+    """A clear error for a file `files.upload` would refuse, before anything is sent. An
     open file is checked as it is uploaded: checking one that cannot seek would consume it."""
     content = file[1] if isinstance(file, tuple) and len(file) > 1 else file
     if not callable(getattr(content, "read", None)):
@@ -242,7 +263,7 @@ def _check_file(name: str, file: Any) -> None:
 
 
 def _checked_files(files: Any, file_ids: Sequence[str]) -> list[Any]:
-    """``files`` as a list, each checked before any upload; a clear error otherwise."""
+    """`files` as a list, each checked before any upload; a clear error otherwise."""
     if isinstance(files, (str, bytes, tuple)) or not hasattr(files, "__iter__"):
         raise TypeError(f"files must be a list of files, not {type(files).__name__}")
     files = [*files]

@@ -1,20 +1,20 @@
-"""The ``webhooks`` resource: check that a webhook request came from OpenAI, and read its event.
+"""The `webhooks` resource: check that a webhook request came from OpenAI, and read its event.
 
 OpenAI signs the webhooks it sends by the Standard Webhooks scheme
-(https://github.com/standard-webhooks/standard-webhooks, ``spec/standard-webhooks.md``):
+(https://github.com/standard-webhooks/standard-webhooks, `spec/standard-webhooks.md`):
 
-- three headers: ``webhook-id``, ``webhook-timestamp`` (seconds since the epoch) and
-  ``webhook-signature``, a space-separated list of ``v1,<base64>`` entries (more than one
+- three headers: `webhook-id`, `webhook-timestamp` (seconds since the epoch) and
+  `webhook-signature`, a space-separated list of `v1,<base64>` entries (more than one
   while a secret is being rotated; entries of other versions are not ours to check);
-- each ``v1`` signature is the HMAC-SHA256 of ``{id}.{timestamp}.{body}``, the body exactly
+- each `v1` signature is the HMAC-SHA256 of `{id}.{timestamp}.{body}`, the body exactly
   as received, under the endpoint's secret;
-- the secret is shown as ``whsec_`` and the base64 of the key. A secret without the prefix is
+- the secret is shown as `whsec_` and the base64 of the key. A secret without the prefix is
   taken as the key's own text (its UTF-8 bytes), as openai-python takes it; the Standard
-  Webhooks libraries would base64-decode it instead, so such a secret needs its ``whsec_``
+  Webhooks libraries would base64-decode it instead, so such a secret needs its `whsec_`
   back to be read their way.
 
-A signature is accepted when any ``v1`` entry matches (compared in constant time), and then
-only if the timestamp is within ``tolerance`` seconds of now, either way: an old message
+A signature is accepted when any `v1` entry matches (compared in constant time), and then
+only if the timestamp is within `tolerance` seconds of now, either way: an old message
 replayed, or one dated ahead, is refused. Nothing here touches the network: the methods are
 plain (never awaitable) on both clients, as in openai-python.
 """
@@ -50,12 +50,14 @@ Headers = Union[Mapping[str, Any], Iterable[tuple[Any, Any]], Any]
 
 
 class Webhooks(openaistream.Resource):
-    """Verify the webhooks OpenAI sends to your endpoint (no API call is made)::
+    """Verify the webhooks OpenAI sends to your endpoint (no API call is made):
 
-        event = client.webhooks.unwrap(body, request_headers)  # raises if not OpenAI's
+    ```python
+    event = client.webhooks.unwrap(body, request_headers)  # raises if not OpenAI's
+    ```
 
-    The secret is ``secret=``, else the client's ``webhook_secret`` when it has one, else
-    the ``OPENAI_WEBHOOK_SECRET`` environment variable."""
+    The secret is `secret=`, else the client's `webhook_secret` when it has one, else
+    the `OPENAI_WEBHOOK_SECRET` environment variable."""
 
     # What "now" is: a test sets a fixed clock on the resource, no sleeping.
     _clock: Callable[[], float] = staticmethod(time.time)
@@ -69,9 +71,9 @@ class Webhooks(openaistream.Resource):
         secret: Optional[str] = None,
         tolerance: float = TOLERANCE,
     ) -> None:
-        """Return None if ``payload`` (the request body exactly as received, str or bytes)
-        and ``headers`` (any mapping, or (name, value) pairs; names in any case) are a
-        webhook OpenAI signed with this endpoint's secret less than ``tolerance`` seconds
+        """Return None if `payload` (the request body exactly as received, str or bytes)
+        and `headers` (any mapping, or (name, value) pairs; names in any case) are a
+        webhook OpenAI signed with this endpoint's secret less than `tolerance` seconds
         ago (or ahead); raise InvalidWebhookSignatureError if not."""
         verify_signature(
             payload, headers, secret=self._secret(secret), tolerance=tolerance, now=self._clock()
@@ -87,8 +89,8 @@ class Webhooks(openaistream.Resource):
         tolerance: float = TOLERANCE,
     ) -> Any:
         """The event a verified webhook carries, as the JSON it is (a dict such as
-        ``{"id": "evt_...", "type": "response.completed", "data": {...}}``); verified as
-        ``verify_signature`` does first, raising InvalidWebhookSignatureError if it fails."""
+        `{"id": "evt_...", "type": "response.completed", "data": {...}}`); verified as
+        `verify_signature` does first, raising InvalidWebhookSignatureError if it fails."""
         return unwrap(
             payload, headers, secret=self._secret(secret), tolerance=tolerance, now=self._clock()
         )
@@ -117,8 +119,8 @@ def verify_signature(
     tolerance: float = TOLERANCE,
     now: Optional[float] = None,
 ) -> None:
-    """:meth:`Webhooks.verify_signature` with the secret given; ``now`` (seconds since the
-    epoch) is the current time unless given."""
+    """[`Webhooks.verify_signature()`][openaistream.plugins.webhooks.Webhooks.verify_signature] with
+    the secret given; `now` (seconds since the epoch) is the current time unless given."""
     body = _body(payload)
     key = _key(secret)
     _check_tolerance(tolerance)
@@ -150,7 +152,8 @@ def unwrap(
     tolerance: float = TOLERANCE,
     now: Optional[float] = None,
 ) -> Any:
-    """:meth:`Webhooks.unwrap` with the secret given: the verified event as JSON."""
+    """[`Webhooks.unwrap()`][openaistream.plugins.webhooks.Webhooks.unwrap] with the secret given:
+    the verified event as JSON."""
     verify_signature(payload, headers, secret=secret, tolerance=tolerance, now=now)
     return json.loads(payload)
 

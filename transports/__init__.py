@@ -1,2 +1,2 @@
-"""Built-in transports, one module each. A transport sends an ``openaistream.Request`` and
-returns an ``openaistream.Response`` whose body chunks are yielded as they arrive."""
+"""Built-in transports, one module each. A transport sends an `openaistream.Request` and
+returns an `openaistream.Response` whose body chunks are yielded as they arrive."""

@@ -1,21 +1,21 @@
-"""The async network transport: aiohttp, one pooled ``ClientSession`` per transport (keep-alive,
+"""The async network transport: aiohttp, one pooled `ClientSession` per transport (keep-alive,
 its C HTTP parser), separate connect and read timeouts and the call's deadline, HTTP proxies
 (CONNECT for HTTPS targets; credentials from the proxy URL sent as Proxy-Authorization) and
-SOCKS proxies (socks4, socks4a, socks5, socks5h, through ``aiohttp-socks``), TLS verified
-against the system's CAs or a ``ca_bundle``. It serves the async client, as the urllib3 and
+SOCKS proxies (socks4, socks4a, socks5, socks5h, through `aiohttp-socks`), TLS verified
+against the system's CAs or a `ca_bundle`. It serves the async client, as the urllib3 and
 SOCKS transports serve the blocking one, and behaves as they do.
 
-aiohttp is an optional extra (``pip install 'openaistream[async]'``): it is imported when the
+aiohttp is an optional extra (`pip install 'openaistream[async]'`): it is imported when the
 first transport is built, and its session is made inside the running event loop with the
 first request. Loading this plugin imports neither aiohttp nor asyncio.
 
 What aiohttp would do on its own and this transport does not: follow redirects, keep cookies,
-read the environment's proxy settings (the core chose the proxy), add its own ``User-Agent``,
-``Accept`` or ``Content-Type``. The request goes out with the headers it was given, plus
-``Host``, the body's framing and, as the blocking transport sends it, ``Accept-Encoding:
-identity`` when the request names no encoding; a compressed answer is decoded all the same.
+read the environment's proxy settings (the core chose the proxy), add its own `User-Agent`,
+`Accept` or `Content-Type`. The request goes out with the headers it was given, plus
+`Host`, the body's framing and, as the blocking transport sends it, `Accept-Encoding:
+identity` when the request names no encoding; a compressed answer is decoded all the same.
 
-Body bytes are handed on as they arrive (``readany``: whatever aiohttp has, never a wait to
+Body bytes are handed on as they arrive (`readany`: whatever aiohttp has, never a wait to
 fill a buffer). A response read to its end leaves its connection in the pool; one closed
 before its end, or whose task was cancelled in a read, is aborted at once (no TLS goodbye to
 wait for), so no one reads the rest of that body as the start of theirs.
@@ -139,7 +139,7 @@ class AiohttpTransport:
         )
 
     def _watch(self, raw: aiohttp.ClientResponse, body: _Body) -> None:
-        """Follow the connection the body is read from (see :class:`_Watch`): one watch per
+        """Follow the connection the body is read from (see `_Watch`): one watch per
         connection, for the body being read on it now."""
         connection = raw.connection
         protocol = connection.protocol if connection is not None else None
@@ -156,7 +156,7 @@ class AiohttpTransport:
         body.watch = watch
 
     def _session_here(self) -> aiohttp.ClientSession:
-        """The session, made in the running loop the first time (and after ``aclose``)."""
+        """The session, made in the running loop the first time (and after `aclose`)."""
         import asyncio
 
         loop = asyncio.get_running_loop()
@@ -233,7 +233,7 @@ class AiohttpTransport:
         )
 
     def _sent_headers(self, request: Request) -> dict[str, str]:
-        """The request's headers; ``Accept-Encoding: identity`` when it names no encoding (as
+        """The request's headers; `Accept-Encoding: identity` when it names no encoding (as
         http.client adds under urllib3); the proxy's credentials when an http:// URL goes to
         an HTTP proxy as is (aiohttp sends them only on a CONNECT, for https:// URLs)."""
         headers = request.headers
@@ -371,12 +371,12 @@ class AiohttpTransport:
 
 
 def _capped(connector: aiohttp.BaseConnector) -> aiohttp.BaseConnector:
-    """The connector, its connections reading at most ``_READ_SIZE`` bytes a socket read.
+    """The connector, its connections reading at most `_READ_SIZE` bytes a socket read.
 
     asyncio reads up to 256 KiB at a time, and aiohttp holds what it read until the stream's
     reader takes it: a loop behind on a thousand fast streams held ~150 KB of each, where
     16 KiB reads hold ~57 KB, at the same events/s (docs/performance.md). Neither library
-    makes the size a setting: this sets the plain-socket transport's ``max_size`` as each
+    makes the size a setting: this sets the plain-socket transport's `max_size` as each
     connection is made, and does nothing where a version has neither that attribute nor the
     connector's protocol factory (a TLS connection keeps asyncio's own size)."""
     factory = getattr(connector, "_factory", None)
@@ -493,7 +493,7 @@ class _Body:
 
 class _Watch:
     """The body being read on one connection, told when the connection is lost: the one way
-    to learn that aiohttp's parser gave up on a body (see :meth:`_Body.lost`)."""
+    to learn that aiohttp's parser gave up on a body (see `_Body.lost()`)."""
 
     __slots__ = ("body",)
 
@@ -568,7 +568,7 @@ class _Upload:
 
 
 def _joined(headers: Any) -> dict[str, str]:
-    """The headers by name, repeated ones joined with ``, `` (as urllib3 gives them)."""
+    """The headers by name, repeated ones joined with `, ` (as urllib3 gives them)."""
     joined: dict[str, str] = {}
     for name, value in headers.items():
         key = name.lower()

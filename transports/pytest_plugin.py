@@ -1,24 +1,24 @@
-"""The pytest plugin of the replay transport, installed with the package (``pytest11``).
+"""The pytest plugin of the replay transport, installed with the package (`pytest11`).
 
-- ``openai_client``: a client whose transport is a cassette named after the test,
-  ``<test file's folder>/cassettes/<test module>/<test name>.json`` (anyio's backend
+- `openai_client`: a client whose transport is a cassette named after the test,
+  `<test file's folder>/cassettes/<test module>/<test name>.json` (anyio's backend
   parameter is not part of the name); the folder is set by
-  the ``openaistream_cassette_dir`` ini option (relative to the test file, or absolute).
-  The key and base URL come from ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` when recording;
+  the `openaistream_cassette_dir` ini option (relative to the test file, or absolute).
+  The key and base URL come from `OPENAI_API_KEY` and `OPENAI_BASE_URL` when recording;
   replaying needs neither. Streams a test leaves unread are closed when it ends.
-- ``async_openai_client``: the same, an ``AsyncOpenAI``, for ``async def`` tests run by
-  pytest-asyncio (``@pytest.mark.asyncio``) or by anyio's plugin (``@pytest.mark.anyio``;
+- `async_openai_client`: the same, an `AsyncOpenAI`, for `async def` tests run by
+  pytest-asyncio (`@pytest.mark.asyncio`) or by anyio's plugin (`@pytest.mark.anyio`;
   on its asyncio backend: a test anyio runs on another, trio, is skipped with the reason).
   It is made and closed in the event loop the test runs in (with pytest-asyncio, the loop of
   the fixture loop scope in force: keep it the tests'), so nothing is left unclosed.
-- ``openai_cassette``: that cassette's path; ``openai_record_mode``: the mode in force.
-- ``@pytest.mark.openai_cassette("name", record_mode=None)``: use ``<cassette dir>/name.json``
+- `openai_cassette`: that cassette's path; `openai_record_mode`: the mode in force.
+- `@pytest.mark.openai_cassette("name", record_mode=None)`: use `<cassette dir>/name.json`
   (shared by every test that names it), and optionally a mode for this test.
-- ``--openai-record-mode=replay|record|once|new``: by default ``replay``, so a test run
+- `--openai-record-mode=replay|record|once|new`: by default `replay`, so a test run
   never touches the network unless asked.
 
-Precedence, most specific first: ``--openai-record-mode`` on the command line, then the
-marker's ``record_mode``, then the ``openaistream_record_mode`` ini option, then ``replay``.
+Precedence, most specific first: `--openai-record-mode` on the command line, then the
+marker's `record_mode`, then the `openaistream_record_mode` ini option, then `replay`.
 """
 
 from __future__ import annotations
@@ -99,8 +99,8 @@ def openai_cassette(request: pytest.FixtureRequest) -> Path:
 
 def _test_name(node: pytest.Item) -> str:
     """The test's name with its parameters, but not anyio's backend: an anyio test
-    (``test_chat[asyncio]``) sends what it sends whatever the backend, so its cassette is
-    ``test_chat.json`` whether the backend comes from anyio's parameters or is fixed."""
+    (`test_chat[asyncio]`) sends what it sends whatever the backend, so its cassette is
+    `test_chat.json` whether the backend comes from anyio's parameters or is fixed."""
     callspec = getattr(node, "callspec", None)
     backend = callspec.params.get("anyio_backend") if callspec is not None else None
     original = getattr(node, "originalname", node.name)
@@ -139,7 +139,7 @@ def openai_client(openai_cassette: Path, openai_record_mode: str) -> Iterator[op
 
 @pytest.fixture
 def async_openai_client(request: pytest.FixtureRequest) -> openaistream.AsyncOpenAI:
-    """``openai_client`` for async tests: an AsyncOpenAI on this test's cassette, made and
+    """`openai_client` for async tests: an AsyncOpenAI on this test's cassette, made and
     closed (with the streams the test left unread) in the test's event loop.
 
     Each async test plugin runs it through a fixture of its own kind, since the order in
@@ -181,7 +181,7 @@ if pytest_asyncio is not None:
         openai_cassette: Path, openai_record_mode: str
     ) -> AsyncIterator[openaistream.AsyncOpenAI]:
         """async_openai_client in a pytest-asyncio test, in the loop of its fixture loop
-        scope (``asyncio_default_fixture_loop_scope``; function by default, as the tests')."""
+        scope (`asyncio_default_fixture_loop_scope`; function by default, as the tests')."""
         client = openaistream.AsyncOpenAI(**_client_options(openai_cassette, openai_record_mode))
         try:
             yield client

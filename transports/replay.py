@@ -1,21 +1,22 @@
 """The record/replay transport: record real traffic once into a cassette, replay it offline
 forever, byte for byte, stream chunk boundaries included.
 
-Modes (``record_mode``):
+Modes (`record_mode`):
 
-- ``replay`` (the default): never touches the network; a request with no recording is a
-  :class:`ReplayError` naming the closest recording and how the request differs from it.
-- ``record``: always the network; the cassette is rewritten with what this run sent.
-- ``once``: record if the cassette does not exist yet, else replay.
-- ``new``: replay what matches, record (and add) what does not.
+- `replay` (the default): never touches the network; a request with no recording is a
+  [`ReplayError`][openaistream.errors.ReplayError] naming the closest recording and how the request
+  differs from it.
+- `record`: always the network; the cassette is rewritten with what this run sent.
+- `once`: record if the cassette does not exist yet, else replay.
+- `new`: replay what matches, record (and add) what does not.
 
 A cassette is one JSON file, diff-friendly, with a format version, written atomically after
 every recorded interaction. It keeps the request (method, path, query, a few headers, the
 JSON body as JSON) and the response (status, headers, the body as the exact chunks that
 arrived, text where it is text, base64 where not, each with its time offset), and how the
 stream ended: complete, cut (replayed as the same error), or closed early by the caller.
-It never keeps Authorization, api-key, organization or project headers, cookies (``Cookie``
-and ``Set-Cookie``), a key or token in the query (Azure's ``api-key``) or proxy credentials,
+It never keeps Authorization, api-key, organization or project headers, cookies (`Cookie`
+and `Set-Cookie`), a key or token in the query (Azure's `api-key`) or proxy credentials,
 and a cassette that would still contain the API key, a query token or a cookie the request
 sent is refused.
 """
@@ -150,15 +151,15 @@ class Cassette:
 class Player(Generic[NetworkT]):
     """What the sync and the async replay transports share, none of it I/O: the checks of
     their arguments and of the cassette, matching and the error when nothing matches, what a
-    replay plays (:class:`Playback`) and what a recording keeps (:class:`Recording`), the
+    replay plays (`Playback`) and what a recording keeps (`Recording`), the
     secrets a cassette must not hold and its writing. Each transport adds only the moving of
-    bytes, blocking (:class:`ReplayTransport`) or awaited (``AsyncReplayTransport``).
+    bytes, blocking (`ReplayTransport`) or awaited (`AsyncReplayTransport`).
 
-    ``match_on`` picks the request fields compared (method, path, query, body: a JSON body is
-    compared as parsed JSON, so key order does not matter); ``matcher(request, recorded)``
-    adds a check of your own. ``timing=True`` replays the recorded gaps between chunks;
-    ``resplit`` (True, or an int seed) cuts the replayed body into random chunk sizes, to
-    shake out parsing that depends on where chunks end. ``redact(interaction)`` returns the
+    `match_on` picks the request fields compared (method, path, query, body: a JSON body is
+    compared as parsed JSON, so key order does not matter); `matcher(request, recorded)`
+    adds a check of your own. `timing=True` replays the recorded gaps between chunks;
+    `resplit` (True, or an int seed) cuts the replayed body into random chunk sizes, to
+    shake out parsing that depends on where chunks end. `redact(interaction)` returns the
     interaction as it may be written, for fields of your own to scrub.
     """
 
@@ -209,8 +210,8 @@ class Player(Generic[NetworkT]):
 
     @classmethod
     def from_options(cls: type[PlayerT], options: TransportOptions) -> PlayerT:
-        """The transport as the core builds it: ``OpenAI(transport="replay", cassette=...,
-        record_mode=...)``, and the same for the async client, whose ``network`` builds the
+        """The transport as the core builds it: `OpenAI(transport="replay", cassette=...,
+        record_mode=...)`, and the same for the async client, whose `network` builds the
         async network transport."""
         if not options.cassette:
             raise ValueError(
@@ -226,8 +227,9 @@ class Player(Generic[NetworkT]):
     # -- choosing what to play -----------------------------------------------------------
 
     def chosen(self, request: Request) -> tuple[Interaction, Optional[Interaction]]:
-        """The request as a cassette describes it, and the recording to replay for it, or
-        None when it is to be recorded; a :class:`ReplayError` when it can be neither."""
+        """The request as a cassette describes it, and the recording to replay for it, or None when
+        it is to be recorded; a [`ReplayError`][openaistream.errors.ReplayError] when it can be
+        neither."""
         self._note_secrets(request)
         recorded = described(request)
         if not self.recording:
@@ -275,7 +277,7 @@ class Player(Generic[NetworkT]):
 
     def playback(self, interaction: Interaction, deadline: Optional[float] = None) -> Playback:
         """The recorded response as this transport replays it (timing, resplit). With
-        ``timing``, the call's ``deadline`` ends a recorded gap that would pass it, as it
+        `timing`, the call's `deadline` ends a recorded gap that would pass it, as it
         ends a live read."""
         response = interaction["response"]
         chunks = [_chunk_bytes(chunk) for chunk in response.get("chunks", [])]
@@ -371,7 +373,7 @@ class Playback:
 
     def wait(self) -> float:
         """Seconds until the next chunk is due: its recorded offset from the first read,
-        with ``timing``; 0 without."""
+        with `timing`; 0 without."""
         if self._started is None:
             self._started = time.monotonic()
         if self._next >= len(self._times):
@@ -408,7 +410,7 @@ class Playback:
 class Recording:
     """One response as it is recorded, moving no bytes itself: made before the request is
     sent (the chunks' time offsets count from there), told the status and headers, then each
-    chunk as it passes and how the body ended. ``finishing()`` is true once: for the close
+    chunk as it passes and how the body ended. `finishing()` is true once: for the close
     that stores it."""
 
     def __init__(self, described_request: Interaction) -> None:
@@ -442,7 +444,7 @@ class Recording:
 
 class ReplayTransport(Player[Transport]):
     """Replays a cassette, or records through the network transport into it, for the sync
-    client. The arguments are :class:`Player`'s."""
+    client. The arguments are `Player`'s."""
 
     def send(self, request: Request) -> Response:
         recorded, interaction = self.chosen(request)
@@ -597,7 +599,7 @@ def described(request: Request) -> Interaction:
 
 
 def _cookie_values(header: str) -> list[str]:
-    """The values of a ``Cookie`` header's ``name=value`` pairs long enough to be secrets."""
+    """The values of a `Cookie` header's `name=value` pairs long enough to be secrets."""
     pairs = (pair.partition("=")[2].strip() for pair in header.split(";"))
     return [value for value in pairs if len(value) >= SHORTEST_COOKIE_SECRET]
 

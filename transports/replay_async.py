@@ -1,9 +1,9 @@
 """The record/replay transport of the async client: the cassettes, modes, matching, errors
-and secrets of :mod:`openaistream.transports.replay` (all of it lives there, in
-:class:`~openaistream.transports.replay.Player`); only the moving of bytes is awaited here.
+and secrets of `openaistream.transports.replay` (all of it lives there, in
+`Player`); only the moving of bytes is awaited here.
 A cassette recorded by either client replays in both, byte for byte.
 
-Registered as ``"replay"`` with ``serves="async"``; loaded with the first async client that
+Registered as `"replay"` with `serves="async"`; loaded with the first async client that
 uses it, so the sync client never loads asyncio.
 """
 
@@ -22,7 +22,7 @@ __all__ = ["AsyncReplayTransport"]
 
 class AsyncReplayTransport(Player[AsyncTransport]):
     """Replays a cassette, or records through the async network transport into it, for the
-    async client. The arguments are those of :class:`ReplayTransport`; ``network`` builds an
+    async client. The arguments are those of `ReplayTransport`; `network` builds an
     async transport."""
 
     async def send(self, request: Request) -> AsyncResponse:
@@ -55,7 +55,7 @@ class AsyncReplayTransport(Player[AsyncTransport]):
 
 class _ReplayBody:
     """The replayed chunks, each when it is due; a read after the response was closed ends
-    with ``APIConnectionError``, as a network transport's does."""
+    with `APIConnectionError`, as a network transport's does."""
 
     def __init__(self, playback: Playback) -> None:
         self._playback = playback
@@ -120,7 +120,7 @@ class _RecordingBody:
 
 
 async def _consume_async(body: Any) -> None:
-    """Read a streamed request body to its end, as sending it would (see ``_consume``): an
+    """Read a streamed request body to its end, as sending it would (see `_consume`): an
     async iterable is awaited, anything else read as the sync transport reads it."""
     if isinstance(body, AsyncIterable):
         async for _ in body:

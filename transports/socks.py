@@ -1,8 +1,8 @@
 """The SOCKS transport: the urllib3 transport over a SOCKS proxy, through PySocks and
-``urllib3.contrib.socks``. socks4, socks4a, socks5 and socks5h (the proxy resolves host
+`urllib3.contrib.socks`. socks4, socks4a, socks5 and socks5h (the proxy resolves host
 names), with a user and password from the proxy URL.
 
-The core picks it for a ``socks*://`` proxy; ``OpenAI(transport="socks")`` names it.
+The core picks it for a `socks*://` proxy; `OpenAI(transport="socks")` names it.
 PySocks loads when the first SOCKS connection pool is built, not before.
 """
 

@@ -1,15 +1,15 @@
 """The default transport: urllib3, one pooled PoolManager per client (keep-alive,
 thread-safe), separate connect and read timeouts, HTTP and HTTPS proxies (CONNECT for HTTPS
 targets; credentials from the proxy URL sent as Proxy-Authorization), TLS verified against
-the system's CAs or a ``ca_bundle``.
+the system's CAs or a `ca_bundle`.
 
 urllib3's own retries and redirects are off: the core retries, and the API does not
 redirect. urllib3 itself is imported when the first transport is built, not when the plugin
 loads, so that building a client stays cheap.
 
 Body bytes are handed on as urllib3 has them, without waiting to fill a buffer: one read per
-HTTP chunk for chunked bodies, ``read1`` (whatever has arrived) for the others. A plain
-``read(65536)`` would hold back an SSE event until 64 KiB had arrived.
+HTTP chunk for chunked bodies, `read1` (whatever has arrived) for the others. A plain
+`read(65536)` would hold back an SSE event until 64 KiB had arrived.
 """
 
 from __future__ import annotations
@@ -274,13 +274,13 @@ def pool_options(options: TransportOptions) -> dict[str, Any]:
 
 
 def without_userinfo(url: str) -> str:
-    """The URL without ``user:password@``."""
+    """The URL without `user:password@`."""
     parts = urlsplit(url)
     return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def _shorten_reads(raw: urllib3.HTTPResponse, seconds: float) -> None:
-    """Wait at most ``seconds`` for the reads left of this response. urllib3 sets the socket's
+    """Wait at most `seconds` for the reads left of this response. urllib3 sets the socket's
     timeout again for the next request on the connection."""
     sock = getattr(raw.connection, "sock", None)
     if sock is not None:

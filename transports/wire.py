@@ -1,23 +1,23 @@
 """HTTP/1.1 as the urllib3 transports read it, stricter than http.client, and the means to cut
 an exchange short from another thread. Loaded with urllib3, on the first request.
 
-- The head of a response: interim answers (``1xx``, such as ``103 Early Hints`` or ``102
-  Processing``) are read past with their headers, where http.client skips only ``100`` and
+- The head of a response: interim answers (`1xx`, such as `103 Early Hints` or `102
+  Processing`) are read past with their headers, where http.client skips only `100` and
   would take the interim answer for the real one, leaving the real one unread on a pooled
-  connection for the next call; ``101`` (never asked for) is an error; a head cut by a hang-up
+  connection for the next call; `101` (never asked for) is an error; a head cut by a hang-up
   is an error, not a complete answer with no body.
 - Chunked framing: a chunk-size line that is not a hexadecimal number, a payload not followed
   by its line end, an overlong size line or trailer section are errors that say so, for our
-  own reader (:func:`dechunked`) and for http.client's (used under urllib3 when a body is
+  own reader (`dechunked()`) and for http.client's (used under urllib3 when a body is
   compressed).
-- An :class:`Exchange`: one request's hold on the connection it uses, so that the caller's
-  ``close()`` from another thread or the call's deadline can end a read blocked on the socket
+- An `Exchange`: one request's hold on the connection it uses, so that the caller's
+  `close()` from another thread or the call's deadline can end a read blocked on the socket
   by shutting the socket down. Per-read timeouts cannot bound a server that drips one byte at
   a time, and closing a buffered reader waits for the read in progress.
 
-One mechanism for every pool: :func:`watched_pools` derives, from the pool classes a pool
+One mechanism for every pool: `watched_pools()` derives, from the pool classes a pool
 manager would use (direct, through an HTTP proxy, or SOCKS), classes whose connections read
-responses with :class:`StrictResponse` and report to the exchange of the request using them.
+responses with `StrictResponse` and report to the exchange of the request using them.
 """
 
 from __future__ import annotations
@@ -80,8 +80,8 @@ class BrokenFraming(WireError):
 
 def chunk_size(line: bytes) -> int:
     """The size a chunk-size line announces (its line end and extensions allowed). Liberal
-    about blanks and a bare LF, strict about the number itself: ``int()`` would take ``-5``,
-    ``0x5`` or ``5_0`` and mis-frame everything after."""
+    about blanks and a bare LF, strict about the number itself: `int()` would take `-5`,
+    `0x5` or `5_0` and mis-frame everything after."""
     if len(line) > MAX_SIZE_LINE:
         raise BrokenFraming(f"a chunk-size line is longer than {MAX_SIZE_LINE} bytes")
     digits = line.partition(b";")[0].strip(b" \t\r\n")
@@ -96,12 +96,12 @@ def _not_a_line_end() -> BrokenFraming:
 
 
 def dechunked(fp: Any, at_end: Callable[[], None]) -> Iterator[bytes]:
-    """The payload of a chunked body, read from the socket in one ``read1`` at a time
+    """The payload of a chunked body, read from the socket in one `read1` at a time
     (whatever has arrived, up to 64 KiB) and handed on at once: several events a read when
     the server is ahead, one when it is not, never one waiting for the next. urllib3's own
     reader costs a chain of Python calls per HTTP chunk, the largest cost left per event.
 
-    ``at_end`` is called once the last chunk and the trailers are read and nothing follows
+    `at_end` is called once the last chunk and the trailers are read and nothing follows
     them, so that the connection can go back to the pool; a connection with bytes no one asked
     for, or cut inside the trailers, is not.
     """
@@ -184,7 +184,7 @@ def _read_trailers(fp: Any, rest: bytes) -> bool:
 
 
 def _end_of_trailers(rest: bytes) -> int:
-    """Where the trailer section in ``rest`` ends (after its empty line), or -1."""
+    """Where the trailer section in `rest` ends (after its empty line), or -1."""
     if rest.startswith(b"\r\n"):
         return 2
     if rest.startswith(b"\n"):
@@ -288,12 +288,12 @@ _sending = threading.local()  # the exchange of the request this thread is sendi
 
 class Exchange:
     """One request and its response on one connection, which another thread can cut short:
-    the caller's close (``cut("close")``) or, when the call has a deadline, a timer at it
-    (``cut("deadline")``). Cutting shuts the connection's socket down, so a read or a write
-    blocked on it ends at once; ``cut_by`` then says why.
+    the caller's close (`cut("close")`) or, when the call has a deadline, a timer at it
+    (`cut("deadline")`). Cutting shuts the connection's socket down, so a read or a write
+    blocked on it ends at once; `cut_by` then says why.
 
-    The connection is known from the moment the pool hands it out (see :func:`watched_pools`)
-    until it goes back to the pool; after that, cutting does nothing. ``end()`` stops the timer
+    The connection is known from the moment the pool hands it out (see `watched_pools()`)
+    until it goes back to the pool; after that, cutting does nothing. `end()` stops the timer
     and waits for its thread: call it once the exchange is over.
     """
 
@@ -420,8 +420,8 @@ _watched: dict[type, type] = {}
 
 
 def watched_pools(pools: Mapping[str, type]) -> dict[str, type]:
-    """The pool classes to use instead of ``pools`` (a pool manager's
-    ``pool_classes_by_scheme``): the same, with watched connections."""
+    """The pool classes to use instead of `pools` (a pool manager's
+    `pool_classes_by_scheme`): the same, with watched connections."""
     return {scheme: _watched_pool(pool) for scheme, pool in pools.items()}
 
 

@@ -1,12 +1,12 @@
-"""The ``bulk`` resource: a file of requests in the Batch API's input format run to a file of
+"""The `bulk` resource: a file of requests in the Batch API's input format run to a file of
 answers in its output format, either directly (as many at once as the rate limits allow, on
-``AsyncOpenAI``) or through the Batch API (``via="batch"``: half the price, a day's window).
+`AsyncOpenAI`) or through the Batch API (`via="batch"`: half the price, a day's window).
 
     summary = client.bulk.process("requests.jsonl", "answers.jsonl")
     summary = await aclient.bulk.process("requests.jsonl", "answers.jsonl", via="batch")
 
 Running it again with the same files resumes: the custom ids already in the output are not
-sent again. The same from the command line: ``openaistream bulk run IN -o OUT``.
+sent again. The same from the command line: `openaistream bulk run IN -o OUT`.
 """
 
 from __future__ import annotations
@@ -38,6 +38,20 @@ def __getattr__(name: str) -> Any:
 
 
 class Bulk(openaistream.Resource):
+    """A file of requests run to a file of answers, both in the Batch API's formats, as
+    `client.bulk`.
+
+    `process` sends the requests directly, at the key's rate limits, or through the Batch API
+    (`via="batch"`: half the price, a day's window). Running it again with the same files
+    resumes: a request already answered in the output is not sent again. `check` reads an
+    input without sending anything. On `AsyncOpenAI`, `process` is awaited.
+
+    ```python
+    summary = client.bulk.process("requests.jsonl", "answers.jsonl")
+    summary = client.bulk.process("requests.jsonl", "answers.jsonl", via="batch")
+    ```
+    """
+
     endpoint = ""
 
     @local
@@ -56,20 +70,20 @@ class Bulk(openaistream.Resource):
         max_batch_bytes: int = 200 * 1024 * 1024,
         poll_interval: Optional[float] = None,
     ) -> Any:
-        """Run every request of ``input`` (Batch API input lines) and write one answer a
-        request to ``output`` (Batch API output lines); the counts of the run. A request
-        already answered in ``output`` is not sent again, so a run stopped anywhere is
+        """Run every request of `input` (Batch API input lines) and write one answer a
+        request to `output` (Batch API output lines); the counts of the run. A request
+        already answered in `output` is not sent again, so a run stopped anywhere is
         resumed by running it again.
 
-        ``via="direct"`` sends the requests at the key's rate limits, read from the answers'
-        ``x-ratelimit-*`` headers or capped by ``max_rpm`` / ``max_tpm`` (a minute's
-        requests and tokens), ``concurrency`` at most at once, each tried up to
-        ``max_attempts`` times. ``via="batch"`` sends them through the Batch API instead,
-        in batches of at most ``max_batch_requests`` requests and ``max_batch_bytes`` bytes
-        (the API's limits), polled as the API asks or every ``poll_interval`` seconds.
-        ``progress``: ``"auto"`` (a bar on a terminal, lines elsewhere), ``"bar"``,
-        ``"lines"`` or ``"quiet"``. Every argument and every line of the input is checked
-        before anything is sent. On ``AsyncOpenAI`` this returns an awaitable.
+        `via="direct"` sends the requests at the key's rate limits, read from the answers'
+        `x-ratelimit-*` headers or capped by `max_rpm` / `max_tpm` (a minute's
+        requests and tokens), `concurrency` at most at once, each tried up to
+        `max_attempts` times. `via="batch"` sends them through the Batch API instead,
+        in batches of at most `max_batch_requests` requests and `max_batch_bytes` bytes
+        (the API's limits), polled as the API asks or every `poll_interval` seconds.
+        `progress`: `"auto"` (a bar on a terminal, lines elsewhere), `"bar"`,
+        `"lines"` or `"quiet"`. Every argument and every line of the input is checked
+        before anything is sent. On `AsyncOpenAI` this returns an awaitable.
         """
         from .job import Job, run_blocking  # the run's modules load when one is asked for
 

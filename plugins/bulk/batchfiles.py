@@ -69,7 +69,7 @@ class _Filling:
 def split_requests(
     requests: Iterable[BulkRequest], limits: BatchLimits, folder: Path
 ) -> list[BatchFile]:
-    """Write the requests into ``folder`` as batch files (``part-0001.jsonl``, ...), in input
+    """Write the requests into `folder` as batch files (`part-0001.jsonl`, ...), in input
     order within each URL; the files, in the order they were begun."""
     files: list[_Filling] = []
     filling: dict[str, _Filling] = {}  # by URL: the file its next request goes to

@@ -1,11 +1,11 @@
 """Custom ids by the million in little memory.
 
-- :class:`IdSet`: the ids an output already holds, exactly (to 64 bits), in eight bytes
+- `IdSet`: the ids an output already holds, exactly (to 64 bits), in eight bytes
   each: their BLAKE2b digests in one sorted array, looked up by bisection. It is built once,
   sorting the digests in slices and merging them, so it never holds a Python object per id.
   Two different ids share a digest with a chance of about n^2 / 2^65 (3 in 100 million for a
   million ids).
-- :class:`Repeats`: which ids of an input may have been seen before, in about ten bits an id
+- `Repeats`: which ids of an input may have been seen before, in about ten bits an id
   (a Bloom filter): a "no" is certain, a "maybe" (one id in a hundred) is checked exactly by
   the caller, so finding the repeated ids of a file costs no more than the few it flags.
 """
@@ -34,7 +34,7 @@ def _hash(custom_id: str, size: int) -> bytes:
 
 
 class IdSet:
-    """A fixed set of custom ids: ``in`` and ``len``."""
+    """A fixed set of custom ids: `in` and `len`."""
 
     def __init__(self, ids: Iterable[str] = ()) -> None:
         slices: list[array[int]] = []
@@ -61,7 +61,7 @@ class IdSet:
 
 
 class Repeats:
-    """A Bloom filter sized for ``expected`` ids: ``seen_before(id)`` adds the id and says
+    """A Bloom filter sized for `expected` ids: `seen_before(id)` adds the id and says
     whether it may have been added already (False is certain)."""
 
     def __init__(self, expected: int) -> None:

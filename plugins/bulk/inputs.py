@@ -1,10 +1,12 @@
-"""The input of a bulk run: the Batch API's input format, one request a line::
+"""The input of a bulk run: the Batch API's input format, one request a line:
 
-    {"custom_id": "row-1", "method": "POST", "url": "/v1/chat/completions", "body": {...}}
+```json
+{"custom_id": "row-1", "method": "POST", "url": "/v1/chat/completions", "body": {...}}
+```
 
-``check_input`` reads the whole file once before anything is sent and reports every line
-that could not be sent (not JSON, no ``custom_id``, a ``custom_id`` used twice, a URL that is
-not an API path), with its line number; ``read_requests`` then reads it again as the run goes,
+`check_input` reads the whole file once before anything is sent and reports every line
+that could not be sent (not JSON, no `custom_id`, a `custom_id` used twice, a URL that is
+not an API path), with its line number; `read_requests` then reads it again as the run goes,
 a line at a time, so a file of any size takes the memory of one line.
 """
 
@@ -40,8 +42,8 @@ _API_PATH = re.compile(r"/v1(/[A-Za-z0-9_.~%-]+)+")
 
 @dataclass(frozen=True)
 class BulkRequest:
-    """One request of the input. ``raw`` is its line as read, without the newline (a batch
-    file gets it verbatim); ``line`` counts from 1."""
+    """One request of the input. `raw` is its line as read, without the newline (a batch
+    file gets it verbatim); `line` counts from 1."""
 
     line: int
     custom_id: str
@@ -58,7 +60,7 @@ class InputSummary:
 
 
 class InputError(ValueError):
-    """Lines of the input that cannot be sent. ``problems`` are (line number, what is
+    """Lines of the input that cannot be sent. `problems` are (line number, what is
     wrong), in file order; nothing was sent."""
 
     def __init__(self, path: str, problems: list[tuple[int, str]], total: int) -> None:
@@ -71,14 +73,14 @@ class InputError(ValueError):
 
 
 def api_path(url: str) -> str:
-    """The path a client with a ``.../v1`` base URL calls: ``/v1/chat/completions`` ->
-    ``/chat/completions``."""
+    """The path a client with a `.../v1` base URL calls: `/v1/chat/completions` ->
+    `/chat/completions`."""
     return url[len("/v1") :]
 
 
 def check_input(path: PathLike) -> InputSummary:
     """Read the whole input once: what it asks for, or an InputError naming every line
-    that cannot be sent (the first ``SHOWN`` of them, with their line numbers)."""
+    that cannot be sent (the first `SHOWN` of them, with their line numbers)."""
     name = str(path)
     problems: list[tuple[int, str]] = []
     total_problems = 0
@@ -113,7 +115,7 @@ def check_input(path: PathLike) -> InputSummary:
 
 def read_requests(path: PathLike, done: Optional[Container[str]] = None) -> Iterator[BulkRequest]:
     """The requests of a checked input in file order, read as they are taken, leaving out
-    those whose ``custom_id`` is in ``done`` (a resumed run)."""
+    those whose `custom_id` is in `done` (a resumed run)."""
     for number, raw in _lines(path):
         request = _parsed(number, raw)
         if request is not None and (done is None or request.custom_id not in done):

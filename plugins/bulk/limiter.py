@@ -1,13 +1,13 @@
 """Pacing a bulk run at the rate limit, not over it.
 
 Two budgets, requests and tokens, each a bucket that refills continuously as the API's own
-limits do. Their size and refill rate come from ``--max-rpm`` / ``--max-tpm`` or, once the
-first answer arrives, from its ``x-ratelimit-*`` headers: ``limit`` is the bucket's size,
-``remaining`` its level, and ``reset`` (the time until the bucket is full again) gives the
+limits do. Their size and refill rate come from `--max-rpm` / `--max-tpm` or, once the
+first answer arrives, from its `x-ratelimit-*` headers: `limit` is the bucket's size,
+`remaining` its level, and `reset` (the time until the bucket is full again) gives the
 refill rate, so a server whose "minute" is not sixty seconds is read right too. Until the
 first answer says what the limits are, one request goes out alone.
 
-A 429 stops every request from starting until its ``Retry-After`` has passed and empties
+A 429 stops every request from starting until its `Retry-After` has passed and empties
 the bucket it names, instead of each request retrying on its own.
 """
 
@@ -27,7 +27,7 @@ _UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs"
 
 
 def parse_duration(text: str) -> Optional[float]:
-    """Seconds in a duration as the API writes it (``1s``, ``6m0s``, ``20ms``, ``1.5s``;
+    """Seconds in a duration as the API writes it (`1s`, `6m0s`, `20ms`, `1.5s`;
     a bare number is seconds); None when it is not one."""
     text = text.strip()
     try:
@@ -41,7 +41,7 @@ def parse_duration(text: str) -> Optional[float]:
 
 
 class Bucket:
-    """A budget of ``size`` units refilled at ``rate`` units a second."""
+    """A budget of `size` units refilled at `rate` units a second."""
 
     def __init__(self, size: float, rate: float, level: float, now: float) -> None:
         self.size = size
@@ -55,7 +55,7 @@ class Bucket:
         self._at = now
 
     def wait_for(self, cost: float) -> float:
-        """Seconds until ``cost`` fits (a cost above the size waits for a full bucket)."""
+        """Seconds until `cost` fits (a cost above the size waits for a full bucket)."""
         missing = min(cost, self.size) - self.level
         return max(0.0, missing / self.rate) if self.rate > 0 else 0.0
 
@@ -96,7 +96,7 @@ class Limiter:
         return self._answer_event
 
     async def acquire(self, tokens: int) -> None:
-        """Wait until a request of ``tokens`` may start, then take its cost."""
+        """Wait until a request of `tokens` may start, then take its cost."""
         async with self._turn:
             while not self._learned and self._in_flight:  # the first answer is not in yet
                 self._answered.clear()
@@ -134,7 +134,7 @@ class Limiter:
                 self._catch_up(kind, remaining)
 
     def pause(self, seconds: float, kind: Optional[str] = None) -> None:
-        """A 429: nothing starts for ``seconds``, and the named budget starts empty."""
+        """A 429: nothing starts for `seconds`, and the named budget starts empty."""
         now = self._clock()
         self._paused_until = max(self._paused_until, now + seconds)
         for name, bucket in self.buckets.items():

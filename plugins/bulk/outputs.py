@@ -1,10 +1,12 @@
-"""The output of a bulk run: the Batch API's output format, one answer a line::
+"""The output of a bulk run: the Batch API's output format, one answer a line:
 
-    {"id": "bulk_req_...", "custom_id": "row-1",
-     "response": {"status_code": 200, "request_id": "req_...", "body": {...}}, "error": null}
+```json
+{"id": "bulk_req_...", "custom_id": "row-1",
+ "response": {"status_code": 200, "request_id": "req_...", "body": {...}}, "error": null}
+```
 
-or, for a request that got no HTTP answer, ``"response": null`` and ``"error": {"code",
-"message"}``. Lines are appended, each with one ``os.write``: a run killed at any moment
+or, for a request that got no HTTP answer, `"response": null` and `"error": {"code",
+"message"}`. Lines are appended, each with one `os.write`: a run killed at any moment
 leaves whole lines and at most a torn last one, which the next run cuts off before it reads
 which custom ids are done.
 """
@@ -51,7 +53,7 @@ def _line_id() -> str:
 
 
 class OutputFile:
-    """The output, open for appending. ``done`` holds the custom ids it held when it was
+    """The output, open for appending. `done` holds the custom ids it held when it was
     opened (a run writes each id of its input once: it need not remember them again)."""
 
     def __init__(self, path: PathLike) -> None:

@@ -17,7 +17,7 @@ WIDTH = 24  # characters of the bar itself
 
 
 class Progress:
-    """``update`` with absolute counts as often as they change; it draws only when due."""
+    """`update` with absolute counts as often as they change; it draws only when due."""
 
     def __init__(
         self,

@@ -1,11 +1,11 @@
-"""The direct path of a bulk run: every request of the input sent on ``AsyncOpenAI``, as
-many at once as ``concurrency`` and the rate limits allow, each ending as exactly one line of
+"""The direct path of a bulk run: every request of the input sent on `AsyncOpenAI`, as
+many at once as `concurrency` and the rate limits allow, each ending as exactly one line of
 the output.
 
-A request is tried up to ``max_attempts`` times: a 429 (after the whole run has paused as
+A request is tried up to `max_attempts` times: a 429 (after the whole run has paused as
 the server asked), a 408, 409 or 5xx, or no answer at all are tried again; any other status
 is the request's answer. What a key cannot get past (401, 403, a 429 for
-``insufficient_quota``) stops the run: the requests not yet written stay out of the output,
+`insufficient_quota`) stops the run: the requests not yet written stay out of the output,
 so the same command, run again once the key is fixed, sends them.
 """
 
@@ -49,8 +49,8 @@ class DirectOptions:
 
 
 class BulkStoppedError(openaistream.OpenAIError):
-    """The run stopped early: the key cannot go on (``__cause__`` says why). The requests
-    not written are sent by running the same command again; ``summary`` counts the run."""
+    """The run stopped early: the key cannot go on (`__cause__` says why). The requests
+    not written are sent by running the same command again; `summary` counts the run."""
 
     def __init__(self, message: str, summary: Summary) -> None:
         super().__init__(message)
@@ -281,7 +281,7 @@ def _body(content: Optional[bytes]) -> Any:
 
 
 def _is_error_object(body: Any) -> bool:
-    """The inner ``error`` object that status errors keep, rather than a whole body."""
+    """The inner `error` object that status errors keep, rather than a whole body."""
     return isinstance(body, dict) and "message" in body and "error" not in body
 
 

@@ -1,4 +1,4 @@
-"""What a bulk run did, counted: the answer of ``bulk.process`` and the CLI's last line."""
+"""What a bulk run did, counted: the answer of `bulk.process` and the CLI's last line."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ __all__ = ["Summary"]
 
 @dataclass
 class Summary:
-    """Counts of one run. ``left`` requests were not written this run (a batch expired or
+    """Counts of one run. `left` requests were not written this run (a batch expired or
     was cancelled, or the run stopped): running the same command again sends them."""
 
     total: int = 0  # requests in the input

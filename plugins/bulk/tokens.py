@@ -1,9 +1,9 @@
 """How many tokens a request will cost, told before it is sent, as the API's rate limiter
-counts them: the prompt's tokens plus the most the answer may take (``max_tokens``,
-``max_completion_tokens`` or ``max_output_tokens``).
+counts them: the prompt's tokens plus the most the answer may take (`max_tokens`,
+`max_completion_tokens` or `max_output_tokens`).
 
 The prompt is estimated at four characters a token (OpenAI's rule of thumb for English),
-then corrected by what the answers' ``usage`` says the prompts really cost: a run of Chinese
+then corrected by what the answers' `usage` says the prompts really cost: a run of Chinese
 text or of code learns its own ratio after a few answers.
 """
 
@@ -37,7 +37,7 @@ class TokenEstimator:
         return round(guess * self.ratio) + _answer_limit(body), guess
 
     def learn(self, guess: int, usage: Any) -> None:
-        """Move the ratio toward what an answer's ``usage`` says its prompt cost."""
+        """Move the ratio toward what an answer's `usage` says its prompt cost."""
         real = _prompt_tokens(usage)
         if guess > 0 and real is not None:
             self.ratio += _LEARNING * (real / guess - self.ratio)

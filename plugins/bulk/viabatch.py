@@ -1,9 +1,9 @@
-"""The Batch API path of a bulk run (``via="batch"``): the input split into batch files
+"""The Batch API path of a bulk run (`via="batch"`): the input split into batch files
 within the API's limits, each uploaded and run as a batch, the batches polled, and their
 output and error files merged into the same output the direct path writes.
 
-Everything needed to pick a run up again is kept beside the output in ``OUTPUT.batches.json``
-(replaced whole at each change) and the part files in ``OUTPUT.batches/``: a run stopped
+Everything needed to pick a run up again is kept beside the output in `OUTPUT.batches.json`
+(replaced whole at each change) and the part files in `OUTPUT.batches/`: a run stopped
 anywhere and run again uploads what was not uploaded, creates the batches not created (a
 batch created just before a crash is found again by its input file, not created twice),
 polls the others, and merges only what the output does not hold. When every batch has been
@@ -11,7 +11,7 @@ merged both are removed; requests a batch left undone (it expired, or was cancel
 written, and the next run sends them in a new round.
 
 A batch the API refuses because the organisation's queue of batch tokens is full
-(``token_limit_exceeded``) is created again once another batch of the run has ended; when
+(`token_limit_exceeded`) is created again once another batch of the run has ended; when
 none is left to end, its requests are left for the next run, not written as failures.
 """
 
@@ -245,7 +245,7 @@ class _BatchRun:
         return waits, freed
 
     def _running(self, but: Optional[Part] = None) -> bool:
-        """Whether a batch of the run (``but`` aside) has not ended."""
+        """Whether a batch of the run (`but` aside) has not ended."""
         return any(
             part is not but and part.batch_id is not None and part.status not in ENDED
             for part in self.state.parts

@@ -1,4 +1,4 @@
-"""``openaistream assistants create|list|retrieve|modify|delete``."""
+"""`openaistream assistants create|list|retrieve|modify|delete`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ COMMAND_ALIASES = {"get": "retrieve"}
 
 
 def command() -> click.Command:
-    """The ``assistants`` group."""
+    """The `assistants` group."""
     calls = [
         ("create", "create", ["model"], "Create an assistant (-o name=..., -o instructions=...)."),
         ("list", "list", [], "List the assistants."),

@@ -1,5 +1,5 @@
-"""``openaistream audio speech|transcription|translation``: speech written to a file as it
-streams, recordings turned into text; ``voices-create`` and ``voice-consents-*``: a command
+"""`openaistream audio speech|transcription|translation`: speech written to a file as it
+streams, recordings turned into text; `voices-create` and `voice-consents-*`: a command
 for each of the custom voice methods."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ COMMAND_ALIASES = {"transcribe": "transcription", "translate": "translation"}
 
 
 def command() -> click.Command:
-    """The ``audio`` group."""
+    """The `audio` group."""
     group = CommandGroup(
         "audio", help="Speech, transcription, translation and voices.", aliases=COMMAND_ALIASES
     )
@@ -73,7 +73,7 @@ def speech(
 
 
 def _recording_command(name: str, method: str, text: str) -> click.Command:
-    """A command that sends the recording at PATH to ``client.audio.<method>`` and prints
+    """A command that sends the recording at PATH to `client.audio.<method>` and prints
     the text."""
 
     @click.command(name, help=text)
@@ -101,8 +101,8 @@ def _recording_command(name: str, method: str, text: str) -> click.Command:
 
 
 def _transcript_delta(event: dict[str, Any]) -> Optional[str]:
-    """The text a ``transcript.text.delta`` event adds, whether the server named the event
-    in an ``event:`` line or only in the data's ``type``."""
+    """The text a `transcript.text.delta` event adds, whether the server named the event
+    in an `event:` line or only in the data's `type`."""
     data = event.get("data")
     if not isinstance(data, dict):
         data = event

@@ -1,4 +1,4 @@
-"""``openaistream batches create|list|retrieve|cancel``."""
+"""`openaistream batches create|list|retrieve|cancel`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ COMMAND_ALIASES = {"get": "retrieve"}
 
 
 def command() -> click.Command:
-    """The ``batches`` group."""
+    """The `batches` group."""
     calls = [
         ("create", "create", ["input_file_id", "endpoint"], "Start a batch of an uploaded file."),
         ("list", "list", [], "List the batches."),

@@ -1,4 +1,4 @@
-"""``openaistream bulk run|check``: a file of requests in the Batch API's input format, run to
+"""`openaistream bulk run|check`: a file of requests in the Batch API's input format, run to
 a file of answers in its output format, at the rate limit or through the Batch API."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class _BadInput(click.ClickException):
 
 
 def command() -> click.Command:
-    """The ``bulk`` group."""
+    """The `bulk` group."""
     group = click.Group("bulk", help="Run a file of requests (the Batch API's input format).")
     group.add_command(run)
     group.add_command(check)

@@ -1,4 +1,4 @@
-"""``openaistream chat PROMPT``: ask, and print the answer as it streams."""
+"""`openaistream chat PROMPT`: ask, and print the answer as it streams."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ _SET_BY_OPTIONS = {
 
 
 def command() -> click.Command:
-    """The ``chat`` command."""
+    """The `chat` command."""
     return chat
 
 

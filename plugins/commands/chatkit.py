@@ -1,5 +1,5 @@
-"""``openaistream chatkit ...``: one command per method of the ``chatkit`` resource;
-``sessions-create WORKFLOW USER`` takes a workflow id (or the workflow as a JSON object)."""
+"""`openaistream chatkit ...`: one command per method of the `chatkit` resource;
+`sessions-create WORKFLOW USER` takes a workflow id (or the workflow as a JSON object)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from openaistream.plugins.chatkit import ChatKit
 
 
 def command() -> click.Command:
-    """The ``chatkit`` group."""
+    """The `chatkit` group."""
     columns = ("id", "title", "user", "created_at")
     group = operations_group(
         "chatkit",
@@ -58,7 +58,7 @@ def sessions_create(
 
 
 def _workflow(given: str) -> object:
-    """``wf_...`` as ``{"id": "wf_..."}``; a JSON object as it is."""
+    """`wf_...` as `{"id": "wf_..."}`; a JSON object as it is."""
     if not given.lstrip().startswith("{"):
         return {"id": given}
     try:

@@ -1,4 +1,4 @@
-"""``openaistream completions create MODEL PROMPT``: a legacy completion (``-o stream=true``
+"""`openaistream completions create MODEL PROMPT`: a legacy completion (`-o stream=true`
 prints its chunks as JSON lines as they arrive)."""
 
 from __future__ import annotations
@@ -10,5 +10,5 @@ from openaistream.plugins.completions import Completions
 
 
 def command() -> click.Command:
-    """The ``completions`` group."""
+    """The `completions` group."""
     return operations_group("completions", "completions", Completions, "Legacy completions.")

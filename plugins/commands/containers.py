@@ -1,6 +1,6 @@
-"""``openaistream containers ...``: a command for each method of ``client.containers``; a
-file uploaded into a container with a progress bar on a terminal (``files-create``), and a
-container file written to a file as it arrives (``files-download``)."""
+"""`openaistream containers ...`: a command for each method of `client.containers`; a
+file uploaded into a container with a progress bar on a terminal (`files-create`), and a
+container file written to a file as it arrives (`files-download`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ COLUMNS = ("id", "name", "status", "created_at", "path", "bytes", "source")
 
 
 def command() -> click.Command:
-    """The ``containers`` group."""
+    """The `containers` group."""
     help = "Code interpreter containers and their files."
     group = operations_group("containers", "containers", Containers, help, COLUMNS)
     group.add_command(files_create)

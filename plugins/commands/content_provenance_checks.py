@@ -1,4 +1,4 @@
-"""``openaistream content-provenance-checks create FILE``: check an image or audio file for
+"""`openaistream content-provenance-checks create FILE`: check an image or audio file for
 OpenAI's provenance signals."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from openaistream.plugins.content_provenance_checks import ContentProvenanceChec
 
 
 def command() -> click.Command:
-    """The ``content-provenance-checks`` group."""
+    """The `content-provenance-checks` group."""
     return operations_group(
         "content-provenance-checks",
         "content_provenance_checks",

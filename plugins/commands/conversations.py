@@ -1,5 +1,5 @@
-"""``openaistream conversations create|retrieve|update|delete|items-create|items-list|
-items-retrieve|items-delete``: one command per method, named after it."""
+"""`openaistream conversations create|retrieve|update|delete|items-create|items-list|
+items-retrieve|items-delete`: one command per method, named after it."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ _JSON_ARGUMENTS = {"update": "metadata", "items-create": "items"}
 
 
 class JSONArgument(click.ParamType):
-    """An argument given as JSON on the command line, or ``-`` to read it from stdin."""
+    """An argument given as JSON on the command line, or `-` to read it from stdin."""
 
     name = "json"
 
@@ -32,7 +32,7 @@ class JSONArgument(click.ParamType):
 
 
 def command() -> click.Command:
-    """The ``conversations`` group."""
+    """The `conversations` group."""
     group = operations_group(
         "conversations",
         "conversations",

@@ -1,4 +1,4 @@
-"""``openaistream embeddings create MODEL INPUT``."""
+"""`openaistream embeddings create MODEL INPUT`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,6 @@ from openaistream.cli import resource_group
 
 
 def command() -> click.Command:
-    """The ``embeddings`` group."""
+    """The `embeddings` group."""
     calls = [("create", "create", ["model", "input"], "Embed INPUT with MODEL (JSON output).")]
     return resource_group("embeddings", "embeddings", "Embeddings.", calls)

@@ -1,8 +1,8 @@
-"""``openaistream evals ...``: one command per method of the ``evals`` resource.
+"""`openaistream evals ...`: one command per method of the `evals` resource.
 
-The arguments that are JSON objects (an eval's ``data_source_config`` and
-``testing_criteria``, a run's ``data_source``) are given as ``-o name=JSON``, not as
-positional words: ``evals create -o data_source_config='{...}' -o testing_criteria='[...]'``.
+The arguments that are JSON objects (an eval's `data_source_config` and
+`testing_criteria`, a run's `data_source`) are given as `-o name=JSON`, not as
+positional words: `evals create -o data_source_config='{...}' -o testing_criteria='[...]'`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from openaistream.plugins.evals import Evals
 
 
 def command() -> click.Command:
-    """The ``evals`` group."""
+    """The `evals` group."""
     columns = ("id", "name", "status", "created_at")
     group = operations_group(
         "evals",

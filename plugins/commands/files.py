@@ -1,4 +1,4 @@
-"""``openaistream files upload|list|retrieve|delete|retrieve-content``: uploads and downloads
+"""`openaistream files upload|list|retrieve|delete|retrieve-content`: uploads and downloads
 with a progress bar on a terminal."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ COMMAND_ALIASES = {"get": "retrieve", "content": "retrieve-content"}
 
 
 def command() -> click.Command:
-    """The ``files`` group."""
+    """The `files` group."""
     calls = [
         ("list", "list", [], "List the files."),
         ("retrieve", "retrieve", ["file_id"], "Show a file."),

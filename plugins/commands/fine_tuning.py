@@ -1,6 +1,6 @@
-"""``openaistream fine-tuning create|list|retrieve|cancel|pause|resume|events|checkpoints``,
-the ``checkpoint-permissions-*`` of a checkpoint and the ``alpha-graders-*``: ``events
---follow`` polls until the job ends."""
+"""`openaistream fine-tuning create|list|retrieve|cancel|pause|resume|events|checkpoints`,
+the `checkpoint-permissions-*` of a checkpoint and the `alpha-graders-*`: `events
+--follow` polls until the job ends."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ _ENDED = ("succeeded", "failed", "cancelled")
 
 
 def command() -> click.Command:
-    """The ``fine-tuning`` group."""
+    """The `fine-tuning` group."""
     calls = [
         ("create", "create", ["model", "training_file"], "Start a fine-tuning job."),
         ("list", "list", [], "List the jobs."),

@@ -1,5 +1,5 @@
-"""``openaistream images create|edit|variation``: ``-o`` saves ``b64_json`` images to files,
-``-p`` takes the API parameters."""
+"""`openaistream images create|edit|variation`: `-o` saves `b64_json` images to files,
+`-p` takes the API parameters."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ _OUTPUT_OPTION = click.option(
 
 
 def command() -> click.Command:
-    """The ``images`` group."""
+    """The `images` group."""
     group = CommandGroup("images", help="Generate, edit and vary images.")
     for each in (create, edit, variation):
         group.add_command(each)
@@ -81,7 +81,7 @@ def _params_of(params: tuple[str, ...], *taken: str) -> dict[str, Any]:
 
 def _save(state: State, answer: Any, output: Optional[str]) -> None:
     """Print the answer (JSON); with -o, write each b64_json image to a file instead.
-    Streamed (``-p stream=true``): each event as a JSON line as it arrives, or with -o
+    Streamed (`-p stream=true`): each event as a JSON line as it arrives, or with -o
     the final images the stream ends with."""
     if isinstance(answer, openaistream.DataStream):
         if not output:
@@ -102,8 +102,8 @@ def _save(state: State, answer: Any, output: Optional[str]) -> None:
 
 
 def _event_data(event: dict[str, Any]) -> dict[str, Any]:
-    """A streamed event's payload, whether the server named it in an ``event:`` line or
-    only in the data's ``type``."""
+    """A streamed event's payload, whether the server named it in an `event:` line or
+    only in the data's `type`."""
     data = event.get("data")
     return data if isinstance(data, dict) else event
 

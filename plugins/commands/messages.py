@@ -1,4 +1,4 @@
-"""``openaistream messages create|list|retrieve|modify|delete``."""
+"""`openaistream messages create|list|retrieve|modify|delete`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ COMMAND_ALIASES = {"get": "retrieve"}
 
 
 def command() -> click.Command:
-    """The ``messages`` group."""
+    """The `messages` group."""
     calls = [
         ("create", "create", ["thread_id", "role", "content"], "Add a message to a thread."),
         ("list", "list", ["thread_id"], "List a thread's messages."),

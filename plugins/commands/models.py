@@ -1,4 +1,4 @@
-"""``openaistream models list|retrieve|delete``."""
+"""`openaistream models list|retrieve|delete`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ COMMAND_ALIASES = {"get": "retrieve"}
 
 
 def command() -> click.Command:
-    """The ``models`` group."""
+    """The `models` group."""
     calls = [
         ("list", "list", [], "List the models."),
         ("retrieve", "retrieve", ["model"], "Show one model."),

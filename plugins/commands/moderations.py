@@ -1,4 +1,4 @@
-"""``openaistream moderations create INPUT``."""
+"""`openaistream moderations create INPUT`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,6 @@ from openaistream.cli import resource_group
 
 
 def command() -> click.Command:
-    """The ``moderations`` group."""
+    """The `moderations` group."""
     calls = [("create", "create", ["input"], "Check INPUT against the usage policies.")]
     return resource_group("moderations", "moderations", "Moderations.", calls)

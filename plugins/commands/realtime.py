@@ -1,4 +1,4 @@
-"""``openaistream realtime client-secrets-create|calls-create|calls-accept|...``: one
+"""`openaistream realtime client-secrets-create|calls-create|calls-accept|...`: one
 command per method of the Realtime API's REST side (not the WebSocket session)."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ _BY_HAND = ("translations_client_secrets_create",)
 
 
 def command() -> click.Command:
-    """The ``realtime`` group."""
+    """The `realtime` group."""
     help = "The Realtime API's requests: client secrets and calls."
     group = operations_group("realtime", "realtime", Realtime, help, skip=_BY_HAND)
     group.add_command(

@@ -1,5 +1,5 @@
-"""``openaistream responses create|retrieve|delete|cancel|input-items|input-tokens|compact``:
-``create`` prints the text as it streams."""
+"""`openaistream responses create|retrieve|delete|cancel|input-items|input-tokens|compact`:
+`create` prints the text as it streams."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ COMMAND_ALIASES = {"get": "retrieve"}
 
 
 def command() -> click.Command:
-    """The ``responses`` group."""
+    """The `responses` group."""
     group = CommandGroup("responses", help="The Responses API.", aliases=COMMAND_ALIASES)
     group.add_command(create)
     for name, method, help_text in (

@@ -1,5 +1,5 @@
-"""``openaistream runs ...``: create a run (on a new thread or not), answer its tool calls,
-``--stream`` to print its text as it arrives, and the list/retrieve/modify/cancel/steps
+"""`openaistream runs ...`: create a run (on a new thread or not), answer its tool calls,
+`--stream` to print its text as it arrives, and the list/retrieve/modify/cancel/steps
 commands."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ _SET_BY_OPTIONS = {"assistant_id": "ASSISTANT_ID", "stream": "--stream"}
 
 
 def command() -> click.Command:
-    """The ``runs`` group."""
+    """The `runs` group."""
     calls = [
         ("list", "list", ["thread_id"], "List a thread's runs."),
         ("retrieve", "retrieve", ["thread_id", "run_id"], "Show a run."),

@@ -1,5 +1,5 @@
-"""``openaistream skills ...``: one command per method of the ``skills`` resource, and
-``create PATH...`` / ``versions-create SKILL_ID PATH...`` that upload a skill's files (a
+"""`openaistream skills ...`: one command per method of the `skills` resource, and
+`create PATH...` / `versions-create SKILL_ID PATH...` that upload a skill's files (a
 directory, a zip file, or several files)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ _PATHS = click.argument("paths", nargs=-1, required=True, type=click.Path(exists
 
 
 def command() -> click.Command:
-    """The ``skills`` group."""
+    """The `skills` group."""
     columns = ("id", "name", "default_version", "latest_version", "created_at")
     group = operations_group("skills", "skills", Skills, "Skills and their versions.", columns)
     group.add_command(create)

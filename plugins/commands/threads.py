@@ -1,4 +1,4 @@
-"""``openaistream threads create|retrieve|modify|delete``."""
+"""`openaistream threads create|retrieve|modify|delete`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ COMMAND_ALIASES = {"get": "retrieve"}
 
 
 def command() -> click.Command:
-    """The ``threads`` group."""
+    """The `threads` group."""
     calls = [
         ("create", "create", [], "Create a thread (-o messages='[...]')."),
         ("retrieve", "retrieve", ["thread_id"], "Show a thread."),

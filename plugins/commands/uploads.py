@@ -1,4 +1,4 @@
-"""``openaistream uploads create|parts-create|complete|cancel|upload-file``: the Uploads API,
+"""`openaistream uploads create|parts-create|complete|cancel|upload-file`: the Uploads API,
 and a large file sent through it in parallel parts with a progress bar on a terminal."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ MiB = 1 << 20
 
 
 def command() -> click.Command:
-    """The ``uploads`` group."""
+    """The `uploads` group."""
     group = operations_group("uploads", "uploads", Uploads, "Files of up to 8 GB, in parts.")
     group.add_command(
         call_command("cancel", "uploads", "cancel", ["upload_id"], help="Cancel an upload.")

@@ -1,5 +1,5 @@
-"""``openaistream vector-stores ...``: a command for each operation, named after its method
-(``files-create``, ``file-batches-list-files``, ...), and the helpers that upload files,
+"""`openaistream vector-stores ...`: a command for each operation, named after its method
+(`files-create`, `file-batches-list-files`, ...), and the helpers that upload files,
 attach them and wait until they are processed (a progress bar on a terminal)."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ MAX_WAIT = click.option(
 
 
 def command() -> click.Command:
-    """The ``vector-stores`` group."""
+    """The `vector-stores` group."""
     group = operations_group(
         "vector-stores", "vector_stores", VectorStores,
         "Vector stores for file search: their files, file batches and search.",

@@ -1,5 +1,5 @@
-"""``openaistream videos ...``: a command for each method of ``client.videos``; the
-video's content written to a file as it arrives (``download-content``)."""
+"""`openaistream videos ...`: a command for each method of `client.videos`; the
+video's content written to a file as it arrives (`download-content`)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ _POLL_OPTIONS = (
 
 
 def command() -> click.Command:
-    """The ``videos`` group."""
+    """The `videos` group."""
     group = operations_group("videos", "videos", Videos, "Videos (Sora).", COLUMNS)
     text = "Start a video of PROMPT (-o input_reference=PATH uploads an image to start from)."
     group.add_command(call_command("create", "videos", "create", ["prompt"], help=text))

@@ -1,5 +1,5 @@
-"""``openaistream webhooks unwrap|verify-signature``: check a saved webhook request (its body
-and headers) against the endpoint's secret, from ``OPENAI_WEBHOOK_SECRET``."""
+"""`openaistream webhooks unwrap|verify-signature`: check a saved webhook request (its body
+and headers) against the endpoint's secret, from `OPENAI_WEBHOOK_SECRET`."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ SECRET_HELP = "The secret is read from OPENAI_WEBHOOK_SECRET."
 
 
 def command() -> click.Command:
-    """The ``webhooks`` group."""
+    """The `webhooks` group."""
     group = click.Group("webhooks", help="Check the webhooks OpenAI sends (no API call).")
     group.add_command(unwrap_command)
     group.add_command(verify_command)

@@ -273,10 +273,10 @@ def test_help_and_dir_list_the_built_in_resources(make_client: Any, client_kind:
 
     cls = openaistream.OpenAI if client_kind == "sync" else openaistream.AsyncOpenAI
     shown = pydoc.render_doc(cls, renderer=pydoc.plaintext)
-    listed = sorted(re.findall(r"^\s*- ``(\w+)``:", cls.__doc__ or "", re.M))
+    listed = sorted(re.findall(r"^\s*- `(\w+)`:", cls.__doc__ or "", re.M))
     assert listed == sorted(get_registry().resource_classes()) == BUILTIN_RESOURCES
     for name in BUILTIN_RESOURCES:
-        assert f"``{name}``" in shown
+        assert f"`{name}`" in shown
     assert set(BUILTIN_RESOURCES) <= set(dir(make_client(API_KEY)))
 
 

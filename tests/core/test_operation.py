@@ -152,7 +152,7 @@ def test_the_method_has_a_signature_and_a_docstring() -> None:
         "(self, vector_store_id, *, stream=False, num=2, verbosity=None, **params)"
     )
     assert Stores.create.__doc__.startswith("A vector store.")
-    assert "``POST /vector_stores/{vector_store_id}/search``" in (Stores.search.__doc__ or "")
+    assert "`POST /vector_stores/{vector_store_id}/search`" in (Stores.search.__doc__ or "")
     assert Stores.search.__name__ == "search"
 
 
