@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional
 import openaistream
 from openaistream.multipart import FileInput, Multipart, checked_upload
 from openaistream.operation import operation
-from openaistream.resource import check_text
+from openaistream.resource import check_flag, check_text
 
 _CONSENT = "/audio/voice_consents/{consent_id}"
 
@@ -74,7 +74,7 @@ class Audio(openaistream.Resource):
             "voice": voice,
             **params,
         }
-        if not stream:
+        if not check_flag("stream", stream):
             return self.request(
                 "POST", "/audio/speech", json=body, parse="bytes", verbosity=verbosity
             )

@@ -86,8 +86,9 @@ class Batches(openaistream.Resource):
         number of lines written.
 
         A request is either a complete batch line (`custom_id`, `method`, `url`,
-        `body`; `method` and `url` default to POST and `url`) or just the body, which
-        gets `custom_id` `request-1`, `request-2`, ... Custom ids must be unique.
+        `body`; `method` and `url` default to POST and `url`, `custom_id` to its number
+        as below) or just the body, which gets `custom_id` `request-1`, `request-2`, ...
+        Custom ids must be unique.
 
         `requests` may be an async iterable (an `async def` generator): then this returns
         an awaitable of the count, `await client.batches.write_input(path, requests())`.
@@ -144,8 +145,8 @@ async def _written_from_async(
 def _batch_line(request: Mapping[str, Any], number: int, url: str) -> dict[str, Any]:
     if not isinstance(request, Mapping):
         raise TypeError(f"requests[{number - 1}] must be a dict, not {type(request).__name__}")
-    if "body" in request and "custom_id" in request:
-        return {"method": "POST", "url": url, **request}
+    if "body" in request:  # a batch line: what it leaves out is filled in
+        return {"custom_id": f"request-{number}", "method": "POST", "url": url, **request}
     return {"custom_id": f"request-{number}", "method": "POST", "url": url, "body": dict(request)}
 
 

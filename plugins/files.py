@@ -13,7 +13,7 @@ from typing import Any, Callable, Optional, Union, cast
 
 import openaistream
 from openaistream.multipart import FileInput, Multipart, checked_upload
-from openaistream.resource import check_text, path_for
+from openaistream.resource import check_flag, check_text, path_for
 
 PathLike = Union[str, "os.PathLike[str]"]
 # The largest file /files takes, from the spec's text (createFile): "Individual files can be
@@ -97,7 +97,7 @@ class Files(openaistream.Resource):
         """The file's content: bytes, or with `stream=True` a DataStream of byte chunks as
         they arrive (`next_value` gives up to `num` bytes)."""
         path = path_for("/files/{file_id}/content", file_id=file_id)
-        if stream:
+        if check_flag("stream", stream):
             return self.request(
                 "GET", path, stream=True, decoder="bytes", num=num, verbosity=verbosity
             )

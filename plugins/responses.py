@@ -135,7 +135,7 @@ class Responses(openaistream.Resource):
     ) -> Any:
         """A stored response; `params`: `include`, `starting_after`. With
         `stream=True`, the events of a background response, from `starting_after` on."""
-        query = {**params, "stream": True} if stream else params
+        query = {**params, "stream": True} if check_flag("stream", stream) else params
         path = path_for(_ONE, response_id=response_id)
         return self.request(
             "GET",

@@ -102,7 +102,7 @@ class Runs(openaistream.Resource):
         if not isinstance(tool_outputs, list):
             raise TypeError(f"tool_outputs must be a list of dicts, not {tool_outputs!r}")
         body: dict[str, Any] = {"tool_outputs": tool_outputs}
-        if stream:
+        if check_flag("stream", stream):
             body["stream"] = True
         path = path_for(_ONE + "/submit_tool_outputs", thread_id=thread_id, run_id=run_id)
         return self.request(

@@ -48,6 +48,16 @@ def test_write_input_keeps_complete_lines_and_refuses_duplicate_ids(tmp_path: Pa
         Batches.write_input(path, ["not a dict"])  # type: ignore[list-item]
 
 
+def test_a_batch_line_without_a_custom_id_is_numbered_not_wrapped_as_a_body(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "input.jsonl"
+    line = {"url": "/v1/embeddings", "body": {"model": "m", "input": "x"}}
+    assert Batches.write_input(path, [line, line]) == 2
+    written = [json.loads(text) for text in path.read_text(encoding="utf-8").splitlines()]
+    assert written == [{"custom_id": f"request-{n}", "method": "POST", **line} for n in (1, 2)]
+
+
 def test_write_input_streams_a_large_generator(tmp_path: Path) -> None:
     path = tmp_path / "input.jsonl"
     assert Batches.write_input(path, bodies(20_000)) == 20_000
