@@ -84,6 +84,10 @@ class Bulk(openaistream.Resource):
         `progress`: `"auto"` (a bar on a terminal, lines elsewhere), `"bar"`,
         `"lines"` or `"quiet"`. Every argument and every line of the input is checked
         before anything is sent. On `AsyncOpenAI` this returns an awaitable.
+
+        The per-call options (`timeout`, `extra_headers`, ...) are not taken here: the run's
+        requests are sent by workers of their own. Run it on a client made for it instead,
+        `client.with_options(timeout=120, default_headers={...}).bulk.process(...)`.
         """
         from .job import Job, run_blocking  # the run's modules load when one is asked for
 

@@ -298,3 +298,20 @@ def test_the_command_line_run_names_bad_lines_exits_2_and_sends_nothing(
     assert code == 2
     assert "line 2: not JSON" in stderr.getvalue()
     assert httpserver.log == []
+
+
+def test_a_run_on_a_client_with_options_sends_its_headers_and_refuses_per_call_options(
+    httpserver: HTTPServer, make_client: Any, tmp_path: Path
+) -> None:
+    ChatAPI().install(httpserver)
+    write_input(tmp_path / "in.jsonl", 5)
+    client = bulk_client(make_client, httpserver)
+    with pytest.raises(TypeError, match="extra_headers"):
+        client.bulk.process(
+            tmp_path / "in.jsonl", tmp_path / "out.jsonl", extra_headers={"X-Run": "nightly"}
+        )
+    assert not httpserver.log
+    tagged = client.with_options(default_headers={"X-Run": "nightly"})
+    tagged.bulk.process(tmp_path / "in.jsonl", tmp_path / "out.jsonl", progress="quiet")
+    sent = [request.headers.get("X-Run") for request, _ in httpserver.log]
+    assert len(sent) == 5 and set(sent) == {"nightly"}
