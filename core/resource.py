@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import os
 from collections.abc import Generator, Iterable
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Optional, TypeVar, Union
 from urllib.parse import quote, unquote
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CALL_OPTIONS",
+    "PathLike",
     "Resource",
     "check_flag",
     "check_input",
@@ -37,6 +39,9 @@ __all__ = [
     "path_segment",
 ]
 
+
+# A local file's path as a method takes it: a string or a pathlib.Path.
+PathLike = Union[str, os.PathLike[str]]
 
 # The per-call options every public method of a resource takes, as openai-python's do. They
 # go to the request, never into its body or query: the names are reserved.

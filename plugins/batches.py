@@ -9,15 +9,13 @@ Paths from the OpenAPI spec: `POST|GET /batches`, `GET /batches/{batch_id}`,
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
 import openaistream
-from openaistream.resource import check_text, path_for
+from openaistream.resource import PathLike, check_text, path_for
 
-PathLike = Union[str, "os.PathLike[str]"]
 _ONE = "/batches/{batch_id}"
 
 

@@ -10,16 +10,14 @@ takes a multipart upload or a JSON `file_id`), `GET|DELETE .../files/{file_id}` 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Generator
-from typing import Any, Callable, Optional, Union, cast
+from typing import Any, Callable, Optional, cast
 
 import openaistream
 from openaistream.multipart import FileInput, Multipart, checked_upload
 from openaistream.operation import operation
-from openaistream.resource import check_text, path_for
+from openaistream.resource import PathLike, check_text, path_for
 
-PathLike = Union[str, "os.PathLike[str]"]
 _ONE = "/containers/{container_id}"
 _FILE = _ONE + "/files/{file_id}"
 

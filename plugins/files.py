@@ -7,15 +7,13 @@ Paths from the OpenAPI spec: `POST /files` (multipart), `GET /files`,
 
 from __future__ import annotations
 
-import os
 from collections.abc import Generator
-from typing import Any, Callable, Optional, Union, cast
+from typing import Any, Callable, Optional, cast
 
 import openaistream
 from openaistream.multipart import FileInput, Multipart, checked_upload
-from openaistream.resource import check_flag, check_text, path_for
+from openaistream.resource import PathLike, check_flag, check_text, path_for
 
-PathLike = Union[str, "os.PathLike[str]"]
 # The largest file /files takes, from the spec's text (createFile): "Individual files can be
 # up to 512 MB". Read as binary units, so that no file the API takes is refused here.
 FILES_LIMIT = 512 << 20

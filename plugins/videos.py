@@ -14,18 +14,16 @@ as JSON: the spec takes both.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Generator
-from typing import Any, Callable, Optional, Union, cast
+from typing import Any, Callable, Optional, cast
 
 import openaistream
 from openaistream.multipart import Multipart, checked_upload
 from openaistream.operation import operation
-from openaistream.resource import check_text
+from openaistream.resource import PathLike, check_text
 
 from .polling import PENDING, check_poll_options, poll
 
-PathLike = Union[str, "os.PathLike[str]"]
 _ONE = "/videos/{video_id}"
 DEFAULT_MAX_WAIT = 3600.0  # seconds: a long video at a high resolution takes many minutes
 

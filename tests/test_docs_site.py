@@ -385,6 +385,17 @@ def test_no_page_shows_markup_literally(site: Path) -> None:
     assert _LITERAL_MARKUP.search("`a\\|b`") and _LITERAL_MARKUP.search("see :class:`X`")
 
 
+def test_a_type_alias_shows_by_its_name_in_signatures(site: Path) -> None:
+    # Inspected, FileInput is typing.Union's own object: shown by what it resolves to, the
+    # signature would read `path: Union`, which tells a reader nothing.
+    page = site / "reference" / "resources" / "files" / "index.html"
+    text = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8"))
+    assert re.search(r"path\s*:\s*FileInput", text)
+    for path in (site / "reference").rglob("index.html"):
+        text = re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8"))
+        assert not re.search(r"\bUnion\b(?!\[)", text), path.relative_to(site)
+
+
 def test_code_is_highlighted_when_built(browser: Any, served: str) -> None:
     show(browser, served + "streaming/", *WIDTHS["desktop"])
     colours = browser.execute_script(

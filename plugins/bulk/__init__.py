@@ -11,18 +11,16 @@ sent again. The same from the command line: `openaistream bulk run IN -o OUT`.
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, Any, Callable, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import openaistream
-from openaistream.resource import local
+from openaistream.resource import PathLike, local
 
 if TYPE_CHECKING:
     from .inputs import InputSummary
 
 __all__ = ["VIAS", "Bulk", "BulkStoppedError", "InputError", "Summary"]
 
-PathLike = Union[str, "os.PathLike[str]"]
 VIAS = ("direct", "batch")
 # Loaded when first named: building a client loads every resource plugin, and a run's
 # modules (asyncio among them) are for the few that run one.

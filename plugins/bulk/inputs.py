@@ -12,14 +12,14 @@ a line at a time, so a file of any size takes the memory of one line.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 from openaistream import jsonlib
+from openaistream.resource import PathLike
 
 from .ids import Repeats, digest
 
@@ -33,7 +33,6 @@ __all__ = [
     "read_requests",
 ]
 
-PathLike = Union[str, "os.PathLike[str]"]
 METHODS = ("POST", "GET", "DELETE")  # the Batch API takes POST only; a direct run all three
 SHOWN = 20  # problems an InputError lists; the rest are counted
 # An API path as the Batch API names it: /v1/ and then path segments, no host, no query.

@@ -9,9 +9,10 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 import openaistream
+from openaistream.resource import PathLike
 
 from . import VIAS
 from .inputs import check_input
@@ -22,8 +23,6 @@ from .summary import Summary
 from .viabatch import BatchLimits, run_via_batch
 
 __all__ = ["Job", "existing", "run_blocking"]
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 
 class Job:

@@ -18,15 +18,14 @@ import os
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional
 
 from openaistream import jsonlib
+from openaistream.resource import PathLike
 
 from .ids import IdSet
 
 __all__ = ["OutputError", "OutputFile", "error_record", "response_record"]
-
-PathLike = Union[str, "os.PathLike[str]"]
 
 
 class OutputError(ValueError):
