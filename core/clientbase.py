@@ -86,7 +86,8 @@ class ClientBase(ABC):
     default_transport: ClassVar[str] = "urllib3"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        # Both clients' docstrings (what help() shows) list the built-in resources, from here.
+        # Both clients' docstrings (what help() shows) take their arguments and the built-in
+        # resources from here: written once, they cannot drift apart.
         super().__init_subclass__(**kwargs)
         if cls.__doc__:
             arguments = _ARGUMENTS.replace("{default_transport}", cls.default_transport)
