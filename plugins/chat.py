@@ -185,7 +185,11 @@ def accumulate(chunks: Iterable[dict[str, Any]]) -> dict[str, Any]:
 
 class Accumulation:
     """A `chat.completion` added up one chunk at a time (what `accumulate()` does, and the
-    stream helpers too): `add` a chunk, ask for the `completion` so far."""
+    stream helpers too): `add` a chunk, ask for the `completion` so far.
+
+    The choices hold containers of their own, copied from the chunks, so that a list (a
+    choice's logprobs, a token a chunk) grows in place: rebuilt for every chunk, it made a
+    long stream's adding up quadratic. The caller's chunks are never changed."""
 
     def __init__(self) -> None:
         self.top: dict[str, Any] = {"object": "chat.completion"}
@@ -210,22 +214,22 @@ class Accumulation:
                 choice["logprobs"] = _merged(choice["logprobs"], delta_choice["logprobs"])
 
     def completion(self) -> dict[str, Any]:
-        """The completion of the chunks added, in dicts of its own (more chunks may come:
-        the running state is not changed)."""
+        """The completion of the chunks added, in containers of its own: more chunks may
+        come, and they do not change a completion already given."""
         completion = dict(self.top)
         choices = []
         for index in sorted(self.choices):
-            choice = self.choices[index]
-            message = dict(choice["message"])
+            choice = _own(self.choices[index])
+            message = choice["message"]
             message.setdefault("role", "assistant")
             message.setdefault("content", None)
             if message.get("tool_calls"):
                 # A delta's position marker, not part of the message.
                 message["tool_calls"] = [
-                    {key: value for key, value in call.items() if key != "index"}
+                    {key: _own(value) for key, value in call.items() if key != "index"}
                     for call in message["tool_calls"]
                 ]
-            choices.append({**choice, "message": message})
+            choices.append(choice)
         completion["choices"] = choices
         return completion
 
@@ -236,33 +240,45 @@ def _merge(into: dict[str, Any], delta: dict[str, Any]) -> None:
 
 
 def _merged(old: Any, new: Any, key: str = "") -> Any:
-    """`new` added to `old`: strings concatenate, dicts merge, tool calls join by index,
-    other lists extend; set-once fields and everything else take the newest value."""
+    """`new` added to `old`, which is the accumulation's own: strings concatenate, dicts
+    merge and lists extend in place, tool calls join by index; set-once fields and anything
+    else take the newest value, copied."""
     if key == "tool_calls" and isinstance(new, list):
         # By index from the first chunk on: one chunk may carry several deltas of one call
         # (servers that batch deltas do), the first with its id and name.
         return _merged_by_index(old if isinstance(old, list) else [], new)
     if old is None or new is None or key in _REPLACED:
-        return old if new is None else new
+        return old if new is None else _own(new)
     if isinstance(old, str) and isinstance(new, str):
         return old + new
     if isinstance(old, dict) and isinstance(new, dict):
-        merged = dict(old)
-        _merge(merged, new)
-        return merged
+        _merge(old, new)
+        return old
     if isinstance(old, list) and isinstance(new, list):
-        return old + new
-    return new
+        old.extend(new)
+        return old
+    return _own(new)
 
 
 def _merged_by_index(old: list[Any], new: list[Any]) -> list[Any]:
-    """Tool call deltas added to the calls so far (one per index, in `old`), each into a
-    dict of its own: the caller's chunks are never changed."""
+    """Tool call deltas added to the calls so far (one per index, in `old`, kept in index
+    order)."""
     calls = {call.get("index", position): call for position, call in enumerate(old)}
     for call in new:
         index = call.get("index", len(calls))
         calls[index] = _merged(calls.get(index, {}), call)
     return [calls[index] for index in sorted(calls)]
+
+
+def _own(value: Any) -> Any:
+    """`value` with dicts of its own all the way down, and lists of its own whose items are
+    shared: what is merged into is a dict, and a list only grows (a tool call, the one item
+    merged into, is built by `_merged_by_index` from dicts of its own)."""
+    if isinstance(value, dict):
+        return {key: _own(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return list(value)
+    return value
 
 
 @openaistream.hookimpl

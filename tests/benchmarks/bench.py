@@ -231,6 +231,25 @@ def long_event_peak(size: int) -> float:
 # -- subprocess measures: import time and peak memory ---------------------------------------
 
 
+def accumulate_seconds(count: int) -> float:
+    """Adding up ``count`` chat chunks of one token each, with its logprobs (three top
+    alternatives, as the recording logprobs_top3_include_usage has them)."""
+    from openaistream.plugins.chat import accumulate
+
+    top = [{"token": "a", "logprob": -0.1, "bytes": [97]}] * 3
+    chunks = [
+        {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "m",
+         "choices": [{"index": 0, "delta": {"content": "tok "}, "finish_reason": None,
+                      "logprobs": {"content": [{"token": "tok ", "logprob": -0.1,
+                                                "bytes": [116, 111, 107, 32],
+                                                "top_logprobs": top}]}}]}
+        for _ in range(count)
+    ]  # fmt: skip
+    start = time.perf_counter()
+    accumulate(chunks)
+    return time.perf_counter() - start
+
+
 def import_time(module: str) -> tuple[float, float]:
     """(wall seconds, -X importtime cumulative seconds), best of five fresh interpreters."""
     walls, totals = [], []
@@ -759,6 +778,11 @@ def main() -> None:
     row(metric, "openaistream, CRLF line endings", crlf, f"ms  {crlf / lf:.2f}x LF")
     peak = long_event_peak(20 << 20)
     row("peak memory reading one 20 MB event", "openaistream", peak, "x the event")
+
+    for chunks in (1_000, 10_000) if args.quick else (5_000, 50_000):
+        seconds = best(runs, lambda chunks=chunks: accumulate_seconds(chunks))
+        row(f"adding up {chunks:,} chunks with logprobs", "openaistream accumulate",
+            seconds / chunks * 1e6, "us a chunk")  # fmt: skip
 
     posts = 2000 if not args.quick else 500
     import urllib3

@@ -16,6 +16,7 @@ METRICS = [
     "small POSTs/s over keep-alive",
     "decoding one 8 MB event in 64 KiB chunks",
     "peak memory reading one 20 MB event",
+    "adding up 10,000 chunks with logprobs",
     "import wall time",
     "import, -X importtime total",
     "peak RSS, 1,000 events, default",

@@ -13,7 +13,7 @@ from werkzeug import Request as WRequest
 from werkzeug import Response as WResponse
 
 import openaistream
-from openaistream.plugins.chat import accumulate
+from openaistream.plugins.chat import Accumulation, accumulate
 from tests.conftest import API_KEY
 from tests.support import recordings
 
@@ -180,6 +180,47 @@ def test_two_deltas_of_one_tool_call_in_one_chunk(name: str) -> None:
         assert call["id"].startswith("call_") and call["function"]["name"]
         assert isinstance(json.loads(call["function"]["arguments"]), dict)
     assert batched == as_sent  # the caller's chunks are read, never changed
+
+
+def test_logprobs_are_joined_token_by_token() -> None:
+    chunks = _decoded("chat_completions_stream/logprobs_top3_include_usage")
+    tokens = [
+        entry["token"]
+        for chunk in chunks
+        for choice in chunk.get("choices", [])
+        for entry in (choice.get("logprobs") or {}).get("content") or ()
+    ]
+    assert len(tokens) > 2
+    choice = accumulate(chunks)["choices"][0]
+    assert [entry["token"] for entry in choice["logprobs"]["content"]] == tokens
+    assert all(len(entry["top_logprobs"]) == 3 for entry in choice["logprobs"]["content"])
+    assert "".join(tokens) == choice["message"]["content"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "chat_completions_stream/logprobs_top3_include_usage",
+        "chat_completions_stream/parallel_tool_calls",
+        "chat_completions_stream/audio_output",
+    ],
+)
+def test_a_completion_given_is_not_changed_by_later_chunks(name: str) -> None:
+    # The running state grows in place (a long stream's logprobs would otherwise be copied
+    # for every chunk): what it gave out, and the caller's chunks, must not grow with it.
+    chunks = _decoded(name)
+    as_sent = copy.deepcopy(chunks)
+    added = Accumulation()
+    given, as_given = [], []
+    every = max(1, len(chunks) // 20)  # some twenty completions along the way
+    for number, chunk in enumerate(chunks, 1):
+        added.add(chunk)
+        if number % every == 0 or number == len(chunks):
+            given.append(added.completion())
+            as_given.append(copy.deepcopy(given[-1]))
+    assert given == as_given
+    assert given[-1] == accumulate(chunks)
+    assert chunks == as_sent
 
 
 def test_audio_deltas_are_joined() -> None:
